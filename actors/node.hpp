@@ -1,0 +1,127 @@
+#pragma once
+
+// The public interface of a node for integrators: spawn it inside your own
+// actor system, talk to it through its typed handle, stop it.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/fwd.hpp>
+#include <caf/atom.hpp>
+#include <caf/expected.hpp>
+#include <caf/meta/type_name.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "config/node_config.hpp"
+
+namespace timecoin {
+
+/// One connected peer, as `getpeerinfo` shows it.
+struct peer_info {
+  std::string node_id;      ///< lowercase hex
+  std::string address;      ///< "ip:port" of the TCP connection
+  bool inbound = false;
+  uint32_t services = 0;
+  std::string user_agent;
+  uint16_t listen_port = 0; ///< the port the peer accepts connections on
+  int64_t connected_since = 0; ///< unix seconds
+  int64_t ping_rtt_us = -1;    ///< last PING round trip; -1 before the first
+  uint64_t best_height = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t bytes_received = 0;
+  uint64_t messages_sent = 0;
+  uint64_t messages_received = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, peer_info& x) {
+  return f(caf::meta::type_name("peer_info"), x.node_id, x.address, x.inbound,
+           x.services, x.user_agent, x.listen_port, x.connected_since,
+           x.ping_rtt_us, x.best_height, x.bytes_sent, x.bytes_received,
+           x.messages_sent, x.messages_received);
+}
+
+/// The node as a whole, as `getnetworkinfo` shows it.
+struct network_info {
+  std::string node_id;     ///< lowercase hex
+  std::string network;     ///< "devnet", ...
+  uint32_t protocol_version = 0;
+  std::string user_agent;
+  uint32_t connections_in = 0;
+  uint32_t connections_out = 0;
+  std::vector<std::string> local_addresses; ///< "ip:port" listened on
+  uint64_t best_height = 0;
+  std::string best_hash;   ///< lowercase hex
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, network_info& x) {
+  return f(caf::meta::type_name("network_info"), x.node_id, x.network,
+           x.protocol_version, x.user_agent, x.connections_in,
+           x.connections_out, x.local_addresses, x.best_height, x.best_hash);
+}
+
+/// `addnode` modes, as in bitcoind.
+enum class addnode_mode : uint8_t {
+  add,    ///< dial now and re-dial forever
+  remove, ///< stop re-dialling (an open connection stays)
+  onetry, ///< dial once
+};
+
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using peers_atom = caf::atom_constant<caf::atom("peers")>;
+using addnode_atom = caf::atom_constant<caf::atom("addnode")>;
+using disconn_atom = caf::atom_constant<caf::atom("disconn")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+
+/// The node's typed interface.
+/// - `status` → network_info
+/// - `peers` → connected peers
+/// - `addnode, "host:port", mode` → false if the address is unusable
+/// - `disconn, "host:port" | node id hex` → false if no such peer
+/// - `stop`: BYE to every peer, then the node and its actors exit
+using node_actor = caf::typed_actor<
+  caf::replies_to<status_atom>::with<network_info>,
+  caf::replies_to<peers_atom>::with<std::vector<peer_info>>,
+  caf::replies_to<addnode_atom, std::string, uint8_t>::with<bool>,
+  caf::replies_to<disconn_atom, std::string>::with<bool>,
+  caf::reacts_to<stop_atom>>;
+
+class peer_table;
+
+/// A running node: its typed actor and lock-free views of its state.
+class node_handle {
+public:
+  node_handle() = default;
+  node_handle(node_actor actor, std::shared_ptr<const peer_table> table,
+              std::string node_id, uint16_t p2p_port);
+
+  /// The typed interface; send `stop` to shut the node down.
+  const node_actor& actor() const { return actor_; }
+  /// The node id (lowercase hex).
+  const std::string& node_id() const { return node_id_; }
+  /// The P2P port actually bound (useful with port 0), 0 if not listening.
+  uint16_t p2p_port() const { return p2p_port_; }
+
+  /// Lock-free reads of the connection table, from any thread.
+  bool is_connected(const std::string& node_id_hex) const;
+  std::size_t connected_count() const;
+  std::vector<std::string> connected_peers() const;
+
+private:
+  node_actor actor_;
+  std::shared_ptr<const peer_table> table_;
+  std::string node_id_;
+  uint16_t p2p_port_ = 0;
+};
+
+/// Spawns a node in `sys` (which must have loaded `caf::io::middleman`):
+/// loads or creates its key in the data directory, binds its P2P port, dials
+/// its `addnode` peers. Errors (port taken, bad key file) are returned.
+caf::expected<node_handle> spawn_node(caf::actor_system& sys,
+                                      const node_config& cfg);
+
+} // namespace timecoin

@@ -1,0 +1,74 @@
+#pragma once
+
+// Everything a node is configured with, from time.conf, the command line or
+// an integrator's code. Defaults are those of a devnet node.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "protocol/network.hpp"
+
+namespace timecoin {
+
+/// The configuration of one node.
+struct node_config {
+  proto::network net = proto::network::devnet;
+  /// Data directory: node_key, .cookie, later the chain store. Empty: the
+  /// default for the network (`./data/<network>`).
+  std::string datadir;
+
+  /// Accept inbound connections.
+  bool listen = true;
+  /// Address the P2P listener binds.
+  std::string bind = "127.0.0.1";
+  /// P2P port; 0 with `listen`: any free port (tests). Default: the network's.
+  uint16_t port = 0;
+  bool port_set = false;
+  /// Address announced to peers, if any.
+  std::string externalip;
+  /// Connections in total, inbound and outbound.
+  uint32_t maxconnections = 125;
+  /// Peers dialled at start and re-dialled forever ("host:port").
+  std::vector<std::string> addnode;
+  /// Peers known to be masternodes: dialled first ("host:port").
+  std::vector<std::string> masternode_peers;
+  /// TLS 1.3 on every connection.
+  bool tls = true;
+
+  /// JSON-RPC: port (0: the network's default) and bind address.
+  uint16_t rpcport = 0;
+  std::string rpcbind = "127.0.0.1";
+  /// Start the JSON-RPC server (timed only).
+  bool server = true;
+
+  /// Log level: trace, debug, info, warn, error, off (or 0/1 for info/debug).
+  std::string debug = "info";
+
+  bool enable_message_signing = true;
+  uint32_t message_max_age_seconds = 300;
+  bool enable_rate_limiting = true;
+  uint32_t max_requests_per_second = 1000;
+  /// This node is a masternode (advertises services bit 1).
+  bool masternode = false;
+  /// Authorised block producers (hex public keys), a stand-in for consensus.
+  std::vector<std::string> producer;
+  /// Gossip is relayed to this many peers.
+  uint32_t gossip_fanout = 8;
+
+  /// The effective P2P port (the network's default unless set).
+  uint16_t p2p_port() const {
+    return port_set ? port : proto::params(net).p2p_port;
+  }
+  /// The effective RPC port.
+  uint16_t rpc_port() const {
+    return rpcport != 0 ? rpcport : proto::params(net).rpc_port;
+  }
+  /// The effective data directory.
+  std::string data_dir() const {
+    return datadir.empty() ? std::string{"./data/"} + proto::params(net).name
+                           : datadir;
+  }
+};
+
+} // namespace timecoin
