@@ -77,18 +77,27 @@ public:
   /// Our HELLO with a fresh random nonce and `now` (unix seconds).
   proto::message make_hello(int64_t now);
 
-  /// Feeds one message received before the connection is connected.
-  handshake_step on_message(const proto::message& msg, int64_t now);
+  /// Feeds one message received before the connection is connected. Never
+  /// throws, whatever the message holds. If no HELLO was made yet, the step
+  /// sends ours before HELLO_AUTH. A REJECT from the peer fails the
+  /// handshake with the peer's code and nothing to send. After `connected`,
+  /// a HELLO or HELLO_AUTH is a violation and anything else a no-op.
+  handshake_step on_message(const proto::message& msg, int64_t now) noexcept;
 
   /// The peer's HELLO, once received and accepted.
   const std::optional<proto::hello>& peer_hello() const { return peer_hello_; }
+  /// The peer proved its node key: the connection is connected.
   bool connected() const { return state_ == state::connected; }
+  /// The handshake failed; the connection must close.
   bool failed() const { return state_ == state::failed; }
 
 private:
   enum class state : uint8_t { await_hello, await_auth, connected, failed };
 
   handshake_step fail(refusal r, bool send_reject);
+  handshake_step dispatch(const proto::message& msg, int64_t now);
+  handshake_step on_hello(const proto::hello& peer, int64_t now);
+  handshake_step on_auth(const proto::hello_auth& auth);
 
   const node_key& key_;
   local_info local_;

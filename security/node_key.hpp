@@ -13,6 +13,11 @@ using proto::bytes;
 using proto::hash256;
 using proto::sig64;
 
+/// Initialises libsodium once per process; thread-safe and cheap to call
+/// again. Everything in this file calls it; code that uses libsodium directly
+/// before touching a node key should too. Aborts if libsodium cannot start.
+void init_sodium();
+
 /// Why a node key could not be loaded or created.
 struct key_error {
   std::string message; ///< names the file and what is wrong with it
@@ -29,8 +34,20 @@ public:
   /// exists but cannot be read, or is malformed, is an error: never a silent
   /// new identity.
   static result<node_key, key_error> load_or_create(const std::string& path);
+  /// As above; if the file was readable by group or others, its mode is
+  /// tightened to 0600 and `*warning` (if not null) says so, for the log.
+  static result<node_key, key_error> load_or_create(const std::string& path,
+                                                    std::string* warning);
 
+  node_key() = default;
+  node_key(const node_key&) = default;
+  node_key& operator=(const node_key&) = default;
+  /// Wipes the secret key from memory.
+  ~node_key();
+
+  /// The 32-byte Ed25519 public key: the node id.
   const hash256& public_key() const { return pk_; }
+  /// The 32-byte secret seed the key pair is derived from.
   const hash256& seed() const { return seed_; }
 
   /// Ed25519 signature over `msg`.

@@ -59,6 +59,8 @@ public:
   void start();
 
   /// Feeds ciphertext from the network; appends any plaintext to `plain`.
+  /// Call `take_output()` afterwards: handshake replies and alerts (also the
+  /// alert explaining a failure) are queued there.
   tls_status receive(const uint8_t* data, std::size_t size, bytes& plain);
 
   /// Encrypts `size` bytes of plaintext. Only valid once `established()`.
@@ -74,6 +76,10 @@ public:
 
   /// The handshake has completed, ALPN and the peer certificate checked.
   bool established() const;
+
+  /// The session has failed (handshake, record or check); `last_error()`
+  /// says why. A failed session stays failed.
+  bool failed() const;
 
   /// The peer's certificate public key (raw 32 bytes), once established.
   std::optional<hash256> peer_public_key() const;
