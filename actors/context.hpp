@@ -1,0 +1,65 @@
+#pragma once
+
+// State shared by all actors of one node, fixed at start (internal header).
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <spdlog/logger.h>
+
+#include "actors/peer_table.hpp"
+#include "config/node_config.hpp"
+#include "protocol/messages.hpp"
+#include "security/handshake.hpp"
+#include "security/node_key.hpp"
+#include "security/tls.hpp"
+
+namespace timecoin {
+
+/// The local chain tip as announced in HELLO, TIP and PING.
+struct chain_tip {
+  uint64_t height = 0;
+  proto::hash256 hash{};
+  proto::hash256 utxo_root{};
+};
+
+/// Everything a node's actors share. Immutable after `spawn_node`, except the
+/// members that say otherwise.
+struct node_context {
+  node_config cfg;
+  const proto::network_params* net = nullptr;
+  security::node_key key;
+  std::string node_id_hex;
+  /// Null with `tls=0`.
+  std::shared_ptr<security::tls_context> tls;
+  /// Published by the registry, read by anyone.
+  std::shared_ptr<peer_table> table;
+  /// What HELLO announces (listen port filled in once bound).
+  security::local_info local;
+  chain_tip tip;
+  /// Dial through the multiplexer instead of a connect thread (for CAF's
+  /// test multiplexer, whose connects never block).
+  bool dial_via_backend = false;
+  std::shared_ptr<spdlog::logger> log;
+};
+
+using context_ptr = std::shared_ptr<const node_context>;
+
+/// Traffic counters of one connection, written by its actor and read by the
+/// registry for `getpeerinfo` (relaxed atomics: statistics only).
+struct conn_stats {
+  std::atomic<uint64_t> bytes_sent{0};
+  std::atomic<uint64_t> bytes_received{0};
+  std::atomic<uint64_t> messages_sent{0};
+  std::atomic<uint64_t> messages_received{0};
+  std::atomic<int64_t> ping_rtt_us{-1};
+  std::atomic<uint64_t> best_height{0};
+  std::atomic<uint64_t> unknown_messages{0};
+};
+
+/// The unix time now, in seconds.
+int64_t unix_now();
+
+} // namespace timecoin

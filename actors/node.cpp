@@ -1,0 +1,178 @@
+#include "actors/node.hpp"
+
+#include <chrono>
+#include <filesystem>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/atoms.hpp"
+#include "actors/connector.hpp"
+#include "actors/node_internal.hpp"
+#include "actors/supervisor.hpp"
+
+namespace timecoin {
+
+/// Announced in HELLO and shown by getnetworkinfo.
+constexpr const char* user_agent = "/timecoin-node:0.1.0/";
+
+int64_t unix_now() {
+  using namespace std::chrono;
+  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+node_handle::node_handle(node_actor actor,
+                         std::shared_ptr<const peer_table> table,
+                         std::string node_id, uint16_t p2p_port)
+  : actor_(std::move(actor)),
+    table_(std::move(table)),
+    node_id_(std::move(node_id)),
+    p2p_port_(p2p_port) {
+  // nop
+}
+
+bool node_handle::is_connected(const std::string& node_id_hex) const {
+  return table_ && table_->is_connected(node_id_hex);
+}
+
+std::size_t node_handle::connected_count() const {
+  return table_ ? table_->connected_count() : 0;
+}
+
+std::vector<std::string> node_handle::connected_peers() const {
+  return table_ ? table_->connected_peers() : std::vector<std::string>{};
+}
+
+namespace {
+
+struct facade_state {
+  static inline const char* name = "node";
+};
+
+network_info make_network_info(const node_context& ctx) {
+  network_info info;
+  info.node_id = ctx.node_id_hex;
+  info.network = ctx.net->name;
+  info.protocol_version = proto::protocol_version;
+  info.user_agent = ctx.local.user_agent;
+  ctx.table->read([&](const peer_snapshot& s) {
+    info.connections_in = s.inbound;
+    info.connections_out = s.outbound;
+    return 0;
+  });
+  if (ctx.local.listen_port != 0)
+    info.local_addresses.push_back(ctx.cfg.bind + ":"
+                                   + std::to_string(ctx.local.listen_port));
+  info.best_height = ctx.tip.height;
+  info.best_hash = proto::to_hex(ctx.tip.hash);
+  return info;
+}
+
+node_actor::behavior_type
+node_facade(node_actor::stateful_pointer<facade_state> self, context_ptr ctx,
+            caf::actor supervisor) {
+  self->link_to(supervisor);
+  return {
+    [=](status_atom) { return make_network_info(*ctx); },
+    [=](peers_atom) -> caf::result<std::vector<peer_info>> {
+      auto rp = self->make_response_promise<std::vector<peer_info>>();
+      self->request(supervisor, caf::infinite, peers_atom::value)
+        .then([=](std::vector<peer_info>& v) mutable { rp.deliver(std::move(v)); },
+              [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
+      return rp;
+    },
+    [=](addnode_atom, const std::string& addr, uint8_t mode) {
+      if (!parse_host_port(addr) || mode > 2)
+        return false;
+      caf::anon_send(supervisor, addnode_atom::value, addr, mode);
+      return true;
+    },
+    [=](disconn_atom, const std::string& who) -> caf::result<bool> {
+      auto rp = self->make_response_promise<bool>();
+      self->request(supervisor, caf::infinite, disconn_atom::value, who)
+        .then([=](bool ok) mutable { rp.deliver(ok); },
+              [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
+      return rp;
+    },
+    [=](stop_atom) { caf::anon_send(supervisor, stop_atom::value); },
+  };
+}
+
+caf::error runtime_error(std::string what) {
+  return caf::make_error(caf::sec::runtime_error, std::move(what));
+}
+
+chain_tip genesis_tip(proto::network net) {
+  chain_tip tip;
+  if (net == proto::network::devnet) {
+    auto g = proto::devnet_genesis();
+    tip.hash = proto::block_hash(g.header);
+    tip.utxo_root = g.header.utxo_root;
+  }
+  return tip;
+}
+
+} // namespace
+
+caf::expected<node_handle> spawn_node(caf::actor_system& sys,
+                                      const node_config& cfg) {
+  return spawn_node(sys, cfg, node_options{});
+}
+
+caf::expected<node_handle> spawn_node(caf::actor_system& sys,
+                                      const node_config& cfg,
+                                      const node_options& opts) {
+  auto ctx = std::make_shared<node_context>();
+  ctx->cfg = cfg;
+  ctx->net = &proto::params(cfg.net);
+  auto dir = cfg.data_dir();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec)
+    return runtime_error("cannot create data directory " + dir + ": "
+                         + ec.message());
+  auto key = security::node_key::load_or_create(dir + "/node_key");
+  if (!key)
+    return runtime_error(key.error().message);
+  ctx->key = *key;
+  ctx->node_id_hex = proto::to_hex(ctx->key.public_key());
+  if (cfg.tls) {
+    auto tls = security::tls_context::make(ctx->key);
+    if (!tls)
+      return runtime_error("TLS setup failed: " + tls.error());
+    ctx->tls = *tls;
+  }
+  ctx->table = std::make_shared<peer_table>();
+  ctx->tip = genesis_tip(cfg.net);
+  ctx->dial_via_backend = opts.dial_via_backend;
+  ctx->log = opts.log ? opts.log
+                      : spdlog::default_logger()->clone(
+                        "node " + ctx->node_id_hex.substr(0, 8));
+  auto& local = ctx->local;
+  local.magic = ctx->net->magic;
+  local.network = ctx->net->name;
+  local.services = cfg.masternode ? uint32_t{proto::service_masternode} : 0u;
+  local.user_agent = user_agent;
+  caf::io::doorman_ptr doorman;
+  if (cfg.listen) {
+    auto dm = sys.middleman().backend().new_tcp_doorman(
+      cfg.p2p_port(), cfg.bind.c_str(), true);
+    if (!dm)
+      return runtime_error("cannot listen on " + cfg.bind + ":"
+                           + std::to_string(cfg.p2p_port()) + ": "
+                           + sys.render(dm.error()));
+    doorman = std::move(*dm);
+    local.listen_port = doorman->port();
+  }
+  auto port = local.listen_port;
+  ctx->log->info("node {} on {}, P2P {}", ctx->node_id_hex, ctx->net->name,
+                 cfg.listen ? cfg.bind + ":" + std::to_string(port)
+                            : std::string{"not listening"});
+  context_ptr shared = ctx;
+  auto sup = spawn_supervisor(sys, shared, std::move(doorman));
+  auto facade = sys.spawn(node_facade, shared, sup);
+  return node_handle{facade, ctx->table, ctx->node_id_hex, port};
+}
+
+} // namespace timecoin

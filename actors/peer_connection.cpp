@@ -1,0 +1,510 @@
+#include "actors/peer_connection.hpp"
+
+#include <optional>
+#include <unordered_map>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <sodium.h>
+
+#include "actors/atoms.hpp"
+#include "protocol/codec.hpp"
+#include "protocol/framing.hpp"
+
+namespace timecoin {
+
+namespace {
+
+using clock_type = caf::actor_clock::clock_type;
+using time_point = caf::actor_clock::time_point;
+
+/// Bytes asked of the socket per read event.
+constexpr size_t read_chunk_bytes = 64 * 1024;
+
+struct conn_state {
+  static inline const char* name = "peer_connection";
+
+  caf::io::connection_handle hdl;
+  context_ptr ctx;
+  conn_params params;
+  std::unique_ptr<security::tls_session> tls;
+  proto::frame_decoder decoder;
+  std::optional<security::handshake> hs;
+  bool connected = false;
+  bool closing = false;
+  bool flush_scheduled = false;
+  proto::bytes plain_in;
+  proto::bytes plain_out;
+  proto::bytes wire_out;
+  proto::bytes payload;
+  std::shared_ptr<conn_stats> stats = std::make_shared<conn_stats>();
+  peer_entry entry;
+  uint64_t ping_nonce = 0;
+  std::optional<time_point> ping_sent;
+  uint64_t next_request_id = 1;
+  std::unordered_map<uint64_t, caf::response_promise> pending;
+  std::string peer_label; // for logs: "ip:port" (node id once known)
+};
+
+using conn_broker = caf::io::stateful_broker<conn_state>;
+
+spdlog::logger& log(conn_broker* self) {
+  return *self->state.ctx->log;
+}
+
+void flush_now(conn_broker* self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  if (st.tls) {
+    if (!st.plain_out.empty() && st.tls->established()) {
+      if (!st.tls->send(st.plain_out.data(), st.plain_out.size())) {
+        log(self).warn("{}: TLS write failed: {}", st.peer_label,
+                       st.tls->last_error());
+        st.closing = true;
+        self->close(st.hdl);
+        self->quit();
+        return;
+      }
+      st.plain_out.clear();
+    }
+    st.wire_out.clear();
+    st.tls->take_output(st.wire_out);
+  } else {
+    st.wire_out.swap(st.plain_out);
+    st.plain_out.clear();
+  }
+  if (st.wire_out.empty())
+    return;
+  st.stats->bytes_sent.fetch_add(st.wire_out.size(), std::memory_order_relaxed);
+  self->write(st.hdl, st.wire_out.size(), st.wire_out.data());
+  self->flush(st.hdl);
+  st.wire_out.clear();
+}
+
+/// Queues one frame; frames queued in one handler go out in one TLS write.
+void send_msg(conn_broker* self, const proto::message& msg) {
+  auto& st = self->state;
+  if (st.closing)
+    return;
+  proto::append_frame(st.plain_out, msg);
+  st.stats->messages_sent.fetch_add(1, std::memory_order_relaxed);
+  if (!st.flush_scheduled) {
+    st.flush_scheduled = true;
+    self->send(self, flush_atom::value);
+  }
+}
+
+void fail_pending(conn_broker* self) {
+  for (auto& kv : self->state.pending)
+    kv.second.deliver(caf::make_error(caf::sec::request_receiver_down));
+  self->state.pending.clear();
+}
+
+/// Sends what is queued, a TLS close_notify, and closes the connection.
+void close_conn(conn_broker* self, const std::string& why) {
+  auto& st = self->state;
+  if (st.closing)
+    return;
+  log(self).debug("{}: closing: {}", st.peer_label, why);
+  flush_now(self);
+  st.closing = true;
+  if (st.tls) {
+    st.tls->close();
+    st.wire_out.clear();
+    st.tls->take_output(st.wire_out);
+    if (!st.wire_out.empty()) {
+      self->write(st.hdl, st.wire_out.size(), st.wire_out.data());
+      self->flush(st.hdl);
+    }
+  }
+  fail_pending(self);
+  self->close(st.hdl);
+  self->quit();
+}
+
+void reject_and_close(conn_broker* self, proto::reject_code code,
+                      const std::string& reason) {
+  send_msg(self, proto::message{0, proto::reject{code, reason}});
+  close_conn(self, "REJECT " + std::to_string(static_cast<int>(code)) + ": "
+                     + reason);
+}
+
+/// A protocol violation (§8): logged, the connection closed.
+void violation(conn_broker* self, const std::string& what) {
+  auto& st = self->state;
+  log(self).info("{}: protocol violation: {}", st.peer_label, what);
+  if (!st.connected)
+    reject_and_close(self, proto::reject_code::protocol_violation, what);
+  else
+    close_conn(self, "protocol violation: " + what);
+}
+
+security::local_info local_info_now(const node_context& ctx) {
+  auto local = ctx.local;
+  local.best_height = ctx.tip.height;
+  local.best_hash = ctx.tip.hash;
+  return local;
+}
+
+void begin_handshake(conn_broker* self) {
+  auto& st = self->state;
+  proto::hash256 binding{};
+  std::optional<proto::hash256> peer_key;
+  if (st.tls) {
+    if (auto b = st.tls->exporter_binding())
+      binding = *b;
+    peer_key = st.tls->peer_public_key();
+  }
+  st.hs.emplace(st.ctx->key, local_info_now(*st.ctx), st.params.role, binding,
+                peer_key);
+  send_msg(self, st.hs->make_hello(unix_now()));
+}
+
+void schedule_ping(conn_broker* self) {
+  self->delayed_send(self, ping_interval, ping_tick_atom::value);
+}
+
+void on_connected(conn_broker* self) {
+  auto& st = self->state;
+  st.connected = true;
+  st.decoder.set_max_payload(proto::max_frame_bytes);
+  const auto& hello = *st.hs->peer_hello();
+  auto& e = st.entry;
+  e.node_id = proto::to_hex(hello.node_id);
+  e.node_id_raw.assign(hello.node_id.begin(), hello.node_id.end());
+  e.listen_port = hello.listen_port;
+  e.services = hello.services;
+  e.inbound = st.params.role == security::conn_role::acceptor;
+  e.connected_since = unix_now();
+  st.stats->best_height.store(hello.best_height, std::memory_order_relaxed);
+  st.peer_label = e.node_id.substr(0, 16) + "@" + e.host + ":"
+                  + std::to_string(e.remote_port);
+  conn_record rec;
+  rec.entry = e;
+  rec.stats = st.stats;
+  rec.target = st.params.target;
+  rec.user_agent = hello.user_agent;
+  rec.dialer_id = e.inbound ? e.node_id : st.ctx->node_id_hex;
+  self->request(st.params.registry, caf::infinite, register_atom::value,
+                std::move(rec))
+    .then(
+      [=](uint16_t code) {
+        if (code != 0) {
+          reject_and_close(self, static_cast<proto::reject_code>(code),
+                           code == 3 ? "duplicate connection"
+                                     : "connection refused");
+          return;
+        }
+        log(self).info("connected to {} ({})", self->state.peer_label,
+                       self->state.entry.inbound ? "inbound" : "outbound");
+        schedule_ping(self);
+      },
+      [=](caf::error&) { close_conn(self, "registry gone"); });
+}
+
+void on_ping_tick(conn_broker* self) {
+  auto& st = self->state;
+  if (st.closing)
+    return;
+  auto now = self->clock().now();
+  if (st.ping_sent) {
+    if (now - *st.ping_sent >= ping_timeout) {
+      close_conn(self, "no PONG for 90 s");
+      return;
+    }
+  } else {
+    randombytes_buf(&st.ping_nonce, sizeof(st.ping_nonce));
+    st.ping_sent = now;
+    send_msg(self, proto::message{0, proto::ping{st.ping_nonce,
+                                                 st.ctx->tip.height}});
+  }
+  schedule_ping(self);
+}
+
+proto::peers known_peers(const node_context& ctx, const std::string& asker) {
+  proto::peers out;
+  auto now = unix_now();
+  ctx.table->read([&](const peer_snapshot& s) {
+    for (const auto& kv : s.by_id) {
+      const auto& e = kv.second;
+      if (e.listen_port == 0 || kv.first == asker)
+        continue;
+      if (out.entries.size() >= proto::max_peers_entries)
+        break;
+      out.entries.push_back(
+        proto::peer_address{e.host, e.listen_port, e.node_id_raw, e.services,
+                            now});
+    }
+    return 0;
+  });
+  return out;
+}
+
+/// A message from a connected peer.
+void dispatch(conn_broker* self, proto::message& msg) {
+  auto& st = self->state;
+  // A response to one of our requests.
+  if (msg.id != 0) {
+    auto i = st.pending.find(msg.id);
+    if (i != st.pending.end()) {
+      i->second.deliver(std::move(msg));
+      st.pending.erase(i);
+      return;
+    }
+  }
+  switch (msg.type()) {
+    case proto::msg_type::ping: {
+      auto& p = std::get<proto::ping>(msg.content);
+      st.stats->best_height.store(p.best_height, std::memory_order_relaxed);
+      send_msg(self, proto::message{0, proto::pong{p.nonce, st.ctx->tip.height}});
+      break;
+    }
+    case proto::msg_type::pong: {
+      auto& p = std::get<proto::pong>(msg.content);
+      st.stats->best_height.store(p.best_height, std::memory_order_relaxed);
+      if (st.ping_sent && p.nonce == st.ping_nonce) {
+        auto rtt = self->clock().now() - *st.ping_sent;
+        st.stats->ping_rtt_us.store(
+          std::chrono::duration_cast<std::chrono::microseconds>(rtt).count(),
+          std::memory_order_relaxed);
+        st.ping_sent.reset();
+      }
+      break;
+    }
+    case proto::msg_type::get_peers:
+      send_msg(self, proto::message{msg.id, known_peers(*st.ctx,
+                                                        st.entry.node_id)});
+      break;
+    case proto::msg_type::peers:
+      self->send(st.params.node, peer_addrs_atom::value, std::move(msg));
+      break;
+    case proto::msg_type::get_tip:
+      send_msg(self, proto::message{msg.id, proto::tip{st.ctx->tip.height,
+                                                       st.ctx->tip.hash,
+                                                       st.ctx->tip.utxo_root}});
+      break;
+    case proto::msg_type::bye:
+      close_conn(self, "peer said BYE: "
+                         + std::get<proto::bye>(msg.content).reason);
+      break;
+    case proto::msg_type::reject:
+      close_conn(self, "peer sent REJECT: "
+                         + std::get<proto::reject>(msg.content).reason);
+      break;
+    case proto::msg_type::hello:
+    case proto::msg_type::hello_auth:
+      violation(self, "handshake message after the handshake");
+      break;
+    case proto::msg_type::get_blocks:
+    case proto::msg_type::get_hashes:
+    case proto::msg_type::get_utxo_chunk:
+    case proto::msg_type::get_headers:
+      if (msg.id != 0)
+        send_msg(self, proto::message{msg.id,
+                                      proto::not_found{"not served"}});
+      break;
+    default:
+      // Answers nobody waits for (late, after a timeout) and messages this
+      // node does not act on yet are ignored.
+      break;
+  }
+}
+
+void handle_payload(conn_broker* self, const proto::bytes& payload) {
+  auto& st = self->state;
+  auto msg = proto::decode(payload);
+  if (!msg) {
+    const auto& err = msg.error();
+    if (err.code == proto::decode_errc::unknown_type && st.connected) {
+      st.stats->unknown_messages.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    violation(self, std::string{"malformed message: "} + err.detail);
+    return;
+  }
+  st.stats->messages_received.fetch_add(1, std::memory_order_relaxed);
+  if (st.connected) {
+    dispatch(self, *msg);
+    return;
+  }
+  if (!st.hs) {
+    violation(self, "message before HELLO was possible");
+    return;
+  }
+  auto step = st.hs->on_message(*msg, unix_now());
+  if (step.warning)
+    log(self).warn("{}: {}", st.peer_label, *step.warning);
+  for (auto& m : step.send)
+    send_msg(self, m);
+  if (step.failure) {
+    log(self).info("{}: handshake failed: {}", st.peer_label,
+                   step.failure->reason);
+    close_conn(self, step.failure->reason);
+    return;
+  }
+  if (step.connected)
+    on_connected(self);
+}
+
+void on_plaintext(conn_broker* self, const uint8_t* data, size_t size) {
+  auto& st = self->state;
+  st.decoder.feed(data, size);
+  while (!st.closing) {
+    switch (st.decoder.next(st.payload)) {
+      case proto::frame_status::frame:
+        handle_payload(self, st.payload);
+        continue;
+      case proto::frame_status::need_more:
+        return;
+      case proto::frame_status::frame_too_large:
+        violation(self, "frame length over "
+                          + std::to_string(st.decoder.max_payload()));
+        return;
+      case proto::frame_status::empty_frame:
+        violation(self, "empty frame");
+        return;
+    }
+  }
+}
+
+void on_data(conn_broker* self, const caf::io::new_data_msg& msg) {
+  auto& st = self->state;
+  if (st.closing)
+    return;
+  st.stats->bytes_received.fetch_add(msg.buf.size(), std::memory_order_relaxed);
+  auto data = reinterpret_cast<const uint8_t*>(msg.buf.data());
+  if (!st.tls) {
+    on_plaintext(self, data, msg.buf.size());
+  } else {
+    st.plain_in.clear();
+    auto was_established = st.tls->established();
+    auto status = st.tls->receive(data, msg.buf.size(), st.plain_in);
+    if (status == security::tls_status::failed) {
+      log(self).info("{}: TLS failure: {}", st.peer_label,
+                     st.tls->last_error());
+      flush_now(self); // the TLS alert
+      close_conn(self, "TLS failure");
+      return;
+    }
+    if (!was_established && st.tls->established())
+      begin_handshake(self);
+    if (!st.plain_in.empty())
+      on_plaintext(self, st.plain_in.data(), st.plain_in.size());
+    if (status == security::tls_status::closed) {
+      close_conn(self, "TLS close_notify");
+      return;
+    }
+  }
+  if (!st.closing)
+    flush_now(self);
+}
+
+caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
+                              context_ptr ctx, conn_params params) {
+  auto& st = self->state;
+  st.hdl = hdl;
+  st.ctx = std::move(ctx);
+  st.params = std::move(params);
+  st.entry.host = self->remote_addr(hdl);
+  st.entry.remote_port = self->remote_port(hdl);
+  st.peer_label = st.entry.host + ":" + std::to_string(st.entry.remote_port);
+  self->configure_read(hdl, caf::io::receive_policy::at_most(read_chunk_bytes));
+  self->delayed_send(self, handshake_timeout, hs_timeout_atom::value);
+  if (st.ctx->tls) {
+    st.tls = std::make_unique<security::tls_session>(
+      st.ctx->tls, st.params.role == security::conn_role::dialer
+                     ? security::tls_role::client
+                     : security::tls_role::server);
+    st.tls->start();
+    flush_now(self);
+  } else {
+    begin_handshake(self);
+    flush_now(self);
+  }
+  self->set_down_handler([](caf::down_msg&) {});
+  return {
+    [=](const caf::io::new_data_msg& msg) { on_data(self, msg); },
+    [=](flush_atom) {
+      if (!self->state.closing)
+        flush_now(self);
+    },
+    [=](hs_timeout_atom) {
+      if (!self->state.connected)
+        close_conn(self, "handshake not complete after 10 s");
+    },
+    [=](ping_tick_atom) { on_ping_tick(self); },
+    [=](send_atom, const shared_message& msg) {
+      if (self->state.connected)
+        send_msg(self, *msg);
+    },
+    [=](send_atom, proto::message& msg) {
+      if (self->state.connected)
+        send_msg(self, msg);
+    },
+    [=](bye_atom, const std::string& reason) {
+      if (self->state.connected)
+        send_msg(self, proto::message{0, proto::bye{reason}});
+      close_conn(self, "BYE: " + reason);
+    },
+    [=](reject_atom, uint16_t code, const std::string& reason) {
+      reject_and_close(self, static_cast<proto::reject_code>(code), reason);
+    },
+    [=](request_atom, proto::message& msg) -> caf::result<proto::message> {
+      auto& st = self->state;
+      if (!st.connected || st.closing)
+        return caf::make_error(caf::sec::request_receiver_down);
+      msg.id = st.next_request_id++;
+      auto rp = self->make_response_promise<proto::message>();
+      st.pending.emplace(msg.id, rp);
+      self->delayed_send(self, request_timeout, req_timeout_atom::value,
+                         msg.id);
+      send_msg(self, msg);
+      return rp;
+    },
+    [=](req_timeout_atom, uint64_t id) {
+      auto& st = self->state;
+      auto i = st.pending.find(id);
+      if (i != st.pending.end()) {
+        i->second.deliver(caf::make_error(caf::sec::request_timeout));
+        st.pending.erase(i);
+      }
+    },
+    [=](const caf::io::connection_closed_msg&) {
+      auto& st = self->state;
+      if (!st.closing) {
+        log(self).debug("{}: connection closed by peer", st.peer_label);
+        st.closing = true;
+        fail_pending(self);
+        self->quit();
+      }
+    },
+    [=](const caf::io::data_transferred_msg&) {},
+  };
+}
+
+} // namespace
+
+caf::actor fork_inbound(caf::io::broker* parent,
+                        caf::io::connection_handle hdl, context_ptr ctx,
+                        conn_params params) {
+  return parent->fork(peer_connection, hdl, std::move(ctx), std::move(params));
+}
+
+caf::actor spawn_on_socket(caf::actor_system& sys, int fd, context_ptr ctx,
+                           conn_params params) {
+  return sys.middleman().spawn_broker(
+    [=](conn_broker* self) mutable -> caf::behavior {
+      auto hdl = self->add_scribe(fd);
+      return peer_connection(self, hdl, std::move(ctx), std::move(params));
+    });
+}
+
+caf::expected<caf::actor> spawn_via_backend(caf::actor_system& sys,
+                                            const std::string& host,
+                                            uint16_t port, context_ptr ctx,
+                                            conn_params params) {
+  return sys.middleman().spawn_client(peer_connection, host, port,
+                                      std::move(ctx), std::move(params));
+}
+
+} // namespace timecoin

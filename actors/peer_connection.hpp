@@ -1,0 +1,56 @@
+#pragma once
+
+// One actor per TCP connection (a CAF broker): TLS through memory BIOs,
+// framing, the HELLO handshake, PING/PONG, request ids (internal header).
+
+#include <chrono>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/expected.hpp>
+#include <caf/fwd.hpp>
+#include <caf/io/connection_handle.hpp>
+#include <caf/io/fwd.hpp>
+
+#include "actors/context.hpp"
+#include "security/handshake.hpp"
+
+namespace timecoin {
+
+/// The whole handshake must complete this soon after connect or accept.
+constexpr auto handshake_timeout = std::chrono::seconds{10};
+/// A connected peer is pinged this often.
+constexpr auto ping_interval = std::chrono::seconds{30};
+/// A peer that leaves a PING unanswered this long is disconnected.
+constexpr auto ping_timeout = std::chrono::seconds{90};
+/// A request unanswered this long fails at the requester.
+constexpr auto request_timeout = std::chrono::seconds{30};
+
+/// What a connection needs to know beyond the node context.
+struct conn_params {
+  security::conn_role role = security::conn_role::acceptor;
+  /// "host:port" we dialled; empty for inbound connections.
+  std::string target;
+  /// Receives `register`, and monitors the connection.
+  caf::actor registry;
+  /// Receives what the connection cannot handle itself (PEERS, ...).
+  caf::actor node;
+};
+
+/// Forks a connection actor for a socket the broker `parent` accepted.
+caf::actor fork_inbound(caf::io::broker* parent,
+                        caf::io::connection_handle hdl, context_ptr ctx,
+                        conn_params params);
+
+/// Spawns a connection actor for a connected socket (ownership passes).
+caf::actor spawn_on_socket(caf::actor_system& sys, int fd, context_ptr ctx,
+                           conn_params params);
+
+/// Spawns a connection actor that connects through the multiplexer
+/// (blocking connect; used with CAF's test multiplexer).
+caf::expected<caf::actor> spawn_via_backend(caf::actor_system& sys,
+                                            const std::string& host,
+                                            uint16_t port, context_ptr ctx,
+                                            conn_params params);
+
+} // namespace timecoin

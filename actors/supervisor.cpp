@@ -1,0 +1,268 @@
+#include "actors/supervisor.hpp"
+
+#include <map>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/backoff.hpp"
+#include "actors/connector.hpp"
+#include "actors/node.hpp"
+#include "actors/peer_connection.hpp"
+#include "actors/registry.hpp"
+
+namespace timecoin {
+
+namespace {
+
+/// An address the node dials and, if persistent, keeps dialling.
+struct target {
+  enum class phase : uint8_t { waiting, dialing, connected };
+  host_port where;
+  bool persistent = true; ///< `addnode`: re-dialled forever
+  bool masternode = false;
+  std::string node_id;    ///< learned from its HELLO
+  phase ph = phase::waiting;
+  backoff delays;
+  uint64_t generation = 0; ///< invalidates timers of superseded attempts
+};
+
+struct supervisor_state {
+  static inline const char* name = "supervisor";
+  context_ptr ctx;
+  caf::actor registry;
+  caf::actor listener;
+  std::map<std::string, target> targets;
+  bool stopping = false;
+};
+
+using supervisor_actor = caf::stateful_actor<supervisor_state>;
+
+spdlog::logger& log(supervisor_actor* self) {
+  return *self->state.ctx->log;
+}
+
+caf::behavior listener(caf::io::broker* self, caf::io::doorman_ptr doorman,
+                       context_ptr ctx, caf::actor registry,
+                       caf::actor supervisor) {
+  self->add_doorman(std::move(doorman));
+  return {
+    [=](const caf::io::new_connection_msg& msg) {
+      conn_params params{security::conn_role::acceptor, {}, registry,
+                         supervisor};
+      auto conn = fork_inbound(self, msg.handle, ctx, std::move(params));
+      self->send(registry, track_atom::value, conn, std::string{});
+    },
+    [=](const caf::io::acceptor_closed_msg&) { self->quit(); },
+  };
+}
+
+void start_dial(supervisor_actor* self, const std::string& addr);
+
+void schedule_retry(supervisor_actor* self, const std::string& addr) {
+  auto i = self->state.targets.find(addr);
+  if (i == self->state.targets.end() || self->state.stopping)
+    return;
+  auto& t = i->second;
+  if (!t.persistent) {
+    self->state.targets.erase(i);
+    return;
+  }
+  t.ph = target::phase::waiting;
+  auto delay = t.delays.next();
+  log(self).debug("re-dialling {} in {} ms", addr, delay.count());
+  self->delayed_send(self, delay, dial_atom::value, addr, ++t.generation);
+}
+
+void start_dial(supervisor_actor* self, const std::string& addr) {
+  auto& st = self->state;
+  auto& t = st.targets.at(addr);
+  if (!t.node_id.empty() && st.ctx->table->is_connected(t.node_id)) {
+    t.ph = target::phase::connected;
+    return;
+  }
+  t.ph = target::phase::dialing;
+  ++t.generation;
+  conn_params params{security::conn_role::dialer, addr, st.registry,
+                     caf::actor_cast<caf::actor>(self)};
+  log(self).debug("dialling {}", addr);
+  if (st.ctx->dial_via_backend) {
+    auto conn = spawn_via_backend(self->system(), t.where.host, t.where.port,
+                                  st.ctx, std::move(params));
+    if (!conn) {
+      log(self).info("cannot connect to {}: {}", addr,
+                     self->system().render(conn.error()));
+      schedule_retry(self, addr);
+      return;
+    }
+    self->send(st.registry, track_atom::value, *conn, addr);
+    return;
+  }
+  // The connect blocks: run it on a thread of its own, never on the
+  // multiplexer or the scheduler's workers.
+  auto where = t.where;
+  auto ctx = st.ctx;
+  auto registry = st.registry;
+  auto sup = caf::actor_cast<caf::actor>(self);
+  self->spawn<caf::detached>([=](caf::event_based_actor* dialer) {
+    auto fd = connect_with_timeout(where, connect_timeout);
+    if (fd) {
+      auto conn = spawn_on_socket(dialer->system(), *fd, ctx, params);
+      dialer->send(registry, track_atom::value, conn, addr);
+    } else {
+      dialer->send(sup, dialed_atom::value, addr, fd.error());
+    }
+    dialer->quit();
+  });
+}
+
+void add_target(supervisor_actor* self, const std::string& addr,
+                bool persistent, bool masternode) {
+  auto hp = parse_host_port(addr);
+  if (!hp)
+    return;
+  auto [i, added] = self->state.targets.emplace(addr, target{});
+  auto& t = i->second;
+  if (!added) {
+    t.persistent = t.persistent || persistent;
+    if (t.ph == target::phase::waiting)
+      start_dial(self, addr);
+    return;
+  }
+  t.where = *hp;
+  t.persistent = persistent;
+  t.masternode = masternode;
+  start_dial(self, addr);
+}
+
+void on_up(supervisor_actor* self, const std::string& id,
+           const std::string& addr) {
+  for (auto& [a, t] : self->state.targets) {
+    if (a == addr)
+      t.node_id = id;
+    if (a == addr || (!t.node_id.empty() && t.node_id == id)) {
+      t.ph = target::phase::connected;
+      ++t.generation;
+    }
+  }
+}
+
+void on_lost(supervisor_actor* self, const std::string& id,
+             const std::string& addr, int64_t lasted_s) {
+  auto& st = self->state;
+  std::vector<std::string> retry;
+  for (auto& [a, t] : st.targets) {
+    bool own = a == addr;
+    bool same_peer = !id.empty() && t.node_id == id;
+    if (!own && !(same_peer && t.ph == target::phase::connected))
+      continue;
+    if (own && !id.empty())
+      t.node_id = id;
+    if (!id.empty() && st.ctx->table->is_connected(id)) {
+      t.ph = target::phase::connected; // another connection serves the pair
+      continue;
+    }
+    if (lasted_s >= backoff_stable_connection.count())
+      t.delays.reset();
+    retry.push_back(a);
+  }
+  for (const auto& a : retry)
+    schedule_retry(self, a);
+}
+
+caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
+                         caf::io::doorman_ptr doorman) {
+  auto& st = self->state;
+  st.ctx = ctx;
+  st.registry = spawn_registry(self->system(), ctx,
+                               caf::actor_cast<caf::actor>(self));
+  self->link_to(st.registry);
+  self->monitor(st.registry);
+  if (doorman) {
+    st.listener = self->system().middleman().spawn_broker(
+      listener, std::move(doorman), ctx, st.registry,
+      caf::actor_cast<caf::actor>(self));
+    self->link_to(st.listener);
+  }
+  // Masternodes first, then the other configured peers.
+  for (const auto& addr : ctx->cfg.masternode_peers)
+    add_target(self, addr, true, true);
+  for (const auto& addr : ctx->cfg.addnode)
+    add_target(self, addr, true, false);
+  // The listener exits first on shutdown; only other exits end the node.
+  self->set_exit_handler([=](caf::exit_msg& em) {
+    if (em.source != self->state.listener.address()
+        && em.reason != caf::exit_reason::normal)
+      self->quit(em.reason);
+  });
+  self->set_down_handler([=](caf::down_msg& dm) {
+    if (dm.source == self->state.registry.address())
+      self->quit(caf::exit_reason::user_shutdown);
+  });
+  return {
+    [=](dial_atom, const std::string& addr, uint64_t generation) {
+      auto i = self->state.targets.find(addr);
+      if (i != self->state.targets.end() && !self->state.stopping
+          && i->second.generation == generation
+          && i->second.ph == target::phase::waiting)
+        start_dial(self, addr);
+    },
+    [=](dialed_atom, const std::string& addr, const std::string& err) {
+      log(self).info("cannot connect to {}: {}", addr, err);
+      schedule_retry(self, addr);
+    },
+    [=](up_atom, const std::string& id, const std::string& addr, bool) {
+      on_up(self, id, addr);
+    },
+    [=](lost_atom, const std::string& id, const std::string& addr,
+        int64_t lasted_s) { on_lost(self, id, addr, lasted_s); },
+    [=](addnode_atom, const std::string& addr, uint8_t mode) {
+      switch (static_cast<addnode_mode>(mode)) {
+        case addnode_mode::add:
+          add_target(self, addr, true, false);
+          break;
+        case addnode_mode::onetry:
+          add_target(self, addr, false, false);
+          break;
+        case addnode_mode::remove: {
+          auto i = self->state.targets.find(addr);
+          if (i != self->state.targets.end()) {
+            i->second.persistent = false;
+            if (i->second.ph == target::phase::waiting)
+              self->state.targets.erase(i);
+          }
+          break;
+        }
+      }
+    },
+    [=](peers_atom) { return self->delegate(self->state.registry,
+                                            peers_atom::value); },
+    [=](disconn_atom, const std::string& who) {
+      return self->delegate(self->state.registry, disconn_atom::value, who);
+    },
+    [=](peer_addrs_atom, const proto::message&) {
+      // Address gossip feeds discovery (a later addition).
+    },
+    [=](stop_atom) {
+      auto& st = self->state;
+      if (st.stopping)
+        return;
+      st.stopping = true;
+      log(self).info("stopping: saying BYE to {} peers",
+                     st.ctx->table->connected_count());
+      if (st.listener)
+        self->send_exit(st.listener, caf::exit_reason::user_shutdown);
+      self->send(st.registry, shutdown_atom::value);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_supervisor(caf::actor_system& sys, context_ptr ctx,
+                            caf::io::doorman_ptr doorman) {
+  return sys.spawn(supervisor, std::move(ctx), std::move(doorman));
+}
+
+} // namespace timecoin

@@ -1,0 +1,19 @@
+#pragma once
+
+// The supervisor: spawns the registry and the listener, owns the outbound
+// plan and re-dials lost peers with exponential backoff (internal header).
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+#include <caf/io/fwd.hpp>
+
+#include "actors/context.hpp"
+
+namespace timecoin {
+
+/// Spawns the supervisor of a node; `doorman` is the bound P2P listening
+/// socket, or null when the node does not listen.
+caf::actor spawn_supervisor(caf::actor_system& sys, context_ptr ctx,
+                            caf::io::doorman_ptr doorman);
+
+} // namespace timecoin

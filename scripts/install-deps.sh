@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages the node needs to build and test, if any
+# are missing. Safe to run again: does nothing when all are present.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config ccache clang
+  libcaf-dev libssl-dev libsodium-dev libmsgpack-cxx-dev
+  libspdlog-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev libcli11-dev
+  doctest-dev liblmdb-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "installing: ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update
+$sudo apt-get install -y --no-install-recommends "${missing[@]}"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds everything with the tests and runs them all; non-zero on any failure.
+#   ./test.sh            Release build in build/, all tests
+#   SANITIZE=1 ./test.sh ASan+UBSan build in build-asan/
+set -euo pipefail
+cd "$(dirname "$0")"
+./scripts/install-deps.sh
+build=build
+flags=(-DCMAKE_BUILD_TYPE=Release)
+if [ "${SANITIZE:-0}" = "1" ]; then
+  build=build-asan
+  flags=(-DCMAKE_BUILD_TYPE=Debug -DTIMECOIN_SANITIZE=ON -DTIMECOIN_BUILD_BENCH=OFF)
+fi
+cmake -S . -B "$build" "${flags[@]}" -DTIMECOIN_BUILD_TESTS=ON >/dev/null
+cmake --build "$build" -j"$(nproc)"
+cd "$build"
+ctest --output-on-failure --timeout 600

@@ -1,0 +1,230 @@
+// peer_connection under virtual time: handshake deadline, ping timeout,
+// request timeout, hostile frames. The remote side is played by the test
+// with the plain handshake class (tls=0).
+
+#include <doctest/doctest.h>
+
+#include "actors/peer_connection.hpp"
+#include "fixture.hpp"
+#include "security/handshake.hpp"
+
+using namespace std::chrono_literals;
+using namespace timecoin;
+using timecoin::test::frames_of;
+
+namespace {
+
+struct conn_fixture : test::net_fixture {
+  std::shared_ptr<node_context> ctx = test::make_context();
+  caf::io::connection_handle hdl = caf::io::connection_handle::from_int(1);
+  std::shared_ptr<int> registrations = std::make_shared<int>(0);
+  caf::actor registry;
+  caf::actor conn;
+  // The remote peer.
+  security::node_key peer_key = security::node_key::generate();
+  security::local_info peer_local;
+
+  conn_fixture() {
+    auto regs = registrations;
+    registry = sys.spawn([regs](caf::event_based_actor*) -> caf::behavior {
+      return {
+        [regs](register_atom, const conn_record&) {
+          ++*regs;
+          return uint16_t{0};
+        },
+        [](track_atom, const caf::actor&, const std::string&) {},
+      };
+    });
+    peer_local = ctx->local;
+    mpx.provide_scribe("peer", 4000, hdl);
+    conn_params params{security::conn_role::dialer, "peer:4000", registry,
+                       registry};
+    auto c = spawn_via_backend(sys, "peer", 4000, ctx, params);
+    REQUIRE(c);
+    conn = *c;
+    settle();
+  }
+
+  ~conn_fixture() {
+    caf::anon_send_exit(conn, caf::exit_reason::kill);
+    caf::anon_send_exit(registry, caf::exit_reason::kill);
+    settle();
+  }
+
+  /// The connection actor has terminated.
+  bool closed() const {
+    return caf::actor_cast<caf::abstract_actor*>(conn)->getf(
+      caf::abstract_actor::is_terminated_flag);
+  }
+
+  /// Plays the accepting side's handshake to completion.
+  void complete_handshake() {
+    security::handshake hs{peer_key, peer_local,
+                           security::conn_role::acceptor, proto::hash256{},
+                           std::nullopt};
+    proto::bytes wire;
+    proto::append_frame(wire, hs.make_hello(unix_now()));
+    auto sent = frames_of(written(hdl));
+    REQUIRE(sent.size() == 1);
+    CHECK(sent[0].type() == proto::msg_type::hello);
+    auto step = hs.on_message(sent[0], unix_now());
+    REQUIRE(!step.failure);
+    for (auto& m : step.send)
+      proto::append_frame(wire, m);
+    deliver(hdl, wire);
+    auto auth = frames_of(written(hdl));
+    REQUIRE(auth.size() == 1);
+    auto done = hs.on_message(auth[0], unix_now());
+    REQUIRE(done.connected);
+    CHECK(*registrations == 1);
+  }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(conn_fixture, "an incomplete handshake is cut at 10 s") {
+  auto hello = frames_of(written(hdl));
+  REQUIRE(hello.size() == 1);
+  CHECK(hello[0].type() == proto::msg_type::hello);
+  advance(9900ms);
+  CHECK(!closed());
+  advance(100ms);
+  CHECK(closed());
+  CHECK(*registrations == 0);
+}
+
+TEST_CASE_FIXTURE(conn_fixture, "a completed handshake is not cut at 10 s") {
+  complete_handshake();
+  advance(10s);
+  CHECK(!closed());
+}
+
+TEST_CASE_FIXTURE(conn_fixture, "a peer that never answers PING is cut at 90 s") {
+  complete_handshake();
+  advance(30s);
+  auto ping = frames_of(written(hdl));
+  REQUIRE(ping.size() == 1);
+  CHECK(ping[0].type() == proto::msg_type::ping);
+  advance(60s); // 90 s after connect, 60 s after the PING
+  CHECK(!closed());
+  advance(29s); // 119 s
+  CHECK(!closed());
+  advance(1s); // the PING is now 90 s old
+  CHECK(closed());
+}
+
+TEST_CASE_FIXTURE(conn_fixture, "a peer that answers PING stays") {
+  complete_handshake();
+  for (int i = 0; i < 10; ++i) {
+    advance(30s);
+    auto sent = frames_of(written(hdl));
+    REQUIRE(sent.size() == 1);
+    REQUIRE(sent[0].type() == proto::msg_type::ping);
+    auto nonce = std::get<proto::ping>(sent[0].content).nonce;
+    proto::bytes wire;
+    proto::append_frame(wire, proto::message{0, proto::pong{nonce, 0}});
+    deliver(hdl, wire);
+  }
+  CHECK(!closed());
+}
+
+TEST_CASE_FIXTURE(conn_fixture, "PING is answered with PONG echoing the nonce") {
+  complete_handshake();
+  proto::bytes wire;
+  proto::append_frame(wire, proto::message{0, proto::ping{0xfeedULL, 7}});
+  deliver(hdl, wire);
+  auto sent = frames_of(written(hdl));
+  REQUIRE(sent.size() == 1);
+  REQUIRE(sent[0].type() == proto::msg_type::pong);
+  CHECK(std::get<proto::pong>(sent[0].content).nonce == 0xfeedULL);
+}
+
+TEST_CASE_FIXTURE(conn_fixture, "GET_TIP is answered with the local tip") {
+  ctx->tip.height = 0;
+  ctx->tip.hash[0] = 0xab;
+  complete_handshake();
+  proto::bytes wire;
+  proto::append_frame(wire, proto::message{42, proto::get_tip{}});
+  deliver(hdl, wire);
+  auto sent = frames_of(written(hdl));
+  REQUIRE(sent.size() == 1);
+  REQUIRE(sent[0].type() == proto::msg_type::tip);
+  CHECK(sent[0].id == 42);
+  CHECK(std::get<proto::tip>(sent[0].content).hash[0] == 0xab);
+}
+
+TEST_CASE_FIXTURE(conn_fixture, "a request unanswered for 30 s times out") {
+  complete_handshake();
+  caf::error err;
+  bool answered = false;
+  auto target = conn;
+  sys.spawn([&, target](caf::event_based_actor* self) {
+    self->request(target, caf::infinite, request_atom::value,
+                  proto::message{0, proto::get_tip{}})
+      .then([&](proto::message&) { answered = true; },
+            [&](caf::error& e) { err = e; });
+  });
+  settle();
+  auto sent = frames_of(written(hdl));
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].type() == proto::msg_type::get_tip);
+  CHECK(sent[0].id != 0);
+  advance(29s);
+  CHECK(!err);
+  advance(1s);
+  CHECK(err == caf::sec::request_timeout);
+  CHECK(!answered);
+}
+
+TEST_CASE_FIXTURE(conn_fixture, "a response carries the request's id back") {
+  complete_handshake();
+  std::optional<proto::message> got;
+  auto target = conn;
+  sys.spawn([&, target](caf::event_based_actor* self) {
+    self->request(target, caf::infinite, request_atom::value,
+                  proto::message{0, proto::get_tip{}})
+      .then([&](proto::message& m) { got = m; }, [](caf::error&) {});
+  });
+  settle();
+  auto sent = frames_of(written(hdl));
+  REQUIRE(sent.size() == 1);
+  proto::bytes wire;
+  proto::append_frame(wire, proto::message{sent[0].id, proto::tip{5, {}, {}}});
+  deliver(hdl, wire);
+  REQUIRE(got);
+  CHECK(std::get<proto::tip>(got->content).height == 5);
+}
+
+TEST_CASE_FIXTURE(conn_fixture, "a message before the handshake is refused") {
+  written(hdl);
+  proto::bytes wire;
+  proto::append_frame(wire, proto::message{0, proto::ping{1, 1}});
+  deliver(hdl, wire);
+  auto sent = frames_of(written(hdl));
+  REQUIRE(sent.size() == 1);
+  REQUIRE(sent[0].type() == proto::msg_type::reject);
+  CHECK(std::get<proto::reject>(sent[0].content).code
+        == proto::reject_code::protocol_violation);
+  CHECK(closed());
+}
+
+TEST_CASE_FIXTURE(conn_fixture, "an oversized length prefix closes at once") {
+  written(hdl);
+  // 64 KiB + 1 before the handshake: only the 4 header bytes are sent.
+  deliver(hdl, proto::bytes{0x00, 0x01, 0x00, 0x01});
+  CHECK(closed());
+}
+
+TEST_CASE_FIXTURE(conn_fixture, "garbage instead of a frame closes") {
+  written(hdl);
+  deliver(hdl, proto::bytes{0x00, 0x00, 0x00, 0x03, 0xc1, 0xc1, 0xc1});
+  CHECK(closed());
+}
+
+TEST_CASE_FIXTURE(conn_fixture, "BYE closes the connection") {
+  complete_handshake();
+  proto::bytes wire;
+  proto::append_frame(wire, proto::message{0, proto::bye{"going away"}});
+  deliver(hdl, wire);
+  CHECK(closed());
+}

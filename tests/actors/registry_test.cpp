@@ -1,0 +1,137 @@
+// The registry under the test coordinator: the one-connection-per-pair rule
+// of §4 applied on both ends of a simultaneous dial, and the published table.
+
+#include <doctest/doctest.h>
+
+#include "actors/registry.hpp"
+#include "fixture.hpp"
+
+using namespace timecoin;
+
+namespace {
+
+/// Stands in for one connection actor: registers, records what it is told.
+struct fake_conn {
+  std::shared_ptr<std::optional<uint16_t>> reply
+    = std::make_shared<std::optional<uint16_t>>();
+  std::shared_ptr<std::optional<uint16_t>> rejected
+    = std::make_shared<std::optional<uint16_t>>();
+  caf::actor self;
+};
+
+fake_conn spawn_conn(caf::actor_system& sys, caf::actor registry,
+                     conn_record rec) {
+  fake_conn fc;
+  auto reply = fc.reply;
+  auto rejected = fc.rejected;
+  fc.self = sys.spawn([=](caf::event_based_actor* self) -> caf::behavior {
+    self->request(registry, caf::infinite, register_atom::value, rec)
+      .then([=](uint16_t code) { *reply = code; });
+    return {
+      [=](reject_atom, uint16_t code, const std::string&) {
+        *rejected = code;
+        self->quit();
+      },
+      [=](bye_atom, const std::string&) { self->quit(); },
+    };
+  });
+  return fc;
+}
+
+conn_record record(const std::string& peer_id, const std::string& dialer,
+                   bool inbound) {
+  conn_record rec;
+  rec.entry.node_id = peer_id;
+  rec.entry.inbound = inbound;
+  rec.entry.host = "127.0.0.1";
+  rec.stats = std::make_shared<conn_stats>();
+  rec.dialer_id = dialer;
+  rec.target = inbound ? "" : "127.0.0.1:1";
+  return rec;
+}
+
+struct registry_fixture : test::net_fixture {
+  std::shared_ptr<node_context> ctx = test::make_context();
+  caf::actor sup = sys.spawn([](caf::event_based_actor*) -> caf::behavior {
+    return {
+      [](up_atom, const std::string&, const std::string&, bool) {},
+      [](lost_atom, const std::string&, const std::string&, int64_t) {},
+    };
+  });
+  caf::actor registry = spawn_registry(sys, ctx, sup);
+
+  ~registry_fixture() {
+    caf::anon_send_exit(registry, caf::exit_reason::kill);
+    caf::anon_send_exit(sup, caf::exit_reason::kill);
+    settle();
+  }
+};
+
+} // namespace
+
+// Node "0a" (smaller) and node "0b" dial each other at once. On each node the
+// two connections register in some order; both nodes must keep the one that
+// "0a" dialled.
+TEST_CASE("simultaneous dial converges on the connection the smaller id dialled") {
+  const std::string a = "0a", b = "0b";
+  for (bool a_first : {true, false}) {
+    CAPTURE(a_first);
+    registry_fixture f;
+    // Seen from the node with id `b`: peer a, one connection dialled by a
+    // (inbound) and one dialled by b (outbound).
+    auto in = record(a, a, true);
+    auto out = record(a, b, false);
+    auto first = spawn_conn(f.sys, f.registry, a_first ? in : out);
+    f.settle();
+    auto second = spawn_conn(f.sys, f.registry, a_first ? out : in);
+    f.settle();
+    auto& kept = a_first ? first : second;
+    auto& dropped = a_first ? second : first;
+    REQUIRE(first.reply->has_value());
+    REQUIRE(second.reply->has_value());
+    CHECK(**kept.reply == 0);
+    CHECK(!kept.rejected->has_value());
+    // The loser is refused at registration or told afterwards.
+    bool refused = **dropped.reply == 3 || *dropped.rejected == uint16_t{3};
+    CHECK(refused);
+    CHECK(f.ctx->table->connected_count() == 1);
+    auto entry_inbound = f.ctx->table->read([&](const peer_snapshot& s) {
+      return s.by_id.at(a).inbound;
+    });
+    CHECK(entry_inbound); // the connection a dialled
+    caf::anon_send_exit(first.self, caf::exit_reason::kill);
+    caf::anon_send_exit(second.self, caf::exit_reason::kill);
+    f.settle();
+  }
+}
+
+TEST_CASE("two connections dialled by the same side: the newer is kept") {
+  registry_fixture f;
+  auto older = spawn_conn(f.sys, f.registry, record("0c", "0a", false));
+  f.settle();
+  auto newer = spawn_conn(f.sys, f.registry, record("0c", "0a", false));
+  f.settle();
+  CHECK(**older.reply == 0);
+  CHECK(*older.rejected == uint16_t{3});
+  CHECK(**newer.reply == 0);
+  CHECK(!newer.rejected->has_value());
+  CHECK(f.ctx->table->connected_count() == 1);
+  caf::anon_send_exit(newer.self, caf::exit_reason::kill);
+  f.settle();
+  CHECK(f.ctx->table->connected_count() == 0);
+}
+
+TEST_CASE("a node with no free slot refuses with REJECT 6") {
+  registry_fixture f;
+  f.ctx->cfg.maxconnections = 1;
+  auto one = spawn_conn(f.sys, f.registry, record("01", "01", true));
+  f.settle();
+  auto two = spawn_conn(f.sys, f.registry, record("02", "02", true));
+  f.settle();
+  CHECK(**one.reply == 0);
+  CHECK(**two.reply == 6);
+  caf::anon_send_exit(one.self, caf::exit_reason::kill);
+  caf::anon_send_exit(two.self, caf::exit_reason::kill);
+  f.settle();
+}
+using namespace timecoin;

@@ -1,0 +1,71 @@
+// The supervisor's re-dial schedule under virtual time, with the node's real
+// actors on CAF's test multiplexer.
+
+#include <doctest/doctest.h>
+
+#include "actors/backoff.hpp"
+#include "actors/node_internal.hpp"
+#include "fixture.hpp"
+
+using namespace std::chrono_literals;
+using namespace timecoin;
+
+namespace {
+
+struct node_fixture : test::net_fixture {
+  node_handle node;
+
+  explicit node_fixture(std::vector<std::string> addnode) {
+    node_config cfg;
+    cfg.tls = false;
+    cfg.listen = false;
+    cfg.addnode = std::move(addnode);
+    cfg.datadir = test::temp_dir("supervisor");
+    node_options opts;
+    opts.dial_via_backend = true;
+    opts.log = test::quiet_logger();
+    auto h = spawn_node(sys, cfg, opts);
+    REQUIRE(h);
+    node = *h;
+    settle();
+  }
+
+  ~node_fixture() {
+    caf::anon_send(node.actor(), stop_atom::value);
+    settle();
+    advance(5s);
+  }
+
+  /// Time until the earliest pending timer.
+  caf::timespan next_timer() {
+    auto& schedule = sched.clock().schedule();
+    REQUIRE(!schedule.empty());
+    return schedule.begin()->first - sched.clock().now();
+  }
+};
+
+} // namespace
+
+TEST_CASE("a peer that cannot be reached is re-dialled at 1, 2, 4 ... 32 s") {
+  node_fixture f{{"peer:4000"}};
+  for (uint32_t n = 0; n < 9; ++n) {
+    CAPTURE(n);
+    auto base = std::chrono::duration_cast<caf::timespan>(
+      backoff::base_delay(n));
+    auto d = f.next_timer();
+    CHECK(d >= base * 8 / 10);
+    CHECK(d <= base * 12 / 10);
+    f.advance(d);
+  }
+}
+
+TEST_CASE("the re-dial reaches the peer once it is there") {
+  node_fixture f{{"peer:4000"}};
+  auto hdl = caf::io::connection_handle::from_int(7);
+  f.advance(f.next_timer()); // second attempt fails too
+  f.mpx.provide_scribe("peer", 4000, hdl);
+  f.advance(f.next_timer());
+  auto sent = test::frames_of(f.written(hdl));
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].type() == proto::msg_type::hello);
+}
