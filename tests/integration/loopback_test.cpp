@@ -1,0 +1,214 @@
+// Several nodes in one process over real loopback TLS.
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <thread>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include "actors/node.hpp"
+#include "actors/node_internal.hpp"
+
+using namespace std::chrono_literals;
+using namespace timecoin;
+
+namespace {
+
+/// Polls `cond` until it holds or `limit` passes.
+bool eventually(const std::function<bool()>& cond,
+                std::chrono::milliseconds limit = 20s) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond())
+      return true;
+    std::this_thread::yield();
+  }
+  return cond();
+}
+
+/// True if `cond` holds throughout `window` (checked continuously).
+bool throughout(const std::function<bool()>& cond,
+                std::chrono::milliseconds window) {
+  auto end = std::chrono::steady_clock::now() + window;
+  while (std::chrono::steady_clock::now() < end)
+    if (!cond())
+      return false;
+  return true;
+}
+
+std::string dir_of(const std::string& name) {
+  return (std::filesystem::temp_directory_path()
+          / ("timecoin-it-" + name + "-" + std::to_string(::getpid())))
+    .string();
+}
+
+std::string fresh_dir(const std::string& name) {
+  auto dir = dir_of(name);
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+struct cluster {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::vector<node_handle> nodes;
+
+  cluster() {
+    cfg.load<caf::io::middleman>();
+    cfg.set("scheduler.max-threads", 2);
+    sys = std::make_unique<caf::actor_system>(cfg);
+  }
+
+  ~cluster() {
+    for (auto& n : nodes)
+      stop(n);
+  }
+
+  node_handle start(const std::string& name, std::vector<std::string> addnode,
+                    uint16_t port = 0) {
+    node_config c;
+    c.datadir = fresh_dir(name);
+    c.port = port;
+    c.port_set = true;
+    c.addnode = std::move(addnode);
+    return start_with(c);
+  }
+
+  node_handle start_with(const node_config& c) {
+    node_options opts;
+    opts.log = std::make_shared<spdlog::logger>(
+      "test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    auto h = spawn_node(*sys, c, opts);
+    REQUIRE_MESSAGE(h, sys->render(h.error()));
+    nodes.push_back(*h);
+    return *h;
+  }
+
+  /// Stops `n` and waits until its actor is gone.
+  void stop(node_handle& n) {
+    if (!n.actor())
+      return;
+    caf::scoped_actor self{*sys};
+    self->monitor(n.actor());
+    self->send(n.actor(), stop_atom::value);
+    bool down = false;
+    self->receive([&](caf::down_msg&) { down = true; },
+                  caf::after(std::chrono::seconds(10)) >> [] {});
+    CHECK(down);
+    n = node_handle{};
+  }
+
+  std::vector<peer_info> peers(const node_handle& n) {
+    caf::scoped_actor self{*sys};
+    std::vector<peer_info> out;
+    self->request(n.actor(), 5s, peers_atom::value)
+      .receive([&](std::vector<peer_info>& v) { out = std::move(v); },
+               [](caf::error&) {});
+    return out;
+  }
+};
+
+std::string addr(const node_handle& n) {
+  return "127.0.0.1:" + std::to_string(n.p2p_port());
+}
+
+} // namespace
+
+TEST_CASE("three nodes connect to each other over TLS") {
+  cluster c;
+  auto a = c.start("a", {});
+  auto b = c.start("b", {addr(a)});
+  auto d = c.start("c", {addr(a), addr(b)});
+  CHECK(eventually([&] {
+    return a.connected_count() == 2 && b.connected_count() == 2
+           && d.connected_count() == 2;
+  }));
+  CHECK(a.is_connected(b.node_id()));
+  CHECK(a.is_connected(d.node_id()));
+  CHECK(b.is_connected(d.node_id()));
+  auto info = c.peers(a);
+  REQUIRE(info.size() == 2);
+  for (const auto& p : info) {
+    CHECK(p.inbound);
+    CHECK(p.user_agent == "/timecoin-node:0.1.0/");
+    CHECK(p.bytes_received > 0);
+    CHECK(p.messages_received >= 2); // HELLO and HELLO_AUTH at least
+  }
+}
+
+TEST_CASE("a stopped node that comes back is re-dialled") {
+  cluster c;
+  auto a = c.start("a", {});
+  auto port = a.p2p_port();
+  auto a_dir = dir_of("a");
+  auto b = c.start("b", {addr(a)});
+  REQUIRE(eventually([&] { return b.connected_count() == 1; }));
+  auto a_id = a.node_id();
+  c.stop(c.nodes[0]);
+  CHECK(eventually([&] { return b.connected_count() == 0; }));
+  // The same node (same data directory, so the same id) on the same port.
+  node_config again;
+  again.datadir = a_dir;
+  again.port = port;
+  again.port_set = true;
+  auto a2 = c.start_with(again);
+  CHECK(a2.node_id() == a_id);
+  CHECK(eventually([&] { return b.is_connected(a_id); }, 30s));
+}
+
+TEST_CASE("a simultaneous dial ends in exactly one connection") {
+  cluster c;
+  node_config ca;
+  ca.datadir = fresh_dir("sa");
+  ca.port = 0;
+  ca.port_set = true;
+  auto a = c.start_with(ca);
+  node_config cb = ca;
+  cb.datadir = fresh_dir("sb");
+  cb.addnode = {addr(a)};
+  auto b = c.start_with(cb);
+  // a dials b while b dials a.
+  caf::anon_send(a.actor(), addnode_atom::value, addr(b),
+                 static_cast<uint8_t>(addnode_mode::add));
+  REQUIRE(eventually([&] {
+    return a.connected_count() == 1 && b.connected_count() == 1;
+  }));
+  auto before = c.peers(a);
+  REQUIRE(before.size() == 1);
+  // No reconnect loop: the connection stays, the same one.
+  CHECK(throughout([&] {
+    return a.connected_count() == 1 && b.connected_count() == 1;
+  }, 3s));
+  auto after = c.peers(a);
+  REQUIRE(after.size() == 1);
+  CHECK(after[0].address == before[0].address);
+  CHECK(after[0].connected_since == before[0].connected_since);
+}
+
+TEST_CASE("a taken port is an error, not a crash") {
+  cluster c;
+  auto a = c.start("a", {});
+  node_config dup;
+  dup.datadir = fresh_dir("dup");
+  dup.port = a.p2p_port();
+  dup.port_set = true;
+  auto h = spawn_node(*c.sys, dup);
+  CHECK(!h);
+}
+
+TEST_CASE("stop says BYE and the peer notices at once") {
+  cluster c;
+  auto a = c.start("a", {});
+  auto b = c.start("b", {addr(a)});
+  REQUIRE(eventually([&] { return a.connected_count() == 1; }));
+  c.stop(c.nodes[1]);
+  // Well before any ping timeout: the BYE (or close) was seen.
+  CHECK(eventually([&] { return a.connected_count() == 0; }, 5s));
+}
