@@ -44,13 +44,16 @@ inline result<message, decode_error> decode(const bytes& payload) {
   return decode(payload.data(), payload.size());
 }
 
-/// Encoding of chain structures (the bytes hashed and gossiped).
+/// Encoding of chain structures (the bytes hashed and gossiped). Decoding is
+/// strict: every structure must have exactly its fields (docs/PROTOCOL.md).
 bytes encode_transaction(const transaction& tx);
 bytes encode_block(const block& b);
 bytes encode_header(const block_header& h);
 result<transaction, decode_error> decode_transaction(const uint8_t* data,
                                                      std::size_t size);
 result<block, decode_error> decode_block(const uint8_t* data, std::size_t size);
+result<block_header, decode_error> decode_header(const uint8_t* data,
+                                                 std::size_t size);
 
 /// A printable name of `code`.
 const char* to_string(decode_errc code);

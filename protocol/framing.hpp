@@ -45,7 +45,14 @@ public:
   /// Bytes buffered and not yet returned as frames.
   std::size_t buffered() const { return buf_.size() - pos_; }
 
+  /// True once a bad length prefix was seen; `next` keeps returning it.
+  /// `feed` already checks the prefix of the first pending frame.
+  bool failed() const { return failed_ != frame_status::need_more; }
+
 private:
+  /// Drops everything buffered (after an error).
+  void release();
+
   bytes buf_;
   std::size_t pos_ = 0;
   std::size_t max_payload_;

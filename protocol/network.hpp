@@ -37,7 +37,9 @@ constexpr int64_t devnet_genesis_timestamp = 1767225600;
 hash256 devnet_producer_seed();
 /// The devnet producer's public key.
 hash256 devnet_producer_public_key();
-/// The devnet genesis block, derived as §1 says (deterministic).
+/// The devnet genesis block, derived as §1 says (deterministic, computed once).
 block devnet_genesis();
+/// `block_hash(devnet_genesis().header)`, without copying the block.
+hash256 devnet_genesis_hash();
 
 } // namespace timecoin::proto

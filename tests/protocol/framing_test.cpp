@@ -1,0 +1,176 @@
+// Frame reassembly: any split of the byte stream, the size bounds, sticky
+// errors.
+
+#include <random>
+
+#include <doctest/doctest.h>
+
+#include "protocol/codec.hpp"
+#include "protocol/framing.hpp"
+#include "tests/protocol/samples.hpp"
+
+using namespace timecoin::proto;
+using namespace timecoin::proto::test;
+
+namespace {
+
+constexpr uint32_t split_seed = 424242;
+
+bytes length_prefix(uint32_t n) {
+  return {static_cast<uint8_t>(n >> 24), static_cast<uint8_t>(n >> 16),
+          static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)};
+}
+
+void feed(frame_decoder& d, const bytes& data) { d.feed(data.data(), data.size()); }
+
+/// All frames of every sample message, back to back, and their payloads.
+std::pair<bytes, std::vector<bytes>> sample_stream() {
+  bytes stream;
+  std::vector<bytes> payloads;
+  for (const auto& m : sample_messages()) {
+    append_frame(stream, m);
+    payloads.push_back(encode(m));
+  }
+  return {stream, payloads};
+}
+
+/// Drains every whole frame out of `d`.
+void drain(frame_decoder& d, std::vector<bytes>& got) {
+  bytes out;
+  frame_status s;
+  while ((s = d.next(out)) == frame_status::frame)
+    got.push_back(out);
+  REQUIRE(s == frame_status::need_more);
+}
+
+} // namespace
+
+TEST_CASE("frames arrive whole, byte by byte, or in random splits") {
+  const auto [stream, payloads] = sample_stream();
+  {
+    frame_decoder d{max_frame_bytes};
+    std::vector<bytes> got;
+    feed(d, stream);
+    drain(d, got);
+    CHECK(got == payloads);
+    CHECK(d.buffered() == 0);
+  }
+  {
+    frame_decoder d{max_frame_bytes};
+    std::vector<bytes> got;
+    for (uint8_t b : stream) {
+      d.feed(&b, 1);
+      drain(d, got);
+    }
+    CHECK(got == payloads);
+    CHECK(d.buffered() == 0);
+  }
+  std::mt19937 rng{split_seed};
+  for (int round = 0; round < 200; ++round) {
+    frame_decoder d{max_frame_bytes};
+    std::vector<bytes> got;
+    std::uniform_int_distribution<std::size_t> chunk{1, 1 + static_cast<std::size_t>(round) * 8};
+    for (std::size_t pos = 0; pos < stream.size();) {
+      const std::size_t n = std::min(chunk(rng), stream.size() - pos);
+      d.feed(stream.data() + pos, n);
+      pos += n;
+      drain(d, got);
+    }
+    REQUIRE(got == payloads);
+    CHECK(d.buffered() == 0);
+  }
+}
+
+TEST_CASE("a long stream of small frames stays compact") {
+  frame_decoder d{max_frame_bytes};
+  bytes stream;
+  for (int i = 0; i < 5000; ++i)
+    append_frame(stream, message{static_cast<uint64_t>(i), ping{1, 2}});
+  // Fed in chunks that always end mid-frame.
+  std::size_t frames = 0;
+  bytes out;
+  for (std::size_t pos = 0; pos < stream.size(); pos += 1000) {
+    d.feed(stream.data() + pos, std::min<std::size_t>(1000, stream.size() - pos));
+    while (d.next(out) == frame_status::frame)
+      ++frames;
+    CHECK(d.buffered() < 1000);
+  }
+  CHECK(frames == 5000);
+}
+
+TEST_CASE("a length above the bound is refused from the header alone") {
+  frame_decoder d; // handshake bound
+  CHECK(d.max_payload() == max_handshake_frame_bytes);
+  feed(d, length_prefix(max_handshake_frame_bytes + 1));
+  CHECK(d.failed());
+  bytes out;
+  CHECK(d.next(out) == frame_status::frame_too_large);
+  CHECK(d.buffered() == 0);
+  CHECK(out.empty());
+
+  // The header split across feeds is still refused once complete.
+  frame_decoder split;
+  const bytes huge = length_prefix(0xFFFFFFFF);
+  split.feed(huge.data(), 3);
+  CHECK(split.next(out) == frame_status::need_more);
+  split.feed(huge.data() + 3, 1);
+  CHECK(split.next(out) == frame_status::frame_too_large);
+}
+
+TEST_CASE("64 KiB before the handshake, 8 MiB after") {
+  bytes out;
+  frame_decoder d;
+  feed(d, length_prefix(max_handshake_frame_bytes));
+  CHECK(d.next(out) == frame_status::need_more);
+
+  frame_decoder after{max_frame_bytes};
+  feed(after, length_prefix(max_handshake_frame_bytes + 1));
+  CHECK(after.next(out) == frame_status::need_more);
+
+  frame_decoder raised;
+  raised.set_max_payload(max_frame_bytes);
+  feed(raised, length_prefix(max_frame_bytes + 1));
+  CHECK(raised.next(out) == frame_status::frame_too_large);
+
+  // A whole frame of exactly 8 MiB is accepted.
+  frame_decoder full{max_frame_bytes};
+  bytes frame = length_prefix(max_frame_bytes);
+  frame.resize(frame_header_bytes + max_frame_bytes, 0x5A);
+  feed(full, frame);
+  REQUIRE(full.next(out) == frame_status::frame);
+  CHECK(out.size() == max_frame_bytes);
+  CHECK(out.back() == 0x5A);
+  CHECK(full.buffered() == 0);
+}
+
+TEST_CASE("a zero length is empty_frame") {
+  frame_decoder d;
+  bytes out;
+  feed(d, length_prefix(0));
+  CHECK(d.next(out) == frame_status::empty_frame);
+}
+
+TEST_CASE("errors are sticky") {
+  const bytes good = encode_frame(message{1, ping{1, 1}});
+  bytes out;
+  {
+    frame_decoder d;
+    feed(d, good);
+    feed(d, length_prefix(0));
+    feed(d, good);
+    REQUIRE(d.next(out) == frame_status::frame);
+    CHECK(d.next(out) == frame_status::empty_frame);
+    feed(d, good);
+    CHECK(d.next(out) == frame_status::empty_frame);
+    CHECK(d.next(out) == frame_status::empty_frame);
+  }
+  {
+    frame_decoder d;
+    feed(d, length_prefix(max_handshake_frame_bytes + 1));
+    feed(d, good);
+    CHECK(d.buffered() == 0); // nothing more is buffered once failed
+    CHECK(d.next(out) == frame_status::frame_too_large);
+    d.set_max_payload(max_frame_bytes);
+    CHECK(d.next(out) == frame_status::frame_too_large);
+  }
+}
