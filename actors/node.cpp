@@ -103,6 +103,19 @@ caf::error runtime_error(std::string what) {
   return caf::make_error(caf::sec::runtime_error, std::move(what));
 }
 
+} // namespace
+
+std::string error_message(caf::actor_system& sys, const caf::error& err) {
+  const auto& ctx = err.context();
+  if (err.category() == caf::atom("system")
+      && err.code() == static_cast<uint8_t>(caf::sec::runtime_error)
+      && ctx.match_elements<std::string>())
+    return ctx.get_as<std::string>(0);
+  return sys.render(err);
+}
+
+namespace {
+
 chain_tip genesis_tip(proto::network net) {
   chain_tip tip;
   if (net == proto::network::devnet) {
@@ -160,8 +173,8 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
       cfg.p2p_port(), cfg.bind.c_str(), true);
     if (!dm)
       return runtime_error("cannot listen on " + cfg.bind + ":"
-                           + std::to_string(cfg.p2p_port()) + ": "
-                           + sys.render(dm.error()));
+                           + std::to_string(cfg.p2p_port())
+                           + " (port in use, or no such local address)");
     doorman = std::move(*dm);
     local.listen_port = doorman->port();
   }

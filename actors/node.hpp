@@ -118,6 +118,10 @@ private:
   uint16_t p2p_port_ = 0;
 };
 
+/// A one-line description of an error returned by `spawn_node` (or any other
+/// CAF error: rendered by `sys`).
+std::string error_message(caf::actor_system& sys, const caf::error& err);
+
 /// Spawns a node in `sys` (which must have loaded `caf::io::middleman`):
 /// loads or creates its key in the data directory, binds its P2P port, dials
 /// its `addnode` peers. Errors (port taken, bad key file) are returned.
