@@ -41,9 +41,14 @@ struct node_config {
   std::string rpcbind = "127.0.0.1";
   /// Start the JSON-RPC server (timed only).
   bool server = true;
+  /// The host time-cli sends its requests to (time-cli only).
+  std::string rpcconnect = "127.0.0.1";
 
   /// Log level: trace, debug, info, warn, error, off (or 0/1 for info/debug).
   std::string debug = "info";
+  /// Log file (timed only): empty for stderr only; a relative path is taken
+  /// relative to the data directory.
+  std::string debuglogfile;
 
   bool enable_message_signing = true;
   uint32_t message_max_age_seconds = 300;

@@ -1,0 +1,44 @@
+#pragma once
+
+// node_backend over the node's typed actor: each call is a blocking request
+// from a caf::scoped_actor on the calling (HTTP server) thread.
+
+#include <chrono>
+#include <functional>
+
+#include <caf/fwd.hpp>
+
+#include "actors/node.hpp"
+#include "apps/rpc/backend.hpp"
+
+namespace timecoin::rpc {
+
+/// How long an RPC waits for the node before answering `node_unavailable`.
+constexpr auto node_request_timeout = std::chrono::seconds{10};
+
+/// Talks to a running node. Thread-safe: every call has its own actor.
+class caf_backend final : public node_backend {
+public:
+  /// `on_stop` runs for the `stop` method (the daemon's shutdown path).
+  caf_backend(caf::actor_system& sys, node_actor node,
+              std::function<void()> on_stop,
+              std::chrono::milliseconds timeout = node_request_timeout);
+
+  result<network_info, backend_error> status() override;
+  result<std::vector<peer_info>, backend_error> peers() override;
+  result<bool, backend_error> addnode(const std::string& addr,
+                                      addnode_mode mode) override;
+  result<bool, backend_error> disconnect(const std::string& target) override;
+  void request_stop() override;
+
+private:
+  /// The message for a failed request.
+  backend_error describe(const caf::error& err) const;
+
+  caf::actor_system& sys_;
+  node_actor node_;
+  std::function<void()> on_stop_;
+  std::chrono::milliseconds timeout_;
+};
+
+} // namespace timecoin::rpc

@@ -1,0 +1,94 @@
+#include "apps/rpc/cli.hpp"
+
+
+namespace timecoin::rpc {
+
+cli_call split_cli_args(int argc, const char* const* argv) {
+  cli_call out;
+  int i = 1;
+  for (; i < argc; ++i) {
+    std::string arg = argv[i] != nullptr ? argv[i] : "";
+    if (arg.empty() || arg[0] != '-')
+      break;
+    out.options.push_back(std::move(arg));
+  }
+  if (i < argc)
+    out.method = argv[i++];
+  for (; i < argc; ++i)
+    out.args.emplace_back(argv[i] != nullptr ? argv[i] : "");
+  return out;
+}
+
+result<json, std::string>
+make_call(const std::string& method, const std::vector<std::string>& args,
+          int id, const std::vector<method_spec>& methods) {
+  const method_spec* spec = nullptr;
+  for (const auto& m : methods)
+    if (m.name == method)
+      spec = &m;
+  auto params = json::array();
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& arg = args[i];
+    if (spec == nullptr || i >= spec->params.size()
+        || spec->params[i].type == param_type::string) {
+      params.push_back(arg);
+      continue;
+    }
+    const auto& p = spec->params[i];
+    auto value = json::parse(arg, nullptr, false);
+    bool ok = p.type == param_type::number ? value.is_number()
+                                           : value.is_boolean();
+    if (p.type == param_type::boolean && (arg == "0" || arg == "1")) {
+      value = arg == "1";
+      ok = true;
+    }
+    if (!ok)
+      return "argument " + std::to_string(i + 1) + " ('" + std::string{p.name}
+             + "') of " + method + " must be a "
+             + (p.type == param_type::number ? "number" : "boolean");
+    params.push_back(std::move(value));
+  }
+  return json{{"jsonrpc", "2.0"},
+              {"id", id},
+              {"method", method},
+              {"params", std::move(params)}};
+}
+
+std::string format_result(const json& result) {
+  if (result.is_null())
+    return "";
+  if (result.is_string())
+    return result.get<std::string>();
+  return result.dump(2);
+}
+
+std::string format_error(const json& error) {
+  std::string out = "error";
+  if (error.is_object() && error.contains("code")
+      && error["code"].is_number_integer())
+    out += " " + std::to_string(error["code"].get<int64_t>());
+  if (error.is_object() && error.contains("message")
+      && error["message"].is_string())
+    out += ": " + error["message"].get<std::string>();
+  else
+    out += ": " + error.dump();
+  return out;
+}
+
+std::string cli_usage() {
+  std::string out =
+    "Usage: time-cli [--datadir=DIR] [--conf=FILE] [--rpcport=N]\n"
+    "                [--rpcconnect=HOST] [--devnet|--testnet] METHOD [ARG...]\n"
+    "\n"
+    "Sends one JSON-RPC request to timed, authenticated with the cookie in\n"
+    "<datadir>/.cookie, and prints the result: strings as they are, other\n"
+    "values as JSON. Reads time.conf as timed does. Exit status 0 on\n"
+    "success, 1 on any error (printed to stderr).\n"
+    "\n"
+    "Methods:\n";
+  for (const auto& m : all_methods())
+    out += "  " + signature(m) + "\n";
+  return out;
+}
+
+} // namespace timecoin::rpc

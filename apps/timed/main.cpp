@@ -1,0 +1,162 @@
+// timed: the TIME Coin node daemon.
+//
+// Exit status: 0 after a clean shutdown (or --help); 1 for a configuration
+// or startup error (one line "timed: error: ..." on stderr); 2 if shutdown
+// was not clean (the node did not stop in time).
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+#include <caf/scoped_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include "actors/node.hpp"
+#include "apps/rpc/auth.hpp"
+#include "apps/rpc/caf_backend.hpp"
+#include "apps/rpc/dispatcher.hpp"
+#include "apps/rpc/http_server.hpp"
+#include "apps/timed/logging.hpp"
+#include "apps/timed/shutdown.hpp"
+#include "config/parser.hpp"
+
+namespace {
+
+using namespace timecoin;
+
+constexpr int exit_ok = 0;
+constexpr int exit_error = 1;
+constexpr int exit_unclean = 2;
+
+/// CAF scheduler threads: the node's work is light; the I/O multiplexer has
+/// its own thread, and the RPC server its own pool.
+constexpr std::size_t scheduler_threads = 2;
+/// The node gets this long to say BYE to its peers and exit ...
+constexpr auto node_stop_timeout = std::chrono::seconds{4};
+/// ... and the whole shutdown this long before the watchdog ends the process.
+constexpr auto shutdown_deadline = std::chrono::seconds{5};
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "timed: error: %s\n", message.c_str());
+  return exit_error;
+}
+
+/// Sends `stop` and waits for the node actor to terminate.
+bool stop_node(caf::actor_system& sys, const node_actor& node) {
+  caf::scoped_actor self{sys};
+  self->monitor(node);
+  self->send(node, stop_atom::value);
+  bool stopped = false;
+  self->receive([&](const caf::down_msg&) { stopped = true; },
+                caf::after(node_stop_timeout) >> [&] {
+                  spdlog::error("the node did not stop within {} s; killing "
+                                "it",
+                                node_stop_timeout.count());
+                  caf::anon_send_exit(node, caf::exit_reason::kill);
+                });
+  return stopped;
+}
+
+std::string address(const std::string& host, uint16_t port) {
+  return host.find(':') != std::string::npos
+           ? "[" + host + "]:" + std::to_string(port)
+           : host + ":" + std::to_string(port);
+}
+
+/// Runs the node until asked to stop. `guard` is armed at shutdown and
+/// outlives the actor system, whose destructor waits for every actor.
+int run(const node_config& cfg, const std::string& conf_file,
+        std::optional<watchdog>& guard) {
+  auto started = std::chrono::steady_clock::now();
+  caf::actor_system_config sys_cfg;
+  sys_cfg.load<caf::io::middleman>();
+  sys_cfg.set("scheduler.max-threads", scheduler_threads);
+  caf::actor_system sys{sys_cfg};
+
+  auto node = spawn_node(sys, cfg);
+  if (!node)
+    return fail("cannot start the node: " + error_message(sys, node.error()));
+
+  shutdown_request shutdown;
+  rpc::caf_backend backend{sys, node->actor(),
+                           [&shutdown] { shutdown.request("RPC stop"); }};
+  rpc::dispatcher dispatch{backend, started};
+  std::unique_ptr<rpc::http_server> server;
+  auto cookie_path = std::filesystem::path{cfg.data_dir()}
+                     / std::string{rpc::cookie_file_name};
+  int rc = exit_ok;
+  bool cookie_written = false;
+  std::string rpc_text = "off";
+  if (cfg.server) {
+    // Bind first, write the cookie after: a second daemon that cannot bind
+    // must not overwrite the running one's cookie.
+    auto cookie = rpc::make_cookie();
+    result<uint16_t, rpc::server_error> port = rpc::server_error{};
+    if (!cookie) {
+      port = rpc::server_error{"cannot make the RPC cookie: "
+                               + cookie.error().message};
+    } else {
+      server = std::make_unique<rpc::http_server>(
+        *cookie,
+        [&dispatch](const rpc::rpc_request& req) { return dispatch(req); });
+      port = server->start(cfg.rpcbind, cfg.rpc_port());
+    }
+    if (!port) {
+      rc = fail(port.error().message);
+    } else if (auto ok = rpc::write_cookie(cookie_path.string(), *cookie);
+               !ok) {
+      rc = fail(ok.error().message);
+    } else {
+      cookie_written = true;
+      rpc_text = address(cfg.rpcbind, *port);
+    }
+  }
+  if (rc == exit_ok) {
+    auto p2p = cfg.listen ? address(cfg.bind, node->p2p_port())
+                          : std::string{"not listening"};
+    spdlog::info("timed started: node {} on {}, P2P {}, RPC {}{}",
+                 node->node_id(), proto::params(cfg.net).name, p2p, rpc_text,
+                 conf_file.empty() ? "" : ", config " + conf_file);
+    if (cfg.server && cfg.rpcbind != "127.0.0.1" && cfg.rpcbind != "::1")
+      spdlog::warn("RPC listens on {} without TLS: the cookie crosses the "
+                   "network in clear",
+                   cfg.rpcbind);
+    spdlog::info("shutting down ({})", shutdown.wait());
+  }
+  guard.emplace(shutdown_deadline, exit_unclean);
+  if (!stop_node(sys, node->actor()) && rc == exit_ok)
+    rc = exit_unclean;
+  if (server)
+    server->stop();
+  std::error_code ec;
+  if (cookie_written)
+    std::filesystem::remove(cookie_path, ec);
+  if (rc == exit_ok)
+    spdlog::info("timed stopped");
+  return rc;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  block_shutdown_signals();
+  auto args = parse_command_line(argc, argv);
+  if (!args)
+    return fail(args.error().message);
+  if (args->help) {
+    std::fputs(usage().c_str(), stdout);
+    return exit_ok;
+  }
+  if (auto ok = setup_logging(args->config); !ok)
+    return fail(ok.error().message);
+  std::optional<watchdog> guard;
+  int rc = run(args->config, args->conf_file, guard);
+  spdlog::shutdown();
+  return rc;
+}

@@ -1,0 +1,255 @@
+#include "config/settings.hpp"
+
+#include <algorithm>
+
+#include "config/values.hpp"
+
+namespace timecoin {
+
+namespace {
+
+/// More connections than this would exhaust a process's usual 1024 file
+/// descriptors many times over; a typo rather than a plan.
+constexpr uint64_t max_connections_limit = 10'000;
+/// Signed messages older than a day are never worth accepting.
+constexpr uint64_t max_message_age_limit = 86'400;
+/// Per-peer request budget ceiling; more is the same as no limit.
+constexpr uint64_t max_requests_per_second_limit = 1'000'000;
+/// Relaying gossip to more peers than this is a broadcast storm.
+constexpr uint64_t max_gossip_fanout = 1'000;
+
+using apply_result = result<void, config_error>;
+
+template <bool node_config::*Field>
+apply_result apply_bool(const std::string& value, const std::string& where,
+                        node_config& cfg) {
+  auto b = parse_bool(value);
+  if (!b)
+    return bad_value(where, value, "a boolean (0, 1, true or false)");
+  cfg.*Field = *b;
+  return {};
+}
+
+template <uint32_t node_config::*Field, uint64_t Min, uint64_t Max>
+apply_result apply_uint(const std::string& value, const std::string& where,
+                        node_config& cfg) {
+  auto n = parse_uint(value, Min, Max);
+  if (!n)
+    return bad_value(where, value,
+                     "a whole number from " + std::to_string(Min) + " to "
+                       + std::to_string(Max));
+  cfg.*Field = static_cast<uint32_t>(*n);
+  return {};
+}
+
+/// Repeatable `host:port` keys: an empty value clears the list.
+template <std::vector<std::string> node_config::*Field>
+apply_result apply_peer(const std::string& value, const std::string& where,
+                        node_config& cfg) {
+  if (value.empty()) {
+    (cfg.*Field).clear();
+    return {};
+  }
+  auto addr = parse_peer_address(value);
+  if (!addr)
+    return bad_value(where, value,
+                     "host:port (IPv4:port, [IPv6]:port or hostname:port)");
+  (cfg.*Field).push_back(addr->to_string());
+  return {};
+}
+
+/// `bind` and `rpcbind`: an IP address ("0.0.0.0", "::", "[::1]").
+template <std::string node_config::*Field>
+apply_result apply_bind(const std::string& value, const std::string& where,
+                        node_config& cfg) {
+  std::string addr = value;
+  if (addr.size() > 2 && addr.front() == '[' && addr.back() == ']')
+    addr = addr.substr(1, addr.size() - 2);
+  if (!is_ip_literal(addr))
+    return bad_value(where, value, "an IP address");
+  cfg.*Field = addr;
+  return {};
+}
+
+template <std::string node_config::*Field>
+apply_result apply_text(const std::string& value, const std::string&,
+                        node_config& cfg) {
+  cfg.*Field = value;
+  return {};
+}
+
+apply_result apply_devnet(const std::string& value, const std::string& where,
+                          node_config& cfg) {
+  auto b = parse_bool(value);
+  if (!b)
+    return bad_value(where, value, "a boolean (0, 1, true or false)");
+  // devnet=0 leaves the network as it is: devnet is the default, and
+  // mainnet cannot be chosen yet (its genesis is not defined).
+  if (*b)
+    cfg.net = proto::network::devnet;
+  return {};
+}
+
+apply_result apply_testnet(const std::string& value, const std::string& where,
+                           node_config& cfg) {
+  auto b = parse_bool(value);
+  if (!b)
+    return bad_value(where, value, "a boolean (0, 1, true or false)");
+  if (*b)
+    cfg.net = proto::network::testnet;
+  else if (cfg.net == proto::network::testnet)
+    cfg.net = proto::network::devnet;
+  return {};
+}
+
+apply_result apply_port(const std::string& value, const std::string& where,
+                        node_config& cfg) {
+  // 0: any free port; the bound one is in the startup line and RPC.
+  auto port = parse_port(value, true);
+  if (!port)
+    return bad_value(where, value, "a port number (0-65535)");
+  cfg.port = *port;
+  cfg.port_set = true;
+  return {};
+}
+
+apply_result apply_rpcport(const std::string& value, const std::string& where,
+                           node_config& cfg) {
+  // No 0 here: time-cli could not find a server on a random port.
+  auto port = parse_port(value);
+  if (!port)
+    return bad_value(where, value, "a port number (1-65535)");
+  cfg.rpcport = *port;
+  return {};
+}
+
+apply_result apply_externalip(const std::string& value,
+                              const std::string& where, node_config& cfg) {
+  if (!value.empty() && !is_ip_literal(value) && !is_hostname(value)
+      && !parse_peer_address(value))
+    return bad_value(where, value, "an IP address or host name");
+  cfg.externalip = value;
+  return {};
+}
+
+apply_result apply_rpcconnect(const std::string& value,
+                              const std::string& where, node_config& cfg) {
+  if (!is_ip_literal(value) && !is_hostname(value))
+    return bad_value(where, value, "an IP address or host name");
+  cfg.rpcconnect = value;
+  return {};
+}
+
+apply_result apply_producer(const std::string& value, const std::string& where,
+                            node_config& cfg) {
+  if (value.empty()) {
+    cfg.producer.clear();
+    return {};
+  }
+  auto key = parse_hex_key(value);
+  if (!key)
+    return bad_value(where, value, "a public key (64 hex characters)");
+  cfg.producer.push_back(*key);
+  return {};
+}
+
+apply_result apply_debug(const std::string& value, const std::string& where,
+                         node_config& cfg) {
+  auto level = parse_log_level(value);
+  if (!level)
+    return bad_value(where, value,
+                     "a log level (trace, debug, info, warn, error, critical, "
+                     "off, 0 or 1)");
+  cfg.debug = *level;
+  return {};
+}
+
+std::vector<setting_info> make_settings() {
+  using nc = node_config;
+  // clang-format off
+  return {
+    {"conf", "<file>", "<datadir>/time.conf", "file to read",
+     false, false, true, nullptr},
+    {"help", "", "", "print this help and exit", false, true, true, nullptr},
+    {"devnet", "<0|1>", "1", "join the local development network",
+     false, true, false, apply_devnet},
+    {"testnet", "<0|1>", "0", "join the test network",
+     false, true, false, apply_testnet},
+    {"datadir", "<dir>", "./data/<network>",
+     "node key, .cookie, time.conf",
+     false, false, false, apply_text<&nc::datadir>},
+    {"listen", "<0|1>", "1", "accept inbound connections",
+     false, true, false, apply_bool<&nc::listen>},
+    {"bind", "<ip>", "127.0.0.1", "address the P2P listener binds",
+     false, false, false, apply_bind<&nc::bind>},
+    {"port", "<port>", "24200; testnet 24100",
+     "P2P port, 0: any free", false, false, false, apply_port},
+    {"externalip", "<host>", "", "address announced to peers",
+     false, false, false, apply_externalip},
+    {"maxconnections", "<n>", "125", "connections in total, in and out",
+     false, false, false,
+     apply_uint<&nc::maxconnections, 1, max_connections_limit>},
+    {"addnode", "<host:port>", "",
+     "peer to dial and keep re-dialling (repeatable)",
+     true, false, false, apply_peer<&nc::addnode>},
+    {"masternodepeer", "<host:port>", "",
+     "masternode peer, dialled first (repeatable)",
+     true, false, false, apply_peer<&nc::masternode_peers>},
+    {"tls", "<0|1>", "1", "TLS 1.3 on every connection",
+     false, true, false, apply_bool<&nc::tls>},
+    {"masternode", "<0|1>", "0", "run as a masternode (services bit 1)",
+     false, true, false, apply_bool<&nc::masternode>},
+    {"producer", "<hex>", "",
+     "block producer public key (repeatable)",
+     true, false, false, apply_producer},
+    {"gossip_fanout", "<n>", "8", "peers each gossip message is relayed to",
+     false, false, false, apply_uint<&nc::gossip_fanout, 1, max_gossip_fanout>},
+    {"enable_message_signing", "<0|1>", "1", "sign and verify gossip",
+     false, true, false, apply_bool<&nc::enable_message_signing>},
+    {"message_max_age_seconds", "<s>", "300",
+     "older signed messages are dropped", false, false, false,
+     apply_uint<&nc::message_max_age_seconds, 1, max_message_age_limit>},
+    {"enable_rate_limiting", "<0|1>", "1", "per-peer and per-IP rate limits",
+     false, true, false, apply_bool<&nc::enable_rate_limiting>},
+    {"max_requests_per_second", "<n>", "1000", "per-peer request budget",
+     false, false, false,
+     apply_uint<&nc::max_requests_per_second, 1, max_requests_per_second_limit>},
+    {"server", "<0|1>", "1", "start the JSON-RPC server",
+     false, true, false, apply_bool<&nc::server>},
+    {"rpcbind", "<ip>", "127.0.0.1", "address the JSON-RPC server binds",
+     false, false, false, apply_bind<&nc::rpcbind>},
+    {"rpcport", "<port>", "24201; testnet 24101", "JSON-RPC port",
+     false, false, false, apply_rpcport},
+    {"rpcconnect", "<host>", "127.0.0.1", "node time-cli talks to",
+     false, false, false, apply_rpcconnect},
+    {"debug", "<level>", "info",
+     "trace debug info warn error off; 1=debug",
+     false, true, false, apply_debug},
+    {"debuglogfile", "<file>", "",
+     "also log to this file (relative to datadir)",
+     false, false, false, apply_text<&nc::debuglogfile>},
+  };
+  // clang-format on
+}
+
+} // namespace
+
+const std::vector<setting_info>& all_settings() {
+  static const std::vector<setting_info> settings = make_settings();
+  return settings;
+}
+
+const setting_info* find_setting(std::string_view key) {
+  const auto& settings = all_settings();
+  auto i = std::find_if(settings.begin(), settings.end(),
+                        [&](const setting_info& s) { return s.key == key; });
+  return i == settings.end() ? nullptr : &*i;
+}
+
+config_error bad_value(const std::string& where, const std::string& value,
+                       std::string_view what) {
+  return config_error{where + ": '" + printable(value) + "' is not "
+                      + std::string{what}};
+}
+
+} // namespace timecoin

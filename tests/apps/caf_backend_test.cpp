@@ -1,0 +1,93 @@
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "apps/rpc/caf_backend.hpp"
+
+using namespace timecoin;
+using namespace timecoin::rpc;
+
+namespace {
+
+/// A stand-in for the node: canned answers; "10.0.0.9:9" is never answered.
+node_actor::behavior_type fake_node(node_actor::pointer self) {
+  return {
+    [](status_atom) {
+      network_info info;
+      info.node_id = "ab";
+      info.connections_in = 1;
+      return info;
+    },
+    [](peers_atom) {
+      peer_info p;
+      p.address = "10.0.0.1:1";
+      return std::vector<peer_info>{p};
+    },
+    [self](addnode_atom, const std::string& addr,
+           uint8_t mode) -> caf::result<bool> {
+      if (addr == "10.0.0.9:9")
+        return self->make_response_promise<bool>(); // never delivered
+      return addr == "10.0.0.1:1"
+             && mode == static_cast<uint8_t>(addnode_mode::onetry);
+    },
+    [](disconn_atom, const std::string& target) { return target == "x"; },
+    [self](stop_atom) { self->quit(); },
+  };
+}
+
+} // namespace
+
+TEST_CASE("caf_backend talks to a node actor") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto node = sys.spawn(fake_node);
+  std::atomic<int> stops{0};
+  caf_backend backend{sys, node, [&] { ++stops; },
+                      std::chrono::milliseconds{100}};
+
+  auto status = backend.status();
+  REQUIRE(status);
+  CHECK(status->node_id == "ab");
+  CHECK(status->connections_in == 1);
+
+  auto peers = backend.peers();
+  REQUIRE(peers);
+  REQUIRE(peers->size() == 1);
+  CHECK((*peers)[0].address == "10.0.0.1:1");
+
+  CHECK(backend.addnode("10.0.0.1:1", addnode_mode::onetry).value() == true);
+  CHECK(backend.addnode("10.0.0.1:1", addnode_mode::add).value() == false);
+  CHECK(backend.disconnect("x").value() == true);
+  CHECK(backend.disconnect("y").value() == false);
+
+  // A node that does not answer: the request times out.
+  auto slow = backend.addnode("10.0.0.9:9", addnode_mode::add);
+  REQUIRE_FALSE(slow);
+  CHECK(slow.error().message.find("did not answer") != std::string::npos);
+
+  backend.request_stop();
+  CHECK(stops == 1);
+
+  caf::anon_send(node, stop_atom::value);
+  {
+    caf::scoped_actor self{sys};
+    self->wait_for(node);
+  }
+  auto gone = backend.status();
+  REQUIRE_FALSE(gone);
+  CHECK(gone.error().message == "the node is not running");
+}
+
+TEST_CASE("caf_backend without a node") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  caf_backend backend{sys, node_actor{}, nullptr};
+  CHECK_FALSE(backend.status());
+  backend.request_stop(); // no callback: nothing happens
+}

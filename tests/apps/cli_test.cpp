@@ -1,0 +1,75 @@
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "apps/rpc/cli.hpp"
+
+using namespace timecoin;
+using namespace timecoin::rpc;
+
+TEST_CASE("split_cli_args") {
+  const char* argv[] = {"time-cli", "--datadir=/x", "--testnet", "addnode",
+                        "10.0.0.1:1", "--not-an-option", "-5"};
+  auto call = split_cli_args(7, argv);
+  CHECK(call.options == std::vector<std::string>{"--datadir=/x", "--testnet"});
+  CHECK(call.method == "addnode");
+  CHECK(call.args
+        == std::vector<std::string>{"10.0.0.1:1", "--not-an-option", "-5"});
+
+  const char* only_opts[] = {"time-cli", "--devnet"};
+  CHECK(split_cli_args(2, only_opts).method.empty());
+}
+
+TEST_CASE("make_call sends strings, or numbers where expected") {
+  auto r = make_call("addnode", {"10.0.0.1:1", "add"}, 1);
+  REQUIRE(r);
+  CHECK((*r)["jsonrpc"] == "2.0");
+  CHECK((*r)["id"] == 1);
+  CHECK((*r)["method"] == "addnode");
+  CHECK((*r)["params"] == json::array({"10.0.0.1:1", "add"}));
+
+  // A numeric-looking argument stays a string where a string is expected.
+  auto s = make_call("disconnectnode", {"12345"}, 1);
+  REQUIRE(s);
+  CHECK((*s)["params"][0] == "12345");
+
+  std::vector<method_spec> table{
+    {"getblockhash",
+     {param_spec{"height", param_type::number, true},
+      param_spec{"verbose", param_type::boolean, false},
+      param_spec{"label", param_type::string, false}},
+     "",
+     ""}};
+  auto n = make_call("getblockhash", {"42", "1", "7"}, 3, table);
+  REQUIRE(n);
+  CHECK((*n)["params"] == json::array({42, true, "7"}));
+  auto b = make_call("getblockhash", {"1.5", "false"}, 3, table);
+  REQUIRE(b);
+  CHECK((*b)["params"] == json::array({1.5, false}));
+  auto bad = make_call("getblockhash", {"tall"}, 3, table);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error() == "argument 1 ('height') of getblockhash must be a number");
+  CHECK_FALSE(make_call("getblockhash", {"1", "maybe"}, 3, table));
+
+  // Unknown methods: everything as strings; the server decides.
+  auto u = make_call("frobnicate", {"1", "x"}, 1);
+  REQUIRE(u);
+  CHECK((*u)["params"] == json::array({"1", "x"}));
+}
+
+TEST_CASE("format_result and format_error") {
+  CHECK(format_result("timed stopping") == "timed stopping");
+  CHECK(format_result(nullptr) == "");
+  CHECK(format_result(json{{"a", 1}}) == "{\n  \"a\": 1\n}");
+  CHECK(format_result(42) == "42");
+  CHECK(format_error({{"code", -32601}, {"message", "method not found"}})
+        == "error -32601: method not found");
+  CHECK(format_error("weird") == "error: \"weird\"");
+}
+
+TEST_CASE("cli_usage lists every method") {
+  auto text = cli_usage();
+  for (const auto& m : all_methods())
+    CHECK(text.find(std::string{m.name}) != std::string::npos);
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# End-to-end: timed and time-cli as an operator runs them.
+# Usage: timed_cli_test.sh <timed> <time-cli>. Polls with deadlines.
+set -u
+timed=$1
+cli_bin=$2
+dir=$(mktemp -d)
+pid=
+cleanup() {
+  [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*"
+  [ -f "$dir/log" ] && sed 's/^/  log: /' "$dir/log"
+  exit 1
+}
+
+# Polls (up to 10 s) until the cookie exists or timed has exited.
+wait_started() {
+  for _ in $(seq 200); do
+    [ -f "$dir/a/.cookie" ] && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  return 1
+}
+
+# Starts timed on a random RPC port (retrying if the port is taken).
+start() {
+  for _ in 1 2 3 4 5; do
+    rpcport=$((40000 + RANDOM % 20000))
+    "$timed" --datadir="$dir/a" --port=0 --rpcport=$rpcport >"$dir/log" 2>&1 &
+    pid=$!
+    wait_started && return 0
+    wait "$pid"
+    pid=
+  done
+  fail "timed did not start"
+}
+
+# Waits (up to 6 s) for timed to exit; sets rc and elapsed_ms.
+wait_exit() {
+  local t0=$1
+  for _ in $(seq 120); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  wait "$pid"
+  rc=$?
+  pid=
+  elapsed_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+}
+
+cli() { "$cli_bin" --datadir="$dir/a" --rpcport=$rpcport "$@"; }
+
+# A configuration error is one line on stderr and exit status 1.
+out=$("$timed" --port=abc 2>&1)
+[ $? -eq 1 ] || fail "bad flag: exit status"
+[ "$out" = "timed: error: --port: 'abc' is not a port number (0-65535)" ] \
+  || fail "bad flag: got '$out'"
+mkdir -p "$dir/bad"
+printf 'port=1\n\n\n\n\n\nfoo=1\n' >"$dir/bad/time.conf"
+out=$("$timed" --datadir="$dir/bad" 2>&1)
+[ "$out" = "timed: error: $dir/bad/time.conf:7: unknown key 'foo'" ] \
+  || fail "bad file: got '$out'"
+"$timed" --help | grep -q -- '--rpcport' || fail "--help"
+
+start
+grep -q "timed started: node [0-9a-f]\{64\} on devnet, P2P 127.0.0.1:[0-9]*, RPC 127.0.0.1:$rpcport" \
+  "$dir/log" || fail "startup line"
+[ "$(stat -c %a "$dir/a/.cookie")" = 600 ] || fail "cookie mode"
+grep -q '^__cookie__:[0-9a-f]\{64\}$' "$dir/a/.cookie" || fail "cookie format"
+
+cli getnetworkinfo | grep -q '"network": "devnet"' || fail "getnetworkinfo"
+[ "$(cli getpeerinfo)" = "[]" ] || fail "getpeerinfo"
+cli uptime | grep -q '^[0-9]*$' || fail "uptime"
+err=$(cli nosuchmethod 2>&1)
+[ $? -eq 1 ] || fail "unknown method: exit status"
+[ "$err" = "time-cli: error -32601: method not found: 'nosuchmethod'" ] \
+  || fail "unknown method: got '$err'"
+err=$(cli addnode 10.0.0.1 add 2>&1) && fail "bad addnode accepted"
+echo "$err" | grep -q -- '-32602' || fail "bad addnode: got '$err'"
+
+# A second daemon on the same RPC port fails to start and leaves the
+# first one's cookie alone.
+cookie=$(cat "$dir/a/.cookie")
+out=$("$timed" --datadir="$dir/a" --port=0 --rpcport=$rpcport 2>&1)
+[ $? -eq 1 ] || fail "second daemon: exit status"
+echo "$out" | grep -q "timed: error: cannot bind the RPC server" \
+  || fail "second daemon: got '$out'"
+[ "$(cat "$dir/a/.cookie")" = "$cookie" ] || fail "second daemon: cookie"
+cli uptime >/dev/null || fail "first daemon hurt by the second"
+
+# RPC stop: clean exit within 5 s, cookie removed.
+t0=$(date +%s%N)
+[ "$(cli stop)" = "timed stopping" ] || fail "stop reply"
+wait_exit "$t0"
+[ "$rc" -eq 0 ] || fail "stop: exit status $rc"
+[ "$elapsed_ms" -lt 5000 ] || fail "stop took $elapsed_ms ms"
+[ -f "$dir/a/.cookie" ] && fail "cookie left behind"
+grep -q "shutting down (RPC stop)" "$dir/log" || fail "stop: log"
+
+# With no node, time-cli explains.
+echo "__cookie__:00" >"$dir/a/.cookie"
+err=$(cli uptime 2>&1)
+[ "$err" = "time-cli: cannot connect to the node at 127.0.0.1:$rpcport: is timed running?" ] \
+  || fail "no node: got '$err'"
+rm -f "$dir/a/.cookie"
+
+# SIGTERM and SIGINT take the same path.
+for sig in TERM INT; do
+  start
+  t0=$(date +%s%N)
+  kill -"$sig" "$pid"
+  wait_exit "$t0"
+  [ "$rc" -eq 0 ] || fail "SIG$sig: exit status $rc"
+  [ "$elapsed_ms" -lt 5000 ] || fail "SIG$sig took $elapsed_ms ms"
+  grep -q "shutting down (SIG$sig)" "$dir/log" || fail "SIG$sig: log"
+done
+echo "timed_cli_test: OK"
