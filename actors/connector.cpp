@@ -11,35 +11,6 @@
 
 namespace timecoin {
 
-result<host_port, std::string> parse_host_port(const std::string& text) {
-  host_port out;
-  std::string port;
-  if (!text.empty() && text.front() == '[') {
-    auto close = text.find(']');
-    if (close == std::string::npos || close + 1 >= text.size()
-        || text[close + 1] != ':')
-      return std::string{"expected [address]:port"};
-    out.host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-  } else {
-    auto colon = text.rfind(':');
-    if (colon == std::string::npos || text.find(':') != colon)
-      return std::string{"expected host:port"};
-    out.host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-  }
-  if (out.host.empty())
-    return std::string{"missing host"};
-  if (port.empty() || port.size() > 5
-      || port.find_first_not_of("0123456789") != std::string::npos)
-    return std::string{"bad port '" + port + "'"};
-  auto n = std::stoul(port);
-  if (n == 0 || n > 65535)
-    return std::string{"port out of range: " + port};
-  out.port = static_cast<uint16_t>(n);
-  return out;
-}
-
 namespace {
 
 result<int, std::string> try_connect(const addrinfo* ai,
@@ -75,7 +46,7 @@ result<int, std::string> try_connect(const addrinfo* ai,
 
 } // namespace
 
-result<int, std::string> connect_with_timeout(const host_port& where,
+result<int, std::string> connect_with_timeout(const peer_address& where,
                                               std::chrono::milliseconds timeout) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;

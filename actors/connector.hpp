@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "config/values.hpp"
 #include "protocol/result.hpp"
 
 namespace timecoin {
@@ -14,18 +15,9 @@ namespace timecoin {
 /// A connect that takes longer than this fails.
 constexpr auto connect_timeout = std::chrono::seconds{5};
 
-/// "host:port" split into its parts; IPv6 as "[addr]:port".
-struct host_port {
-  std::string host;
-  uint16_t port = 0;
-};
-
-/// Parses "host:port", "[v6]:port"; an error names what is wrong.
-result<host_port, std::string> parse_host_port(const std::string& text);
-
 /// Resolves `host` and connects with a non-blocking socket, waiting at most
 /// `timeout`. Returns the connected socket, or why it failed.
-result<int, std::string> connect_with_timeout(const host_port& where,
+result<int, std::string> connect_with_timeout(const peer_address& where,
                                               std::chrono::milliseconds timeout);
 
 } // namespace timecoin

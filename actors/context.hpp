@@ -25,6 +25,22 @@ struct chain_tip {
   proto::hash256 utxo_root{};
 };
 
+/// An exclusive lock on a data directory (`<datadir>/.lock`, flock), held
+/// while the node runs so that two nodes never share a key or a store.
+class dir_lock {
+public:
+  dir_lock() = default;
+  explicit dir_lock(int fd) : fd_(fd) {}
+  dir_lock(dir_lock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  dir_lock& operator=(dir_lock&& other) noexcept;
+  dir_lock(const dir_lock&) = delete;
+  dir_lock& operator=(const dir_lock&) = delete;
+  ~dir_lock();
+
+private:
+  int fd_ = -1;
+};
+
 /// Everything a node's actors share. Immutable after `spawn_node`, except the
 /// members that say otherwise.
 struct node_context {
@@ -43,6 +59,8 @@ struct node_context {
   /// test multiplexer, whose connects never block).
   bool dial_via_backend = false;
   std::shared_ptr<spdlog::logger> log;
+  /// Released when the last actor of the node is gone.
+  dir_lock lock;
 };
 
 using context_ptr = std::shared_ptr<const node_context>;

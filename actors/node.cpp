@@ -1,7 +1,13 @@
 #include "actors/node.hpp"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -16,6 +22,16 @@ namespace timecoin {
 
 /// Announced in HELLO and shown by getnetworkinfo.
 constexpr const char* user_agent = "/timecoin-node:0.1.0/";
+
+dir_lock& dir_lock::operator=(dir_lock&& other) noexcept {
+  std::swap(fd_, other.fd_);
+  return *this;
+}
+
+dir_lock::~dir_lock() {
+  if (fd_ >= 0)
+    ::close(fd_);
+}
 
 int64_t unix_now() {
   using namespace std::chrono;
@@ -82,11 +98,15 @@ node_facade(node_actor::stateful_pointer<facade_state> self, context_ptr ctx,
               [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
       return rp;
     },
-    [=](addnode_atom, const std::string& addr, uint8_t mode) {
-      if (!parse_host_port(addr) || mode > 2)
+    [=](addnode_atom, const std::string& addr,
+        uint8_t mode) -> caf::result<bool> {
+      if (!parse_peer_address(addr) || mode > 2)
         return false;
-      caf::anon_send(supervisor, addnode_atom::value, addr, mode);
-      return true;
+      auto rp = self->make_response_promise<bool>();
+      self->request(supervisor, caf::infinite, addnode_atom::value, addr, mode)
+        .then([=](bool ok) mutable { rp.deliver(ok); },
+              [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
+      return rp;
     },
     [=](disconn_atom, const std::string& who) -> caf::result<bool> {
       auto rp = self->make_response_promise<bool>();
@@ -145,6 +165,15 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
   if (ec)
     return runtime_error("cannot create data directory " + dir + ": "
                          + ec.message());
+  auto lock_path = dir + "/.lock";
+  int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return runtime_error("cannot open " + lock_path + ": "
+                         + std::strerror(errno));
+  ctx->lock = dir_lock{fd};
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0)
+    return runtime_error("data directory " + dir
+                         + " is in use by another node");
   auto key = security::node_key::load_or_create(dir + "/node_key");
   if (!key)
     return runtime_error(key.error().message);

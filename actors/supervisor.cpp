@@ -19,7 +19,7 @@ namespace {
 /// An address the node dials and, if persistent, keeps dialling.
 struct target {
   enum class phase : uint8_t { waiting, dialing, connected };
-  host_port where;
+  peer_address where;
   bool persistent = true; ///< `addnode`: re-dialled forever
   bool masternode = false;
   std::string node_id;    ///< learned from its HELLO
@@ -119,10 +119,10 @@ void start_dial(supervisor_actor* self, const std::string& addr) {
 
 void add_target(supervisor_actor* self, const std::string& addr,
                 bool persistent, bool masternode) {
-  auto hp = parse_host_port(addr);
+  auto hp = parse_peer_address(addr);
   if (!hp)
     return;
-  auto [i, added] = self->state.targets.emplace(addr, target{});
+  auto [i, added] = self->state.targets.try_emplace(addr);
   auto& t = i->second;
   if (!added) {
     t.persistent = t.persistent || persistent;
@@ -218,23 +218,25 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
     [=](lost_atom, const std::string& id, const std::string& addr,
         int64_t lasted_s) { on_lost(self, id, addr, lasted_s); },
     [=](addnode_atom, const std::string& addr, uint8_t mode) {
+      auto& targets = self->state.targets;
       switch (static_cast<addnode_mode>(mode)) {
         case addnode_mode::add:
           add_target(self, addr, true, false);
-          break;
+          return true;
         case addnode_mode::onetry:
           add_target(self, addr, false, false);
-          break;
+          return true;
         case addnode_mode::remove: {
-          auto i = self->state.targets.find(addr);
-          if (i != self->state.targets.end()) {
-            i->second.persistent = false;
-            if (i->second.ph == target::phase::waiting)
-              self->state.targets.erase(i);
-          }
-          break;
+          auto i = targets.find(addr);
+          if (i == targets.end() || !i->second.persistent)
+            return false;
+          i->second.persistent = false;
+          if (i->second.ph == target::phase::waiting)
+            targets.erase(i);
+          return true;
         }
       }
+      return false;
     },
     [=](peers_atom) { return self->delegate(self->state.registry,
                                             peers_atom::value); },

@@ -212,3 +212,16 @@ TEST_CASE("stop says BYE and the peer notices at once") {
   // Well before any ping timeout: the BYE (or close) was seen.
   CHECK(eventually([&] { return a.connected_count() == 0; }, 5s));
 }
+
+TEST_CASE("two nodes cannot share a data directory") {
+  cluster c;
+  auto a = c.start("shared", {});
+  node_config again;
+  again.datadir = dir_of("shared");
+  again.port = 0;
+  again.port_set = true;
+  auto h = spawn_node(*c.sys, again);
+  REQUIRE(!h);
+  CHECK(error_message(*c.sys, h.error()).find("in use by another node")
+        != std::string::npos);
+}
