@@ -83,10 +83,14 @@ err=$(cli nosuchmethod 2>&1)
 err=$(cli addnode 10.0.0.1 add 2>&1) && fail "bad addnode accepted"
 echo "$err" | grep -q -- '-32602' || fail "bad addnode: got '$err'"
 
-# A second daemon on the same RPC port fails to start and leaves the
-# first one's cookie alone.
+# A second daemon on the same data directory, or on the same RPC port, fails
+# to start and leaves the first one's cookie alone.
 cookie=$(cat "$dir/a/.cookie")
 out=$("$timed" --datadir="$dir/a" --port=0 --rpcport=$rpcport 2>&1)
+[ $? -eq 1 ] || fail "second daemon, same datadir: exit status"
+echo "$out" | grep -q "timed: error: .*is in use by another node" \
+  || fail "second daemon, same datadir: got '$out'"
+out=$("$timed" --datadir="$dir/b" --port=0 --rpcport=$rpcport 2>&1)
 [ $? -eq 1 ] || fail "second daemon: exit status"
 echo "$out" | grep -q "timed: error: cannot bind the RPC server" \
   || fail "second daemon: got '$out'"
