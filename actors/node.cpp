@@ -115,6 +115,15 @@ node_facade(node_actor::stateful_pointer<facade_state> self, context_ptr ctx,
               [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
       return rp;
     },
+    [=](addednodes_atom) -> caf::result<std::vector<added_node_info>> {
+      auto rp = self->make_response_promise<std::vector<added_node_info>>();
+      self->request(supervisor, caf::infinite, addednodes_atom::value)
+        .then([=](std::vector<added_node_info>& v) mutable {
+                rp.deliver(std::move(v));
+              },
+              [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
+      return rp;
+    },
     [=](stop_atom) { caf::anon_send(supervisor, stop_atom::value); },
   };
 }

@@ -64,6 +64,28 @@ typename Inspector::result_type inspect(Inspector& f, network_info& x) {
            x.connections_out, x.local_addresses, x.best_height, x.best_hash);
 }
 
+/// One configured outbound peer (`addnode`, `masternodepeer`, `addnode
+/// onetry`), as `getaddednodeinfo` shows it.
+struct added_node_info {
+  std::string address;   ///< "host:port" as configured
+  /// "connecting" (dial or handshake under way), "connected", "reconnecting"
+  /// (waiting for the next attempt), "disconnected" (a `onetry` that ended:
+  /// not dialled again)
+  std::string state;
+  std::string node_id;   ///< lowercase hex, once its HELLO was seen
+  bool persistent = true; ///< re-dialled forever
+  bool masternode = false;
+  uint32_t attempts = 0;  ///< failed attempts since the last connection
+  int64_t next_attempt_ms = -1; ///< while reconnecting: time to the next dial
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, added_node_info& x) {
+  return f(caf::meta::type_name("added_node_info"), x.address, x.state,
+           x.node_id, x.persistent, x.masternode, x.attempts,
+           x.next_attempt_ms);
+}
+
 /// `addnode` modes, as in bitcoind.
 enum class addnode_mode : uint8_t {
   add,    ///< dial now and re-dial forever
@@ -76,18 +98,21 @@ using peers_atom = caf::atom_constant<caf::atom("peers")>;
 using addnode_atom = caf::atom_constant<caf::atom("addnode")>;
 using disconn_atom = caf::atom_constant<caf::atom("disconn")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using addednodes_atom = caf::atom_constant<caf::atom("addednodes")>;
 
 /// The node's typed interface.
 /// - `status` → network_info
 /// - `peers` → connected peers
 /// - `addnode, "host:port", mode` → false if the address is unusable
 /// - `disconn, "host:port" | node id hex` → false if no such peer
+/// - `addednodes` → the configured outbound peers and their states
 /// - `stop`: BYE to every peer, then the node and its actors exit
 using node_actor = caf::typed_actor<
   caf::replies_to<status_atom>::with<network_info>,
   caf::replies_to<peers_atom>::with<std::vector<peer_info>>,
   caf::replies_to<addnode_atom, std::string, uint8_t>::with<bool>,
   caf::replies_to<disconn_atom, std::string>::with<bool>,
+  caf::replies_to<addednodes_atom>::with<std::vector<added_node_info>>,
   caf::reacts_to<stop_atom>>;
 
 class peer_table;

@@ -1,5 +1,7 @@
 #include "actors/peer_connection.hpp"
 
+#include <algorithm>
+#include <deque>
 #include <optional>
 #include <unordered_map>
 
@@ -20,6 +22,22 @@ using time_point = caf::actor_clock::time_point;
 
 /// Bytes asked of the socket per read event.
 constexpr size_t read_chunk_bytes = 64 * 1024;
+/// Plaintext handed to OpenSSL per SSL_write. TLS cuts it into 16 KiB
+/// records either way; bounded writes keep OpenSSL's output memory BIO small
+/// and reused, where one write of a whole backlog grows it by reallocation
+/// (copies and page faults: most of the send cost in the benchmark).
+constexpr size_t tls_write_chunk_bytes = 64 * 1024;
+/// Queued plaintext that is sent at once rather than at the next `flush`:
+/// a burst of sends would otherwise queue everything behind the self-sent
+/// `flush` at the end of the mailbox, in buffers far larger than the caches.
+constexpr size_t flush_threshold_bytes = 256 * 1024;
+/// Bytes waiting in the socket's write buffer (handed over, not yet taken by
+/// the kernel) from which the connection stops encoding: further messages
+/// wait, unencoded and in order, in its backlog until the socket has taken
+/// enough (`data_transferred_msg`). A burst of sends, or a peer that reads
+/// slowly, then costs a queue of shared messages, not ever larger buffers of
+/// ciphertext.
+constexpr size_t write_high_water_bytes = 1024 * 1024;
 
 struct conn_state {
   static inline const char* name = "peer_connection";
@@ -33,6 +51,10 @@ struct conn_state {
   bool connected = false;
   bool closing = false;
   bool flush_scheduled = false;
+  /// The socket's write buffer is over `write_high_water_bytes`.
+  bool congested = false;
+  /// Messages to send while `congested`, oldest first (see `send_msg`).
+  std::deque<shared_message> backlog;
   proto::bytes plain_in;
   proto::bytes plain_out;
   proto::bytes wire_out;
@@ -52,46 +74,96 @@ spdlog::logger& log(conn_broker* self) {
   return *self->state.ctx->log;
 }
 
+/// Hands the ciphertext (or, with tls=0, plaintext) in `wire_out` to the
+/// socket's write buffer; true if there was any.
+bool write_wire(conn_broker* self) {
+  auto& st = self->state;
+  if (st.wire_out.empty())
+    return false;
+  st.stats->bytes_sent.fetch_add(st.wire_out.size(), std::memory_order_relaxed);
+  self->write(st.hdl, st.wire_out.size(), st.wire_out.data());
+  st.wire_out.clear();
+  return true;
+}
+
+/// Encrypts what is queued and hands it, with any TLS handshake output, to
+/// the socket.
 void flush_now(conn_broker* self) {
   auto& st = self->state;
-  st.flush_scheduled = false;
+  bool wrote = false;
   if (st.tls) {
     if (!st.plain_out.empty() && st.tls->established()) {
-      if (!st.tls->send(st.plain_out.data(), st.plain_out.size())) {
-        log(self).warn("{}: TLS write failed: {}", st.peer_label,
-                       st.tls->last_error());
-        st.closing = true;
-        self->close(st.hdl);
-        self->quit();
-        return;
+      const auto size = st.plain_out.size();
+      for (size_t off = 0; off < size; off += tls_write_chunk_bytes) {
+        auto n = std::min(tls_write_chunk_bytes, size - off);
+        if (!st.tls->send(st.plain_out.data() + off, n)) {
+          log(self).warn("{}: TLS write failed: {}", st.peer_label,
+                         st.tls->last_error());
+          st.closing = true;
+          self->close(st.hdl);
+          self->quit();
+          return;
+        }
+        st.tls->take_output(st.wire_out);
+        wrote |= write_wire(self);
       }
       st.plain_out.clear();
     }
-    st.wire_out.clear();
     st.tls->take_output(st.wire_out);
   } else {
     st.wire_out.swap(st.plain_out);
     st.plain_out.clear();
   }
-  if (st.wire_out.empty())
-    return;
-  st.stats->bytes_sent.fetch_add(st.wire_out.size(), std::memory_order_relaxed);
-  self->write(st.hdl, st.wire_out.size(), st.wire_out.data());
-  self->flush(st.hdl);
-  st.wire_out.clear();
+  wrote |= write_wire(self);
+  if (wrote)
+    self->flush(st.hdl);
+  // After `flush`, which hands the buffer to the socket if it is idle.
+  st.congested = self->wr_buf(st.hdl).size() >= write_high_water_bytes;
 }
 
-/// Queues one frame; frames queued in one handler go out in one TLS write.
-void send_msg(conn_broker* self, const proto::message& msg) {
+/// Appends the frame of `msg` to what the next flush sends.
+void encode_msg(conn_broker* self, const proto::message& msg) {
   auto& st = self->state;
-  if (st.closing)
-    return;
   proto::append_frame(st.plain_out, msg);
   st.stats->messages_sent.fetch_add(1, std::memory_order_relaxed);
+  if (st.plain_out.size() >= flush_threshold_bytes) {
+    flush_now(self);
+    return;
+  }
   if (!st.flush_scheduled) {
     st.flush_scheduled = true;
     self->send(self, flush_atom::value);
   }
+}
+
+/// Queues one frame. Frames queued in one handler go out together at the next
+/// `flush` (self-sent once per batch), or at once past `flush_threshold_bytes`.
+/// While the socket is congested, or messages wait already, `msg` waits in
+/// the backlog: frames always leave in the order they were queued.
+void send_msg(conn_broker* self, const proto::message& msg,
+              const shared_message& shared = nullptr) {
+  auto& st = self->state;
+  if (st.closing)
+    return;
+  if (!st.congested && st.backlog.empty()) {
+    encode_msg(self, msg);
+    return;
+  }
+  st.backlog.push_back(shared ? shared
+                              : std::make_shared<const proto::message>(msg));
+}
+
+/// Encodes waiting messages while the socket accepts more (all of them with
+/// `everything`, before a close), then sends what was encoded.
+void drain_backlog(conn_broker* self, bool everything) {
+  auto& st = self->state;
+  while (!st.backlog.empty() && !st.closing && (everything || !st.congested)) {
+    auto msg = std::move(st.backlog.front());
+    st.backlog.pop_front();
+    encode_msg(self, *msg);
+  }
+  if (!st.closing)
+    flush_now(self);
 }
 
 void fail_pending(conn_broker* self) {
@@ -106,7 +178,8 @@ void close_conn(conn_broker* self, const std::string& why) {
   if (st.closing)
     return;
   log(self).debug("{}: closing: {}", st.peer_label, why);
-  flush_now(self);
+  // What was queued before the close still goes out, in order.
+  drain_backlog(self, true);
   st.closing = true;
   if (st.tls) {
     st.tls->close();
@@ -409,6 +482,8 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
   st.entry.remote_port = self->remote_port(hdl);
   st.peer_label = st.entry.host + ":" + std::to_string(st.entry.remote_port);
   self->configure_read(hdl, caf::io::receive_policy::at_most(read_chunk_bytes));
+  // Reports of bytes written drain the backlog (see write_high_water_bytes).
+  self->ack_writes(hdl, true);
   self->delayed_send(self, handshake_timeout, hs_timeout_atom::value);
   if (st.ctx->tls) {
     st.tls = std::make_unique<security::tls_session>(
@@ -425,6 +500,7 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
   return {
     [=](const caf::io::new_data_msg& msg) { on_data(self, msg); },
     [=](flush_atom) {
+      self->state.flush_scheduled = false;
       if (!self->state.closing)
         flush_now(self);
     },
@@ -435,7 +511,7 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
     [=](ping_tick_atom) { on_ping_tick(self); },
     [=](send_atom, const shared_message& msg) {
       if (self->state.connected)
-        send_msg(self, *msg);
+        send_msg(self, *msg, msg);
     },
     [=](send_atom, proto::message& msg) {
       if (self->state.connected)
@@ -478,7 +554,15 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
         self->quit();
       }
     },
-    [=](const caf::io::data_transferred_msg&) {},
+    [=](const caf::io::data_transferred_msg&) {
+      // The socket took some of its buffer: encode what waits, if it may.
+      auto& st = self->state;
+      if (st.closing)
+        return;
+      st.congested = self->wr_buf(st.hdl).size() >= write_high_water_bytes;
+      if (!st.congested && !st.backlog.empty())
+        drain_backlog(self, false);
+    },
   };
 }
 

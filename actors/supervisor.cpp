@@ -18,14 +18,17 @@ namespace {
 
 /// An address the node dials and, if persistent, keeps dialling.
 struct target {
-  enum class phase : uint8_t { waiting, dialing, connected };
+  /// `stopped`: not connected and not dialled again (a failed `onetry`).
+  enum class phase : uint8_t { waiting, dialing, connected, stopped };
   peer_address where;
   bool persistent = true; ///< `addnode`: re-dialled forever
+  bool removed = false;   ///< `addnode remove` while connected: forget on loss
   bool masternode = false;
   std::string node_id;    ///< learned from its HELLO
   phase ph = phase::waiting;
   backoff delays;
   uint64_t generation = 0; ///< invalidates timers of superseded attempts
+  caf::actor_clock::time_point next_attempt; ///< while waiting
 };
 
 struct supervisor_state {
@@ -66,11 +69,15 @@ void schedule_retry(supervisor_actor* self, const std::string& addr) {
     return;
   auto& t = i->second;
   if (!t.persistent) {
-    self->state.targets.erase(i);
+    if (t.removed)
+      self->state.targets.erase(i);
+    else
+      t.ph = target::phase::stopped;
     return;
   }
   t.ph = target::phase::waiting;
   auto delay = t.delays.next();
+  t.next_attempt = self->clock().now() + delay;
   log(self).debug("re-dialling {} in {} ms", addr, delay.count());
   self->delayed_send(self, delay, dial_atom::value, addr, ++t.generation);
 }
@@ -126,7 +133,8 @@ void add_target(supervisor_actor* self, const std::string& addr,
   auto& t = i->second;
   if (!added) {
     t.persistent = t.persistent || persistent;
-    if (t.ph == target::phase::waiting)
+    t.removed = false;
+    if (t.ph == target::phase::waiting || t.ph == target::phase::stopped)
       start_dial(self, addr);
     return;
   }
@@ -230,13 +238,50 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
           auto i = targets.find(addr);
           if (i == targets.end() || !i->second.persistent)
             return false;
-          i->second.persistent = false;
-          if (i->second.ph == target::phase::waiting)
+          auto& t = i->second;
+          if (t.ph == target::phase::connected
+              || t.ph == target::phase::dialing) {
+            t.persistent = false;
+            t.removed = true;
+          } else {
             targets.erase(i);
+          }
           return true;
         }
       }
       return false;
+    },
+    [=](addednodes_atom) {
+      std::vector<added_node_info> out;
+      auto now = self->clock().now();
+      for (const auto& [addr, t] : self->state.targets) {
+        added_node_info info;
+        info.address = addr;
+        info.node_id = t.node_id;
+        info.persistent = t.persistent;
+        info.masternode = t.masternode;
+        info.attempts = t.delays.attempts();
+        switch (t.ph) {
+          case target::phase::dialing:
+            info.state = "connecting";
+            break;
+          case target::phase::connected:
+            info.state = "connected";
+            break;
+          case target::phase::stopped:
+            info.state = "disconnected";
+            break;
+          case target::phase::waiting:
+            info.state = "reconnecting";
+            info.next_attempt_ms = std::max<int64_t>(
+              0, std::chrono::duration_cast<std::chrono::milliseconds>(
+                   t.next_attempt - now)
+                   .count());
+            break;
+        }
+        out.push_back(std::move(info));
+      }
+      return out;
     },
     [=](peers_atom) { return self->delegate(self->state.registry,
                                             peers_atom::value); },

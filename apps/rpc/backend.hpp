@@ -29,6 +29,8 @@ public:
   /// `addnode`; false if the node finds the address unusable.
   virtual result<bool, backend_error> addnode(const std::string& addr,
                                               addnode_mode mode) = 0;
+  /// Configured outbound peers and their states (`getaddednodeinfo`).
+  virtual result<std::vector<added_node_info>, backend_error> added_nodes() = 0;
   /// `disconnectnode` by "host:port" or node id; false if no such peer.
   virtual result<bool, backend_error> disconnect(const std::string& target)
     = 0;

@@ -58,6 +58,12 @@ result<std::vector<peer_info>, backend_error> caf_backend::peers() {
     peers_atom::value);
 }
 
+result<std::vector<added_node_info>, backend_error> caf_backend::added_nodes() {
+  return ask<std::vector<added_node_info>>(
+    sys_, node_, timeout_, [this](const caf::error& e) { return describe(e); },
+    addednodes_atom::value);
+}
+
 result<bool, backend_error> caf_backend::addnode(const std::string& addr,
                                                  addnode_mode mode) {
   return ask<bool>(sys_, node_, timeout_,

@@ -26,6 +26,7 @@ public:
 
   result<network_info, backend_error> status() override;
   result<std::vector<peer_info>, backend_error> peers() override;
+  result<std::vector<added_node_info>, backend_error> added_nodes() override;
   result<bool, backend_error> addnode(const std::string& addr,
                                       addnode_mode mode) override;
   result<bool, backend_error> disconnect(const std::string& target) override;

@@ -58,6 +58,15 @@ result<json, rpc_error> dispatcher::call(const method_spec& method,
       out.push_back(render_peer_info(p));
     return out;
   }
+  if (name == "getaddednodeinfo") {
+    auto nodes = backend_.added_nodes();
+    if (!nodes)
+      return unavailable(nodes.error());
+    auto out = json::array();
+    for (const auto& n : *nodes)
+      out.push_back(render_added_node(n));
+    return out;
+  }
   if (name == "addnode")
     return addnode(params);
   if (name == "disconnectnode")

@@ -26,6 +26,13 @@ std::vector<method_spec> make_methods() {
      "addnode \"host:port\" \"add|remove|onetry\"\n"
      "add: dial the peer now and re-dial it forever; remove: stop re-dialling\n"
      "it (an open connection stays); onetry: dial it once."},
+    {"getaddednodeinfo", {}, "the configured outbound peers and their states",
+     "getaddednodeinfo\n"
+     "One object per peer given with addnode, masternodepeer or addnode\n"
+     "onetry: addednode (host:port), state (connecting, connected,\n"
+     "reconnecting, disconnected), connected, id (once known), persistent,\n"
+     "masternode, attempts (failed since the last lasting connection),\n"
+     "nextattempt (s, while reconnecting)."},
     {"disconnectnode", {p{"node", param_type::string, true}},
      "close the connection to a peer",
      "disconnectnode \"host:port\" | \"nodeid\"\n"

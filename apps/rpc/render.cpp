@@ -66,4 +66,20 @@ json render_peer_info(const peer_info& peer) {
   return out;
 }
 
+json render_added_node(const added_node_info& node) {
+  json out{
+    {"addednode", node.address},
+    {"state", node.state},
+    {"connected", node.state == "connected"},
+    {"persistent", node.persistent},
+    {"masternode", node.masternode},
+    {"attempts", node.attempts},
+  };
+  if (!node.node_id.empty())
+    out["id"] = node.node_id;
+  if (node.next_attempt_ms >= 0)
+    out["nextattempt"] = static_cast<double>(node.next_attempt_ms) / 1000.0;
+  return out;
+}
+
 } // namespace timecoin::rpc

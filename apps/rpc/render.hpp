@@ -24,4 +24,7 @@ json render_network_info(const network_info& info);
 /// One element of the `getpeerinfo` array.
 json render_peer_info(const peer_info& peer);
 
+/// One element of the `getaddednodeinfo` array.
+json render_added_node(const added_node_info& node);
+
 } // namespace timecoin::rpc

@@ -228,3 +228,46 @@ TEST_CASE_FIXTURE(conn_fixture, "BYE closes the connection") {
   deliver(hdl, wire);
   CHECK(closed());
 }
+
+TEST_CASE_FIXTURE(conn_fixture,
+                  "frames wait while the socket is congested, in order") {
+  complete_handshake();
+  written(hdl);
+  // 64 frames of 64 KiB: four times the connection's write high-water mark
+  // (1 MiB). The test multiplexer's output buffer stands for the socket's
+  // write buffer: it only empties when the test reads it.
+  constexpr int frames = 64;
+  for (int i = 0; i < frames; ++i) {
+    proto::gossip g;
+    g.kind = 1024;
+    g.payload.assign(64 * 1024, static_cast<uint8_t>(i));
+    g.timestamp = i;
+    caf::anon_send(conn, send_atom::value,
+                   std::make_shared<const proto::message>(
+                     proto::message{0, std::move(g)}));
+  }
+  settle();
+  auto sent = frames_of(written(hdl));
+  // Encoding stopped at the mark; the rest waits unencoded.
+  CHECK(sent.size() >= 16);
+  CHECK(sent.size() < static_cast<size_t>(frames));
+  // The socket reports its buffer written: the backlog drains to the mark.
+  auto before = sent.size();
+  caf::anon_send(conn, caf::io::data_transferred_msg{hdl, 0, 0});
+  settle();
+  for (auto& m : frames_of(written(hdl)))
+    sent.push_back(std::move(m));
+  CHECK(sent.size() > before);
+  // BYE: everything still waiting goes out first, then BYE.
+  caf::anon_send(conn, bye_atom::value, std::string{"done"});
+  settle();
+  for (auto& m : frames_of(written(hdl)))
+    sent.push_back(std::move(m));
+  CHECK(closed());
+  REQUIRE(sent.size() == frames + 1);
+  for (int i = 0; i < frames; ++i) {
+    REQUIRE(sent[i].type() == proto::msg_type::gossip);
+    CHECK(std::get<proto::gossip>(sent[i].content).timestamp == i);
+  }
+  CHECK(sent[frames].type() == proto::msg_type::bye);
+}

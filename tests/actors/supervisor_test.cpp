@@ -69,3 +69,29 @@ TEST_CASE("the re-dial reaches the peer once it is there") {
   REQUIRE(sent.size() == 1);
   CHECK(sent[0].type() == proto::msg_type::hello);
 }
+
+TEST_CASE("getaddednodeinfo shows reconnecting, then connecting, peers") {
+  node_fixture f{{"peer:4000"}};
+  auto ask = [&] {
+    auto out = std::make_shared<std::vector<added_node_info>>();
+    auto node = f.node.actor();
+    f.sys.spawn([=](caf::event_based_actor* self) {
+      self->request(node, caf::infinite, addednodes_atom::value)
+        .then([=](std::vector<added_node_info>& v) { *out = v; });
+    });
+    f.settle();
+    return *out;
+  };
+  auto v = ask();
+  REQUIRE(v.size() == 1);
+  CHECK(v[0].address == "peer:4000");
+  CHECK(v[0].state == "reconnecting");
+  CHECK(v[0].attempts == 1);
+  CHECK(v[0].next_attempt_ms >= 800);
+  CHECK(v[0].next_attempt_ms <= 1200);
+  f.mpx.provide_scribe("peer", 4000, caf::io::connection_handle::from_int(9));
+  f.advance(f.next_timer());
+  v = ask();
+  REQUIRE(v.size() == 1);
+  CHECK(v[0].state == "connecting"); // TCP up, handshake under way
+}

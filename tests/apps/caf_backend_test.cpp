@@ -37,6 +37,12 @@ node_actor::behavior_type fake_node(node_actor::pointer self) {
              && mode == static_cast<uint8_t>(addnode_mode::onetry);
     },
     [](disconn_atom, const std::string& target) { return target == "x"; },
+    [](addednodes_atom) {
+      added_node_info n;
+      n.address = "10.0.0.1:1";
+      n.state = "connected";
+      return std::vector<added_node_info>{n};
+    },
     [self](stop_atom) { self->quit(); },
   };
 }
@@ -65,6 +71,10 @@ TEST_CASE("caf_backend talks to a node actor") {
   CHECK(backend.addnode("10.0.0.1:1", addnode_mode::add).value() == false);
   CHECK(backend.disconnect("x").value() == true);
   CHECK(backend.disconnect("y").value() == false);
+  auto added = backend.added_nodes();
+  REQUIRE(added);
+  REQUIRE(added->size() == 1);
+  CHECK((*added)[0].state == "connected");
 
   // A node that does not answer: the request times out.
   auto slow = backend.addnode("10.0.0.9:9", addnode_mode::add);

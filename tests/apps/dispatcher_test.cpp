@@ -42,6 +42,16 @@ struct fake_backend final : node_backend {
     added.emplace_back(addr, mode);
     return answer;
   }
+  result<std::vector<added_node_info>, backend_error> added_nodes() override {
+    if (fail)
+      return backend_error{"timeout"};
+    added_node_info n;
+    n.address = "10.0.0.1:24200";
+    n.state = "reconnecting";
+    n.attempts = 3;
+    n.next_attempt_ms = 4000;
+    return std::vector<added_node_info>{n};
+  }
   result<bool, backend_error> disconnect(const std::string& target) override {
     if (fail)
       return backend_error{"timeout"};
@@ -124,6 +134,18 @@ TEST_CASE_FIXTURE(fixture, "addnode") {
   CHECK(code("addnode", json::array({"10.0.0.1:1", "add"})) == -30);
   backend.fail = true;
   CHECK(code("addnode", json::array({"10.0.0.1:1", "add"})) == -32000);
+}
+
+TEST_CASE_FIXTURE(fixture, "getaddednodeinfo") {
+  auto r = call("getaddednodeinfo", json::array());
+  REQUIRE(r);
+  REQUIRE(r->size() == 1);
+  CHECK((*r)[0]["addednode"] == "10.0.0.1:24200");
+  CHECK((*r)[0]["state"] == "reconnecting");
+  CHECK((*r)[0]["connected"] == false);
+  CHECK((*r)[0]["attempts"] == 3);
+  CHECK((*r)[0]["nextattempt"] == 4.0);
+  CHECK(!(*r)[0].contains("id"));
 }
 
 TEST_CASE_FIXTURE(fixture, "disconnectnode") {

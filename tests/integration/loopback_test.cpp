@@ -10,6 +10,7 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -83,8 +84,14 @@ struct cluster {
 
   node_handle start_with(const node_config& c) {
     node_options opts;
-    opts.log = std::make_shared<spdlog::logger>(
-      "test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    // TIMECOIN_TEST_LOG=1 shows the nodes' debug logs on stderr.
+    if (std::getenv("TIMECOIN_TEST_LOG") != nullptr) {
+      opts.log = spdlog::stderr_color_mt("node" + std::to_string(nodes.size()));
+      opts.log->set_level(spdlog::level::debug);
+    } else {
+      opts.log = std::make_shared<spdlog::logger>(
+        "test", std::make_shared<spdlog::sinks::null_sink_mt>());
+    }
     auto h = spawn_node(*sys, c, opts);
     REQUIRE_MESSAGE(h, sys->render(h.error()));
     nodes.push_back(*h);
@@ -103,6 +110,25 @@ struct cluster {
                   caf::after(std::chrono::seconds(10)) >> [] {});
     CHECK(down);
     n = node_handle{};
+  }
+
+  std::vector<added_node_info> added(const node_handle& n) {
+    caf::scoped_actor self{*sys};
+    std::vector<added_node_info> out;
+    self->request(n.actor(), 5s, addednodes_atom::value)
+      .receive([&](std::vector<added_node_info>& v) { out = std::move(v); },
+               [](caf::error&) {});
+    return out;
+  }
+
+  /// Every configured peer of `n` is connected, through its own dial or the
+  /// other side's.
+  bool dials_settled(const node_handle& n) {
+    auto v = added(n);
+    for (const auto& a : v)
+      if (a.state != "connected")
+        return false;
+    return !v.empty();
   }
 
   std::vector<peer_info> peers(const node_handle& n) {
@@ -177,11 +203,20 @@ TEST_CASE("a simultaneous dial ends in exactly one connection") {
   // a dials b while b dials a.
   caf::anon_send(a.actor(), addnode_atom::value, addr(b),
                  static_cast<uint8_t>(addnode_mode::add));
+  // Both dials have run their course: one won, the other was refused as a
+  // duplicate (REJECT 3), and both ends keep the same connection (outbound
+  // at one end is inbound at the other).
   REQUIRE(eventually([&] {
-    return a.connected_count() == 1 && b.connected_count() == 1;
+    if (!c.dials_settled(a) || !c.dials_settled(b))
+      return false;
+    auto pa = c.peers(a);
+    auto pb = c.peers(b);
+    return pa.size() == 1 && pb.size() == 1 && pa[0].inbound != pb[0].inbound;
   }));
   auto before = c.peers(a);
   REQUIRE(before.size() == 1);
+  // The kept connection is the one the smaller node id dialled.
+  CHECK(before[0].inbound == (b.node_id() < a.node_id()));
   // No reconnect loop: the connection stays, the same one.
   CHECK(throughout([&] {
     return a.connected_count() == 1 && b.connected_count() == 1;
