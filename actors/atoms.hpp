@@ -9,6 +9,7 @@
 #include <caf/atom.hpp>
 
 #include "actors/context.hpp"
+#include "actors/gossip.hpp"
 #include "actors/peer_table.hpp"
 #include "protocol/messages.hpp"
 
@@ -25,6 +26,12 @@ using send_atom = caf::atom_constant<caf::atom("send")>;
 using bye_atom = caf::atom_constant<caf::atom("bye")>;
 using reject_atom = caf::atom_constant<caf::atom("reject")>;
 using request_atom = caf::atom_constant<caf::atom("request")>;
+
+// gossip and abuse
+using verify_atom = caf::atom_constant<caf::atom("verify")>;
+using violation_atom = caf::atom_constant<caf::atom("violation")>;
+using disconn_ip_atom = caf::atom_constant<caf::atom("disconnip")>;
+using expire_atom = caf::atom_constant<caf::atom("expire")>;
 
 // registry
 using register_atom = caf::atom_constant<caf::atom("register")>;
@@ -56,6 +63,7 @@ using shared_message = std::shared_ptr<const proto::message>;
 } // namespace timecoin
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(timecoin::conn_record)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(timecoin::gossip_in)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(timecoin::shared_message)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(timecoin::proto::message)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(timecoin::proto::reject_code)

@@ -9,6 +9,7 @@
 
 #include <spdlog/logger.h>
 
+#include "actors/abuse.hpp"
 #include "actors/peer_table.hpp"
 #include "config/node_config.hpp"
 #include "protocol/messages.hpp"
@@ -54,6 +55,12 @@ struct node_context {
   std::shared_ptr<peer_table> table;
   /// What HELLO announces (listen port filled in once bound).
   security::local_info local;
+  /// Published by the rate limiter, read at accept and at HELLO.
+  std::shared_ptr<ban_table> bans;
+  /// Exempt from rate limits and automatic bans.
+  security::subnet_set whitelist;
+  /// Per-address frame budgets; null with `enable_rate_limiting=0`.
+  std::shared_ptr<address_budgets> budgets;
   chain_tip tip;
   /// Dial through the multiplexer instead of a connect thread (for CAF's
   /// test multiplexer, whose connects never block).
@@ -75,6 +82,10 @@ struct conn_stats {
   std::atomic<int64_t> ping_rtt_us{-1};
   std::atomic<uint64_t> best_height{0};
   std::atomic<uint64_t> unknown_messages{0};
+  std::atomic<uint64_t> violations{0};
+  std::atomic<uint64_t> rate_limited{0};
+  std::atomic<uint64_t> gossip_dropped{0};
+  std::atomic<uint64_t> gossip_duplicates{0};
 };
 
 /// The unix time now, in seconds.

@@ -85,44 +85,60 @@ network_info make_network_info(const node_context& ctx) {
   return info;
 }
 
-node_actor::behavior_type
-node_facade(node_actor::stateful_pointer<facade_state> self, context_ptr ctx,
-            caf::actor supervisor) {
+using facade_actor = node_actor::stateful_pointer<facade_state>;
+
+/// Asks `dest` and delivers its answer (or error) to our requester.
+template <class T, class... Ts>
+caf::result<T> forward(facade_actor self, const caf::actor& dest, Ts&&... xs) {
+  auto rp = self->make_response_promise<T>();
+  self->request(dest, caf::infinite, std::forward<Ts>(xs)...)
+    .then([=](T& answer) mutable { rp.deliver(std::move(answer)); },
+          [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
+  return rp;
+}
+
+node_actor::behavior_type node_facade(facade_actor self, context_ptr ctx,
+                                      caf::actor supervisor) {
   self->link_to(supervisor);
   return {
     [=](status_atom) { return make_network_info(*ctx); },
-    [=](peers_atom) -> caf::result<std::vector<peer_info>> {
-      auto rp = self->make_response_promise<std::vector<peer_info>>();
-      self->request(supervisor, caf::infinite, peers_atom::value)
-        .then([=](std::vector<peer_info>& v) mutable { rp.deliver(std::move(v)); },
-              [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
-      return rp;
+    [=](peers_atom) {
+      return forward<std::vector<peer_info>>(self, supervisor,
+                                             peers_atom::value);
     },
     [=](addnode_atom, const std::string& addr,
         uint8_t mode) -> caf::result<bool> {
       if (!parse_peer_address(addr) || mode > 2)
         return false;
-      auto rp = self->make_response_promise<bool>();
-      self->request(supervisor, caf::infinite, addnode_atom::value, addr, mode)
-        .then([=](bool ok) mutable { rp.deliver(ok); },
-              [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
-      return rp;
+      return forward<bool>(self, supervisor, addnode_atom::value, addr, mode);
     },
-    [=](disconn_atom, const std::string& who) -> caf::result<bool> {
-      auto rp = self->make_response_promise<bool>();
-      self->request(supervisor, caf::infinite, disconn_atom::value, who)
-        .then([=](bool ok) mutable { rp.deliver(ok); },
-              [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
-      return rp;
+    [=](disconn_atom, const std::string& who) {
+      return forward<bool>(self, supervisor, disconn_atom::value, who);
     },
-    [=](addednodes_atom) -> caf::result<std::vector<added_node_info>> {
-      auto rp = self->make_response_promise<std::vector<added_node_info>>();
-      self->request(supervisor, caf::infinite, addednodes_atom::value)
-        .then([=](std::vector<added_node_info>& v) mutable {
-                rp.deliver(std::move(v));
-              },
-              [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
-      return rp;
+    [=](addednodes_atom) {
+      return forward<std::vector<added_node_info>>(self, supervisor,
+                                                   addednodes_atom::value);
+    },
+    [=](publish_atom, uint16_t kind, std::vector<uint8_t>& payload) {
+      return forward<bool>(self, supervisor, publish_atom::value, kind,
+                           std::move(payload));
+    },
+    [=](subscribe_atom, uint16_t kind, caf::actor& who) {
+      caf::anon_send(supervisor, subscribe_atom::value, kind, std::move(who));
+    },
+    [=](unsub_atom, uint16_t kind, caf::actor& who) {
+      caf::anon_send(supervisor, unsub_atom::value, kind, std::move(who));
+    },
+    [=](setban_atom, const std::string& subnet, bool add, int64_t seconds) {
+      return forward<bool>(self, supervisor, setban_atom::value, subnet, add,
+                           seconds);
+    },
+    [=](listbans_atom) {
+      return forward<std::vector<ban_info>>(self, supervisor,
+                                            listbans_atom::value);
+    },
+    [=](clearbans_atom) {
+      return forward<bool>(self, supervisor, clearbans_atom::value);
     },
     [=](stop_atom) { caf::anon_send(supervisor, stop_atom::value); },
   };
@@ -195,6 +211,15 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
     ctx->tls = *tls;
   }
   ctx->table = std::make_shared<peer_table>();
+  ctx->bans = std::make_shared<ban_table>();
+  auto whitelist = security::subnet_set::parse(cfg.whitelist);
+  if (!whitelist)
+    return runtime_error("whitelist: " + whitelist.error().message);
+  ctx->whitelist = std::move(*whitelist);
+  if (cfg.enable_rate_limiting)
+    ctx->budgets = std::make_shared<address_budgets>(
+      cfg.max_requests_per_second * security::per_address_rate_multiplier,
+      0);
   ctx->tip = genesis_tip(cfg.net);
   ctx->dial_via_backend = opts.dial_via_backend;
   ctx->log = opts.log ? opts.log

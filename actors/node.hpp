@@ -13,6 +13,7 @@
 #include <caf/expected.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
+#include <caf/actor.hpp>
 #include <caf/typed_actor.hpp>
 
 #include "config/node_config.hpp"
@@ -34,6 +35,8 @@ struct peer_info {
   uint64_t bytes_received = 0;
   uint64_t messages_sent = 0;
   uint64_t messages_received = 0;
+  uint64_t violations = 0;   ///< protocol violations charged to this peer
+  uint64_t rate_limited = 0; ///< frames dropped over the rate limit
 };
 
 template <class Inspector>
@@ -41,7 +44,8 @@ typename Inspector::result_type inspect(Inspector& f, peer_info& x) {
   return f(caf::meta::type_name("peer_info"), x.node_id, x.address, x.inbound,
            x.services, x.user_agent, x.listen_port, x.connected_since,
            x.ping_rtt_us, x.best_height, x.bytes_sent, x.bytes_received,
-           x.messages_sent, x.messages_received);
+           x.messages_sent, x.messages_received, x.violations,
+           x.rate_limited);
 }
 
 /// The node as a whole, as `getnetworkinfo` shows it.
@@ -86,6 +90,35 @@ typename Inspector::result_type inspect(Inspector& f, added_node_info& x) {
            x.next_attempt_ms);
 }
 
+/// A gossip message delivered to a subscriber: verified, new, in time.
+struct gossip_message {
+  uint16_t kind = 0;
+  std::vector<uint8_t> payload;
+  std::string sender;    ///< the signer's node id (hex); empty if unsigned
+  int64_t timestamp = 0; ///< the sender's clock, unix seconds
+  std::string from_peer; ///< node id (hex) of the peer that relayed it
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, gossip_message& x) {
+  return f(caf::meta::type_name("gossip_message"), x.kind, x.payload,
+           x.sender, x.timestamp, x.from_peer);
+}
+
+/// One entry of the ban list, as `listbanned` shows it.
+struct ban_info {
+  std::string subnet;       ///< "1.2.3.4/32", "10.0.0.0/8", "2001:db8::/32"
+  int64_t banned_until = 0; ///< unix seconds
+  int64_t created = 0;      ///< unix seconds
+  std::string reason;       ///< "manual", or the violations that led to it
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ban_info& x) {
+  return f(caf::meta::type_name("ban_info"), x.subnet, x.banned_until,
+           x.created, x.reason);
+}
+
 /// `addnode` modes, as in bitcoind.
 enum class addnode_mode : uint8_t {
   add,    ///< dial now and re-dial forever
@@ -99,6 +132,13 @@ using addnode_atom = caf::atom_constant<caf::atom("addnode")>;
 using disconn_atom = caf::atom_constant<caf::atom("disconn")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using addednodes_atom = caf::atom_constant<caf::atom("addednodes")>;
+using publish_atom = caf::atom_constant<caf::atom("publish")>;
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using unsub_atom = caf::atom_constant<caf::atom("unsub")>;
+using gossip_atom = caf::atom_constant<caf::atom("gossip")>;
+using setban_atom = caf::atom_constant<caf::atom("setban")>;
+using listbans_atom = caf::atom_constant<caf::atom("listbans")>;
+using clearbans_atom = caf::atom_constant<caf::atom("clearbans")>;
 
 /// The node's typed interface.
 /// - `status` → network_info
@@ -106,6 +146,13 @@ using addednodes_atom = caf::atom_constant<caf::atom("addednodes")>;
 /// - `addnode, "host:port", mode` → false if the address is unusable
 /// - `disconn, "host:port" | node id hex` → false if no such peer
 /// - `addednodes` → the configured outbound peers and their states
+/// - `publish, kind, payload` → signs and gossips it; false if kind 1 or 2
+///   and the payload is not a decodable transaction or block
+/// - `subscribe, kind, actor` / `unsub, kind, actor`: the actor receives
+///   `(gossip, gossip_message)` for every new verified message of that kind
+/// - `setban, "ip|cidr", add?, seconds` → false for a bad subnet, or a
+///   remove of a subnet that is not banned (seconds <= 0: 24 h)
+/// - `listbans` → the ban list; `clearbans` → true
 /// - `stop`: BYE to every peer, then the node and its actors exit
 using node_actor = caf::typed_actor<
   caf::replies_to<status_atom>::with<network_info>,
@@ -113,6 +160,12 @@ using node_actor = caf::typed_actor<
   caf::replies_to<addnode_atom, std::string, uint8_t>::with<bool>,
   caf::replies_to<disconn_atom, std::string>::with<bool>,
   caf::replies_to<addednodes_atom>::with<std::vector<added_node_info>>,
+  caf::replies_to<publish_atom, uint16_t, std::vector<uint8_t>>::with<bool>,
+  caf::reacts_to<subscribe_atom, uint16_t, caf::actor>,
+  caf::reacts_to<unsub_atom, uint16_t, caf::actor>,
+  caf::replies_to<setban_atom, std::string, bool, int64_t>::with<bool>,
+  caf::replies_to<listbans_atom>::with<std::vector<ban_info>>,
+  caf::replies_to<clearbans_atom>::with<bool>,
   caf::reacts_to<stop_atom>>;
 
 class peer_table;

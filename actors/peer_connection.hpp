@@ -35,6 +35,10 @@ struct conn_params {
   caf::actor registry;
   /// Receives what the connection cannot handle itself (PEERS, ...).
   caf::actor node;
+  /// Receives the violations of the peer (`violation`).
+  caf::actor limiter;
+  /// Verifies GOSSIP off the multiplexer thread (`verify`).
+  caf::actor verifiers;
 };
 
 /// Forks a connection actor for a socket the broker `parent` accepted.

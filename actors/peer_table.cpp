@@ -2,20 +2,6 @@
 
 namespace timecoin {
 
-peer_table::peer_table() : current_(new peer_snapshot) {
-  // nop
-}
-
-peer_table::~peer_table() {
-  delete current_.load();
-}
-
-void peer_table::publish(std::unique_ptr<const peer_snapshot> next) {
-  retired_.emplace_back(current_.exchange(next.release()));
-  if (readers_.load() == 0)
-    retired_.clear();
-}
-
 bool peer_table::is_connected(const std::string& node_id_hex) const {
   return read([&](const peer_snapshot& s) {
     return s.by_id.count(node_id_hex) > 0;

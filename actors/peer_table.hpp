@@ -3,13 +3,13 @@
 // The registry's table of connected peers, published as immutable snapshots
 // that any thread reads without locks.
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "actors/snapshot_cell.hpp"
 #include "protocol/types.hpp"
 
 namespace timecoin {
@@ -34,32 +34,20 @@ struct peer_snapshot {
   uint32_t outbound = 0;
 };
 
-/// Single writer (the registry actor), any number of readers on any thread.
-/// Readers pin the current snapshot by announcing themselves in a counter;
-/// the writer swaps the pointer and frees superseded snapshots only at a
-/// moment when no reader is announced (all operations sequentially
-/// consistent, so a reader that announces itself after that moment can only
-/// see the new pointer). Neither side ever blocks.
+/// The connection table: written by the registry actor, read by anyone
+/// without locks.
 class peer_table {
 public:
-  peer_table();
-  ~peer_table();
-  peer_table(const peer_table&) = delete;
-  peer_table& operator=(const peer_table&) = delete;
-
   /// Writer only: replaces the current snapshot.
-  void publish(std::unique_ptr<const peer_snapshot> next);
+  void publish(std::unique_ptr<const peer_snapshot> next) {
+    cell_.publish(std::move(next));
+  }
 
   /// Calls `f(const peer_snapshot&)` on the current snapshot; `f` must not
   /// keep references into it.
   template <class F>
   auto read(F&& f) const {
-    readers_.fetch_add(1);
-    struct unpin {
-      std::atomic<uint32_t>& n;
-      ~unpin() { n.fetch_sub(1); }
-    } guard{readers_};
-    return f(*current_.load());
+    return cell_.read(std::forward<F>(f));
   }
 
   bool is_connected(const std::string& node_id_hex) const;
@@ -67,10 +55,7 @@ public:
   std::vector<std::string> connected_peers() const;
 
 private:
-  std::atomic<const peer_snapshot*> current_;
-  mutable std::atomic<uint32_t> readers_{0};
-  /// Writer-owned: snapshots superseded but perhaps still read.
-  std::vector<std::unique_ptr<const peer_snapshot>> retired_;
+  snapshot_cell<peer_snapshot> cell_;
 };
 
 } // namespace timecoin

@@ -5,7 +5,10 @@
 #include <caf/all.hpp>
 
 #include "actors/atoms.hpp"
+#include "actors/gossip.hpp"
 #include "actors/node.hpp"
+#include "protocol/codec.hpp"
+#include "security/envelope.hpp"
 
 namespace timecoin {
 
@@ -28,6 +31,7 @@ struct registry_state {
   caf::actor supervisor;
   std::unordered_map<std::string, registered> by_id;
   std::unordered_map<caf::actor_addr, tracked> conns;
+  std::unique_ptr<gossip_router> gossip;
   bool shutting_down = false;
 };
 
@@ -83,11 +87,66 @@ uint16_t on_register(registry_actor* self, conn_record& rec) {
   return 0;
 }
 
+/// Sends `msg` to up to `gossip_fanout` connected peers, never `except`.
+void relay(registry_actor* self, const proto::gossip& msg,
+           const std::string& except) {
+  auto& st = self->state;
+  std::vector<std::string> ids;
+  ids.reserve(st.by_id.size());
+  for (const auto& kv : st.by_id)
+    ids.push_back(kv.first);
+  auto targets = st.gossip->relay_targets(std::move(ids), except);
+  if (targets.empty())
+    return;
+  auto shared = std::make_shared<const proto::message>(proto::message{0, msg});
+  for (const auto& id : targets)
+    self->send(st.by_id.at(id).conn, send_atom::value, shared);
+}
+
+/// A verified GOSSIP from a peer: dropped if seen, else delivered and relayed.
+void on_gossip(registry_actor* self, gossip_in& in) {
+  auto& st = self->state;
+  const auto& msg = *in.msg;
+  if (!st.gossip->first_sight(security::message_id(msg), msg.timestamp,
+                              unix_now())) {
+    in.stats->gossip_duplicates.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  const auto& subs = st.gossip->subscribers(msg.kind);
+  if (!subs.empty()) {
+    gossip_message out{msg.kind, msg.payload,
+                       msg.sender.empty() ? std::string{}
+                                          : proto::to_hex(msg.sender),
+                       msg.timestamp, in.origin};
+    for (const auto& who : subs)
+      self->send(who, gossip_atom::value, out);
+  }
+  relay(self, msg, in.origin);
+}
+
+bool on_publish(registry_actor* self, uint16_t kind,
+                std::vector<uint8_t>& payload) {
+  auto& st = self->state;
+  const auto& ctx = *st.ctx;
+  auto msg = security::make_gossip(ctx.cfg.enable_message_signing ? &ctx.key
+                                                                  : nullptr,
+                                   ctx.net->magic, kind, unix_now(),
+                                   std::move(payload));
+  if (check_gossip(ctx, msg, msg.timestamp) != gossip_check::ok)
+    return false;
+  st.gossip->first_sight(security::message_id(msg), msg.timestamp,
+                         msg.timestamp);
+  relay(self, msg, std::string{});
+  return true;
+}
+
 void on_down(registry_actor* self, const caf::down_msg& dm) {
   auto& st = self->state;
   auto t = st.conns.find(dm.source);
-  if (t == st.conns.end())
+  if (t == st.conns.end()) {
+    st.gossip->forget(dm.source); // a subscriber
     return;
+  }
   auto info = std::move(t->second);
   st.conns.erase(t);
   auto i = st.by_id.find(info.node_id);
@@ -122,6 +181,8 @@ std::vector<peer_info> peer_infos(const registry_state& st) {
     p.bytes_received = s.bytes_received.load(std::memory_order_relaxed);
     p.messages_sent = s.messages_sent.load(std::memory_order_relaxed);
     p.messages_received = s.messages_received.load(std::memory_order_relaxed);
+    p.violations = s.violations.load(std::memory_order_relaxed);
+    p.rate_limited = s.rate_limited.load(std::memory_order_relaxed);
     out.push_back(std::move(p));
   }
   return out;
@@ -131,6 +192,7 @@ caf::behavior registry(registry_actor* self, context_ptr ctx,
                        caf::actor supervisor) {
   self->state.ctx = std::move(ctx);
   self->state.supervisor = std::move(supervisor);
+  self->state.gossip = std::make_unique<gossip_router>(self->state.ctx->cfg);
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   return {
     [=](track_atom, const caf::actor& conn, const std::string& target) {
@@ -140,6 +202,33 @@ caf::behavior registry(registry_actor* self, context_ptr ctx,
     },
     [=](register_atom, conn_record& rec) { return on_register(self, rec); },
     [=](peers_atom) { return peer_infos(self->state); },
+    [=](gossip_atom, gossip_in& in) { on_gossip(self, in); },
+    [=](publish_atom, uint16_t kind, std::vector<uint8_t>& payload) {
+      return on_publish(self, kind, payload);
+    },
+    [=](subscribe_atom, uint16_t kind, const caf::actor& who) {
+      self->monitor(who);
+      self->state.gossip->subscribe(kind, who);
+    },
+    [=](unsub_atom, uint16_t kind, const caf::actor& who) {
+      self->state.gossip->unsubscribe(kind, who);
+    },
+    [=](disconn_ip_atom, const std::string& target) {
+      // A single address or a subnet that was just banned.
+      auto range = security::subnet::parse(target);
+      if (!range)
+        return;
+      for (const auto& kv : self->state.conns) {
+        auto i = self->state.by_id.find(kv.second.node_id);
+        std::string host;
+        if (i != self->state.by_id.end())
+          host = i->second.rec.entry.host;
+        auto ip = security::ip_address::parse(host);
+        if (ip && range->contains(*ip))
+          self->send(caf::actor_cast<caf::actor>(kv.first), bye_atom::value,
+                     std::string{"banned"});
+      }
+    },
     [=](send_atom, const std::string& id, const shared_message& msg) {
       auto i = self->state.by_id.find(id);
       if (i == self->state.by_id.end())

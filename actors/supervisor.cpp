@@ -7,10 +7,13 @@
 
 #include "actors/atoms.hpp"
 #include "actors/backoff.hpp"
+#include "actors/gossip.hpp"
+#include "actors/rate_limiter.hpp"
 #include "actors/connector.hpp"
 #include "actors/node.hpp"
 #include "actors/peer_connection.hpp"
 #include "actors/registry.hpp"
+#include "security/conn_limits.hpp"
 
 namespace timecoin {
 
@@ -35,6 +38,8 @@ struct supervisor_state {
   static inline const char* name = "supervisor";
   context_ptr ctx;
   caf::actor registry;
+  caf::actor limiter;
+  caf::actor verifiers;
   caf::actor listener;
   std::map<std::string, target> targets;
   bool stopping = false;
@@ -46,16 +51,60 @@ spdlog::logger& log(supervisor_actor* self) {
   return *self->state.ctx->log;
 }
 
+/// Pending handshakes on top of `maxconnections` that the listener admits:
+/// the registry answers REJECT 6 to those that complete with no slot free.
+constexpr uint32_t pending_connection_slack = 16;
+
+struct listener_state {
+  explicit listener_state(const node_config& cfg)
+    : limits(cfg.maxconnections + pending_connection_slack,
+             cfg.maxconnectionsperip,
+             security::default_max_new_per_ip_per_minute,
+             /* reserved_outbound: the listener sees inbound only */ 0) {}
+  security::conn_limits limits;
+  std::unordered_map<caf::actor_addr, security::ip_address> children;
+  uint64_t refused = 0;
+};
+
+/// Accepts connections. Banned addresses, and addresses over their limits
+/// (per address, new per minute), are closed before any TLS work.
 caf::behavior listener(caf::io::broker* self, caf::io::doorman_ptr doorman,
-                       context_ptr ctx, caf::actor registry,
-                       caf::actor supervisor) {
+                       context_ptr ctx, conn_params params) {
   self->add_doorman(std::move(doorman));
+  auto st = std::make_shared<listener_state>(ctx->cfg);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto i = st->children.find(dm.source);
+    if (i != st->children.end()) {
+      st->limits.close(i->second, true);
+      st->children.erase(i);
+    }
+  });
   return {
     [=](const caf::io::new_connection_msg& msg) {
-      conn_params params{security::conn_role::acceptor, {}, registry,
-                         supervisor};
-      auto conn = fork_inbound(self, msg.handle, ctx, std::move(params));
-      self->send(registry, track_atom::value, conn, std::string{});
+      auto host = self->remote_addr(msg.handle);
+      auto ip = security::ip_address::parse(host);
+      if (!ip) {
+        self->close(msg.handle);
+        return;
+      }
+      if (ctx->bans->address_banned(*ip, unix_now())) {
+        ++st->refused;
+        ctx->log->debug("refused {}: banned", host);
+        self->close(msg.handle);
+        return;
+      }
+      auto exempt = ctx->whitelist.contains(*ip);
+      auto admit = st->limits.try_open(*ip, true, self->clock().now(), exempt);
+      if (admit != security::conn_limits::admit_result::ok) {
+        ++st->refused;
+        ctx->log->debug("refused {}: {}", host, security::to_string(admit));
+        self->close(msg.handle);
+        return;
+      }
+      auto conn = fork_inbound(self, msg.handle, ctx, params);
+      st->children.emplace(conn.address(), *ip);
+      self->monitor(conn);
+      self->send(params.registry, track_atom::value, conn, std::string{});
     },
     [=](const caf::io::acceptor_closed_msg&) { self->quit(); },
   };
@@ -92,7 +141,8 @@ void start_dial(supervisor_actor* self, const std::string& addr) {
   t.ph = target::phase::dialing;
   ++t.generation;
   conn_params params{security::conn_role::dialer, addr, st.registry,
-                     caf::actor_cast<caf::actor>(self)};
+                     caf::actor_cast<caf::actor>(self), st.limiter,
+                     st.verifiers};
   log(self).debug("dialling {}", addr);
   if (st.ctx->dial_via_backend) {
     auto conn = spawn_via_backend(self->system(), t.where.host, t.where.port,
@@ -187,10 +237,17 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
                                caf::actor_cast<caf::actor>(self));
   self->link_to(st.registry);
   self->monitor(st.registry);
+  st.limiter = spawn_rate_limiter(self->system(), ctx, st.registry);
+  self->link_to(st.limiter);
+  st.verifiers = spawn_verifiers(self->system(), ctx, st.registry,
+                                 st.limiter);
+  self->link_to(st.verifiers);
   if (doorman) {
+    conn_params params{security::conn_role::acceptor, {}, st.registry,
+                       caf::actor_cast<caf::actor>(self), st.limiter,
+                       st.verifiers};
     st.listener = self->system().middleman().spawn_broker(
-      listener, std::move(doorman), ctx, st.registry,
-      caf::actor_cast<caf::actor>(self));
+      listener, std::move(doorman), ctx, std::move(params));
     self->link_to(st.listener);
   }
   // Masternodes first, then the other configured peers.
@@ -285,6 +342,28 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
     },
     [=](peers_atom) { return self->delegate(self->state.registry,
                                             peers_atom::value); },
+    [=](publish_atom, uint16_t kind, std::vector<uint8_t>& payload) {
+      return self->delegate(self->state.registry, publish_atom::value, kind,
+                            std::move(payload));
+    },
+    [=](subscribe_atom, uint16_t kind, caf::actor& who) {
+      self->send(self->state.registry, subscribe_atom::value, kind,
+                 std::move(who));
+    },
+    [=](unsub_atom, uint16_t kind, caf::actor& who) {
+      self->send(self->state.registry, unsub_atom::value, kind,
+                 std::move(who));
+    },
+    [=](setban_atom, const std::string& subnet, bool add, int64_t seconds) {
+      return self->delegate(self->state.limiter, setban_atom::value, subnet,
+                            add, seconds);
+    },
+    [=](listbans_atom) {
+      return self->delegate(self->state.limiter, listbans_atom::value);
+    },
+    [=](clearbans_atom) {
+      return self->delegate(self->state.limiter, clearbans_atom::value);
+    },
     [=](disconn_atom, const std::string& who) {
       return self->delegate(self->state.registry, disconn_atom::value, who);
     },

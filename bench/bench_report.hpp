@@ -26,11 +26,11 @@ struct result_row {
   std::size_t payload_bytes = 0; ///< GOSSIP payload
   std::size_t frame_bytes = 0;   ///< whole frame: length prefix + msgpack
   std::string mode;
-  uint64_t frames = 0;           ///< frames received and accounted for
+  uint64_t frames = 0; ///< frames received and accounted for
   double seconds = 0;
   /// Frames/s of the reference this row is compared to; 0: no ratio.
   double baseline_fps = 0;
-  std::string note;              ///< e.g. "timeout: partial"
+  std::string note; ///< e.g. "timeout: partial"
 
   double frames_per_second() const;
   /// Frame bytes (plaintext, without TLS overhead) per second, in 10^6 B/s.

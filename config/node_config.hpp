@@ -29,6 +29,10 @@ struct node_config {
   std::string externalip;
   /// Connections in total, inbound and outbound.
   uint32_t maxconnections = 125;
+  /// Inbound connections from one address at most.
+  uint32_t maxconnectionsperip = 3;
+  /// Addresses and subnets exempt from rate limits and automatic bans.
+  std::vector<std::string> whitelist;
   /// Peers dialled at start and re-dialled forever ("host:port").
   std::vector<std::string> addnode;
   /// Peers known to be masternodes: dialled first ("host:port").

@@ -58,6 +58,29 @@ apply_result apply_peer(const std::string& value, const std::string& where,
   return {};
 }
 
+/// `whitelist`: an IP address or a CIDR subnet ("10.0.0.0/8",
+/// "2001:db8::/32"); repeatable, an empty value clears the list.
+apply_result apply_whitelist(const std::string& value,
+                             const std::string& where, node_config& cfg) {
+  if (value.empty()) {
+    cfg.whitelist.clear();
+    return {};
+  }
+  auto slash = value.find('/');
+  auto addr = value.substr(0, slash);
+  bool ok = is_ip_literal(addr);
+  if (ok && slash != std::string::npos) {
+    auto max_prefix = is_ipv4_literal(addr) ? 32u : 128u;
+    ok = parse_uint(value.substr(slash + 1), 0, max_prefix).has_value();
+  }
+  if (!ok)
+    return bad_value(where, value,
+                     "an IP address or subnet (1.2.3.4, 10.0.0.0/8, "
+                     "2001:db8::/32)");
+  cfg.whitelist.push_back(value);
+  return {};
+}
+
 /// `bind` and `rpcbind`: an IP address ("0.0.0.0", "::", "[::1]").
 template <std::string node_config::*Field>
 apply_result apply_bind(const std::string& value, const std::string& where,
@@ -189,6 +212,12 @@ std::vector<setting_info> make_settings() {
     {"maxconnections", "<n>", "125", "connections in total, in and out",
      false, false, false,
      apply_uint<&nc::maxconnections, 1, max_connections_limit>},
+    {"maxconnectionsperip", "<n>", "3", "inbound connections from one address",
+     false, false, false,
+     apply_uint<&nc::maxconnectionsperip, 1, max_connections_limit>},
+    {"whitelist", "<ip|cidr>", "",
+     "exempt from rate limits and automatic bans (repeatable)",
+     true, false, false, apply_whitelist},
     {"addnode", "<host:port>", "",
      "peer to dial and keep re-dialling (repeatable)",
      true, false, false, apply_peer<&nc::addnode>},

@@ -3,6 +3,7 @@
 // What the RPC methods need from the node, as a plain interface: the daemon
 // implements it over the node's typed actor (caf_backend), tests with a fake.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,15 @@ public:
   /// `disconnectnode` by "host:port" or node id; false if no such peer.
   virtual result<bool, backend_error> disconnect(const std::string& target)
     = 0;
+  /// `setban`: bans `subnet` ("ip" or "ip/prefix") for `seconds` (add; <= 0
+  /// is the node's default) or lifts its ban (remove). False if the node
+  /// refuses the subnet, or on a remove of a subnet that is not banned.
+  virtual result<bool, backend_error> setban(const std::string& subnet,
+                                             bool add, int64_t seconds) = 0;
+  /// The bans in force (`listbanned`).
+  virtual result<std::vector<ban_info>, backend_error> list_banned() = 0;
+  /// Lifts every ban (`clearbanned`); false if the node did not.
+  virtual result<bool, backend_error> clear_banned() = 0;
   /// Asks the daemon to shut down (`stop`); returns at once.
   virtual void request_stop() = 0;
 };

@@ -77,6 +77,25 @@ result<bool, backend_error> caf_backend::disconnect(const std::string& target) {
                    disconn_atom::value, target);
 }
 
+result<bool, backend_error> caf_backend::setban(const std::string& subnet,
+                                                bool add, int64_t seconds) {
+  return ask<bool>(sys_, node_, timeout_,
+                   [this](const caf::error& e) { return describe(e); },
+                   setban_atom::value, subnet, add, seconds);
+}
+
+result<std::vector<ban_info>, backend_error> caf_backend::list_banned() {
+  return ask<std::vector<ban_info>>(
+    sys_, node_, timeout_, [this](const caf::error& e) { return describe(e); },
+    listbans_atom::value);
+}
+
+result<bool, backend_error> caf_backend::clear_banned() {
+  return ask<bool>(sys_, node_, timeout_,
+                   [this](const caf::error& e) { return describe(e); },
+                   clearbans_atom::value);
+}
+
 void caf_backend::request_stop() {
   if (on_stop_)
     on_stop_();

@@ -30,6 +30,10 @@ public:
   result<bool, backend_error> addnode(const std::string& addr,
                                       addnode_mode mode) override;
   result<bool, backend_error> disconnect(const std::string& target) override;
+  result<bool, backend_error> setban(const std::string& subnet, bool add,
+                                     int64_t seconds) override;
+  result<std::vector<ban_info>, backend_error> list_banned() override;
+  result<bool, backend_error> clear_banned() override;
   void request_stop() override;
 
 private:

@@ -1,7 +1,9 @@
 #include "apps/rpc/dispatcher.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "apps/rpc/render.hpp"
 #include "config/values.hpp"
@@ -19,6 +21,52 @@ rpc_error unavailable(const backend_error& err) {
 
 rpc_error invalid(std::string message) {
   return rpc_error{rpc_code::invalid_params, std::move(message)};
+}
+
+/// Digits a subnet's prefix length may have ("/024" is 24), as many as the
+/// node's subnet parser takes.
+constexpr std::size_t max_prefix_digits = 3;
+
+/// An IPv4 or IPv6 address with an optional "/prefix" (0-32 or 0-128). The
+/// node parses it again; checking here gives the caller a clear -32602.
+bool is_subnet(std::string_view text) {
+  auto slash = text.find('/');
+  auto addr = text.substr(0, slash);
+  if (!is_ip_literal(addr))
+    return false;
+  if (slash == std::string_view::npos)
+    return true;
+  auto prefix = text.substr(slash + 1);
+  auto max_prefix = is_ipv4_literal(addr) ? 32u : 128u;
+  return prefix.size() <= max_prefix_digits
+         && parse_uint(prefix, 0, max_prefix).has_value();
+}
+
+/// `setban`'s bantime: a whole number of seconds, 0 to max_ban_seconds;
+/// absent or 0 is default_ban_seconds.
+result<int64_t, rpc_error> ban_seconds(const json& value) {
+  if (value.is_null())
+    return default_ban_seconds;
+  auto range = "bantime must be a whole number of seconds from 0 to "
+               + std::to_string(max_ban_seconds);
+  // Whole numbers that fit in 64 bits are integers; 1.5 and 1e30 are not.
+  if (!value.is_number_integer())
+    return invalid(range);
+  if (!value.is_number_unsigned() && value.get<int64_t>() < 0)
+    return invalid(range);
+  auto seconds = value.get<uint64_t>();
+  if (seconds > static_cast<uint64_t>(max_ban_seconds))
+    return invalid(range);
+  if (seconds == 0)
+    return default_ban_seconds;
+  return static_cast<int64_t>(seconds);
+}
+
+/// Now, in unix seconds, for `listbanned`'s time_remaining.
+int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
 }
 
 } // namespace
@@ -71,6 +119,12 @@ result<json, rpc_error> dispatcher::call(const method_spec& method,
     return addnode(params);
   if (name == "disconnectnode")
     return disconnectnode(params);
+  if (name == "setban")
+    return setban(params);
+  if (name == "listbanned")
+    return listbanned();
+  if (name == "clearbanned")
+    return clearbanned();
   if (name == "uptime") {
     auto up = std::chrono::steady_clock::now() - started_;
     return json(std::chrono::duration_cast<std::chrono::seconds>(up).count());
@@ -133,6 +187,58 @@ result<json, rpc_error> dispatcher::disconnectnode(const args& params) const {
   if (!*ok)
     return rpc_error{rpc_code::node_not_connected,
                      "no connected peer " + target};
+  return json(nullptr);
+}
+
+result<json, rpc_error> dispatcher::setban(const args& params) const {
+  auto subnet = params[0].get<std::string>();
+  if (!is_subnet(subnet))
+    return invalid("'" + printable(subnet)
+                   + "' is not an IP address or subnet (1.2.3.4, 10.0.0.0/8, "
+                     "2001:db8::/32)");
+  auto command = params[1].get<std::string>();
+  if (command != "add" && command != "remove")
+    return invalid("command must be add or remove, not '" + printable(command)
+                   + "'");
+  auto seconds = ban_seconds(params[2]);
+  if (!seconds)
+    return seconds.error();
+  bool add = command == "add";
+  auto ok = backend_.setban(subnet, add, *seconds);
+  if (!ok)
+    return unavailable(ok.error());
+  // bitcoind answers -23 to an add of a subnet already banned; the node
+  // extends that ban instead, so an add fails only if the node refuses the
+  // subnet.
+  if (!*ok) {
+    if (add)
+      return rpc_error{rpc_code::invalid_subnet,
+                       "the node refused the subnet " + subnet};
+    return rpc_error{rpc_code::invalid_subnet,
+                     "unban failed: " + subnet
+                       + " is not banned (remove lifts only a ban of exactly "
+                         "that address or subnet)"};
+  }
+  return json(nullptr);
+}
+
+result<json, rpc_error> dispatcher::listbanned() const {
+  auto bans = backend_.list_banned();
+  if (!bans)
+    return unavailable(bans.error());
+  auto now = unix_now();
+  auto out = json::array();
+  for (const auto& b : *bans)
+    out.push_back(render_ban_info(b, now));
+  return out;
+}
+
+result<json, rpc_error> dispatcher::clearbanned() const {
+  auto ok = backend_.clear_banned();
+  if (!ok)
+    return unavailable(ok.error());
+  if (!*ok)
+    return rpc_error{rpc_code::misc_error, "the node did not clear its bans"};
   return json(nullptr);
 }
 

@@ -4,6 +4,8 @@
 // the node through a node_backend, so it is tested without actors.
 
 #include <chrono>
+#include <cstdint>
+#include <string_view>
 
 #include "apps/rpc/backend.hpp"
 #include "apps/rpc/json_rpc.hpp"
@@ -13,6 +15,12 @@ namespace timecoin::rpc {
 
 /// What `stop` answers, as bitcoind's "Bitcoin Core stopping".
 constexpr std::string_view stop_reply = "timed stopping";
+
+/// `setban add` without a bantime (or with 0) bans for 24 h, as bitcoind.
+constexpr int64_t default_ban_seconds = 24 * 60 * 60;
+/// The longest `setban` bantime: 100 years. Longer is a typo, and the node's
+/// `now + bantime` must stay far from overflowing.
+constexpr int64_t max_ban_seconds = int64_t{100} * 365 * 24 * 60 * 60;
 
 /// Runs the methods of `all_methods()` against a node. Thread-safe if the
 /// backend is.
@@ -31,6 +39,9 @@ private:
                                const args& params) const;
   result<json, rpc_error> addnode(const args& params) const;
   result<json, rpc_error> disconnectnode(const args& params) const;
+  result<json, rpc_error> setban(const args& params) const;
+  result<json, rpc_error> listbanned() const;
+  result<json, rpc_error> clearbanned() const;
   result<json, rpc_error> help(const args& params) const;
 
   node_backend& backend_;

@@ -29,6 +29,9 @@ enum class rpc_code : int {
   node_not_added = -24,      ///< bitcoind: addnode remove of an unknown peer
   node_not_connected = -29,  ///< bitcoind: disconnectnode of an unknown peer
   address_unusable = -30,    ///< the node refused an addnode address
+  /// bitcoind's RPC_CLIENT_INVALID_IP_OR_SUBNET: the node refused a setban
+  /// subnet, or a setban remove of a subnet that is not banned
+  invalid_subnet = -30,
 };
 
 /// An error as the `error` member of a response carries it.

@@ -19,7 +19,9 @@ std::vector<method_spec> make_methods() {
      "One object per connected peer: id (node id), addr, inbound, services\n"
      "(hex) and servicesnum, servicesnames, subver, listenport, conntime\n"
      "(unix s), pingtime (s; absent before the first pong), bytessent,\n"
-     "bytesrecv, msgssent, msgsrecv, bestheight."},
+     "bytesrecv, msgssent, msgsrecv, bestheight, violations (protocol\n"
+     "violations charged to the peer), ratelimited (frames dropped over the\n"
+     "rate limit)."},
     {"addnode",
      {p{"node", param_type::string, true}, p{"command", param_type::string, true}},
      "add, remove or try once a peer",
@@ -38,6 +40,27 @@ std::vector<method_spec> make_methods() {
      "disconnectnode \"host:port\" | \"nodeid\"\n"
      "Closes the connection to the peer with that address or node id (64 hex\n"
      "characters)."},
+    {"setban",
+     {p{"subnet", param_type::string, true},
+      p{"command", param_type::string, true},
+      p{"bantime", param_type::number, false}},
+     "ban or unban an address or subnet",
+     "setban \"ip|cidr\" \"add|remove\" [bantime]\n"
+     "add: refuse connections from the address or subnet (1.2.3.4,\n"
+     "10.0.0.0/8, 2001:db8::1, 2001:db8::/32) for bantime seconds\n"
+     "(absent or 0: 86400, 24 h; at most 100 years). A ban already there\n"
+     "is extended if the new one ends later, never shortened.\n"
+     "remove: lift the ban of exactly that address or subnet (not of a\n"
+     "range covering it); bantime is checked but unused.\n"
+     "Bans survive restarts (banlist.json in the data directory)."},
+    {"listbanned", {}, "the bans in force",
+     "listbanned\n"
+     "One object per ban in force, automatic or manual: address (ip or\n"
+     "cidr), ban_created (unix s; when made or last extended), banned_until\n"
+     "(unix s), ban_duration (s), time_remaining (s), ban_reason (\"manual\",\n"
+     "or the violations that led to it)."},
+    {"clearbanned", {}, "lift every ban",
+     "clearbanned\nLifts every ban, automatic and manual."},
     {"uptime", {}, "seconds since timed started",
      "uptime\nSeconds since timed started (a number)."},
     {"stop", {}, "stop timed",

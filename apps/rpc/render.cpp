@@ -1,5 +1,6 @@
 #include "apps/rpc/render.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace timecoin::rpc {
@@ -59,6 +60,8 @@ json render_peer_info(const peer_info& peer) {
     {"msgssent", peer.messages_sent},
     {"msgsrecv", peer.messages_received},
     {"bestheight", peer.best_height},
+    {"violations", peer.violations},
+    {"ratelimited", peer.rate_limited},
   };
   // As bitcoind: no pingtime before the first round trip.
   if (peer.ping_rtt_us >= 0)
@@ -80,6 +83,17 @@ json render_added_node(const added_node_info& node) {
   if (node.next_attempt_ms >= 0)
     out["nextattempt"] = static_cast<double>(node.next_attempt_ms) / 1000.0;
   return out;
+}
+
+json render_ban_info(const ban_info& ban, int64_t now) {
+  return json{
+    {"address", ban.subnet},
+    {"ban_created", ban.created},
+    {"banned_until", ban.banned_until},
+    {"ban_duration", ban.banned_until - ban.created},
+    {"time_remaining", std::max<int64_t>(0, ban.banned_until - now)},
+    {"ban_reason", ban.reason},
+  };
 }
 
 } // namespace timecoin::rpc

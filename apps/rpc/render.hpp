@@ -1,6 +1,7 @@
 #pragma once
 
-// JSON views of the node's state, as getnetworkinfo and getpeerinfo show it.
+// JSON views of the node's state, as getnetworkinfo, getpeerinfo,
+// getaddednodeinfo and listbanned show it.
 
 #include <cstdint>
 #include <string>
@@ -26,5 +27,9 @@ json render_peer_info(const peer_info& peer);
 
 /// One element of the `getaddednodeinfo` array.
 json render_added_node(const added_node_info& node);
+
+/// One element of the `listbanned` array, with bitcoind's names;
+/// `time_remaining` counts from `now` (unix seconds) and is never negative.
+json render_ban_info(const ban_info& ban, int64_t now);
 
 } // namespace timecoin::rpc

@@ -2,6 +2,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -43,6 +46,21 @@ node_actor::behavior_type fake_node(node_actor::pointer self) {
       n.state = "connected";
       return std::vector<added_node_info>{n};
     },
+    [](publish_atom, uint16_t, const std::vector<uint8_t>&) { return true; },
+    [](subscribe_atom, uint16_t, const caf::actor&) {},
+    [](unsub_atom, uint16_t, const caf::actor&) {},
+    [](setban_atom, const std::string& subnet, bool add, int64_t seconds) {
+      return subnet == "10.0.0.0/8" && add == (seconds == 60);
+    },
+    [](listbans_atom) {
+      ban_info b;
+      b.subnet = "10.0.0.0/8";
+      b.banned_until = 2;
+      b.created = 1;
+      b.reason = "manual";
+      return std::vector<ban_info>{b};
+    },
+    [](clearbans_atom) { return true; },
     [self](stop_atom) { self->quit(); },
   };
 }
@@ -75,6 +93,19 @@ TEST_CASE("caf_backend talks to a node actor") {
   REQUIRE(added);
   REQUIRE(added->size() == 1);
   CHECK((*added)[0].state == "connected");
+
+  CHECK(backend.setban("10.0.0.0/8", true, 60).value() == true);
+  CHECK(backend.setban("10.0.0.0/8", false, 0).value() == true);
+  CHECK(backend.setban("10.0.0.0/8", true, 61).value() == false);
+  CHECK(backend.setban("1.2.3.4", true, 60).value() == false);
+  auto bans = backend.list_banned();
+  REQUIRE(bans);
+  REQUIRE(bans->size() == 1);
+  CHECK((*bans)[0].subnet == "10.0.0.0/8");
+  CHECK((*bans)[0].banned_until == 2);
+  CHECK((*bans)[0].created == 1);
+  CHECK((*bans)[0].reason == "manual");
+  CHECK(backend.clear_banned().value() == true);
 
   // A node that does not answer: the request times out.
   auto slow = backend.addnode("10.0.0.9:9", addnode_mode::add);

@@ -52,6 +52,18 @@ TEST_CASE("make_call sends strings, or numbers where expected") {
   CHECK(bad.error() == "argument 1 ('height') of getblockhash must be a number");
   CHECK_FALSE(make_call("getblockhash", {"1", "maybe"}, 3, table));
 
+  // setban's bantime is declared a number: sent as one, or refused here.
+  auto ban = make_call("setban", {"10.0.0.0/8", "add", "3600"}, 4);
+  REQUIRE(ban);
+  CHECK((*ban)["params"] == json::array({"10.0.0.0/8", "add", 3600}));
+  CHECK((*ban)["params"][2].is_number_integer());
+  auto unban = make_call("setban", {"::1", "remove"}, 4);
+  REQUIRE(unban);
+  CHECK((*unban)["params"] == json::array({"::1", "remove"}));
+  auto day = make_call("setban", {"1.2.3.4", "add", "1d"}, 4);
+  REQUIRE_FALSE(day);
+  CHECK(day.error() == "argument 3 ('bantime') of setban must be a number");
+
   // Unknown methods: everything as strings; the server decides.
   auto u = make_call("frobnicate", {"1", "x"}, 1);
   REQUIRE(u);

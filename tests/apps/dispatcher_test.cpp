@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -18,6 +20,9 @@ struct fake_backend final : node_backend {
   bool answer = true;
   std::vector<std::pair<std::string, addnode_mode>> added;
   std::vector<std::string> disconnected;
+  /// setban calls: subnet, add?, seconds
+  std::vector<std::tuple<std::string, bool, int64_t>> bans;
+  int clears = 0;
   int stops = 0;
 
   result<network_info, backend_error> status() override {
@@ -56,6 +61,29 @@ struct fake_backend final : node_backend {
     if (fail)
       return backend_error{"timeout"};
     disconnected.push_back(target);
+    return answer;
+  }
+  result<bool, backend_error> setban(const std::string& subnet, bool add,
+                                     int64_t seconds) override {
+    if (fail)
+      return backend_error{"timeout"};
+    bans.emplace_back(subnet, add, seconds);
+    return answer;
+  }
+  result<std::vector<ban_info>, backend_error> list_banned() override {
+    if (fail)
+      return backend_error{"timeout"};
+    ban_info b;
+    b.subnet = "10.0.0.0/8";
+    b.created = 1767225600;
+    b.banned_until = 1767225600 + 3600; // long over: time_remaining is 0
+    b.reason = "manual";
+    return std::vector<ban_info>{b};
+  }
+  result<bool, backend_error> clear_banned() override {
+    if (fail)
+      return backend_error{"timeout"};
+    ++clears;
     return answer;
   }
   void request_stop() override {
@@ -161,6 +189,87 @@ TEST_CASE_FIXTURE(fixture, "disconnectnode") {
   CHECK(code("disconnectnode", json::array({node_id})) == -29);
 }
 
+TEST_CASE_FIXTURE(fixture, "setban") {
+  using ban = std::tuple<std::string, bool, int64_t>;
+  CHECK(call("setban", json::array({"1.2.3.4", "add"})));
+  CHECK(call("setban", json::array({"10.0.0.0/8", "add", 3600})));
+  CHECK(call("setban", json::array({"2001:db8::/32", "add", 0})));
+  CHECK(call("setban", json::array({"::1", "remove"})));
+  CHECK(call("setban", {{"subnet", "1.2.3.0/24"},
+                        {"command", "add"},
+                        {"bantime", max_ban_seconds}}));
+  // As a JSON body parses it: a non-negative integer is unsigned.
+  CHECK(call("setban", json::parse(R"(["1.2.3.4/032", "add", 60])")));
+  REQUIRE(backend.bans.size() == 6);
+  CHECK(backend.bans[0] == ban{"1.2.3.4", true, default_ban_seconds});
+  CHECK(backend.bans[1] == ban{"10.0.0.0/8", true, 3600});
+  CHECK(backend.bans[2] == ban{"2001:db8::/32", true, default_ban_seconds});
+  CHECK(std::get<1>(backend.bans[3]) == false);
+  CHECK(backend.bans[4] == ban{"1.2.3.0/24", true, max_ban_seconds});
+  CHECK(backend.bans[5] == ban{"1.2.3.4/032", true, 60});
+
+  // Bad subnets.
+  for (const char* bad : {"", "1.2.3", "1.2.3.4/33", "1.2.3.4/", "1.2.3.4/-1",
+                          "1.2.3.4/0024", "1.2.3.4/8/8", "2001:db8::/129",
+                          "[::1]", "[::1]/128", "host.example", "1.2.3.4:80",
+                          " 1.2.3.4", "1.2.3.4/24 ", "0x01.2.3.4"})
+    CHECK_MESSAGE(code("setban", json::array({bad, "add"})) == -32602, bad);
+  // Bad commands, bantimes, missing or mistyped parameters.
+  CHECK(code("setban", json::array({"1.2.3.4", "ban"})) == -32602);
+  CHECK(code("setban", json::array({"1.2.3.4", "ADD"})) == -32602);
+  CHECK(code("setban", json::array({"1.2.3.4", "add", -1})) == -32602);
+  CHECK(code("setban", json::array({"1.2.3.4", "add", max_ban_seconds + 1}))
+        == -32602);
+  CHECK(code("setban", json::parse(R"(["1.2.3.4", "add", 1e30])")) == -32602);
+  CHECK(code("setban",
+             json::parse(R"(["1.2.3.4", "add", 18446744073709551615])"))
+        == -32602);
+  CHECK(code("setban", json::array({"1.2.3.4", "add", 1.5})) == -32602);
+  CHECK(code("setban", json::array({"1.2.3.4", "add", "3600"})) == -32602);
+  CHECK(code("setban", json::array({"1.2.3.4", "remove", -1})) == -32602);
+  CHECK(code("setban", json::array({"1.2.3.4"})) == -32602);
+  CHECK(code("setban", json::array()) == -32602);
+  CHECK(code("setban", json::array({"1.2.3.4", "add", 1, true})) == -32602);
+  CHECK(code("setban", json::array({1234, "add"})) == -32602);
+  CHECK(code("setban", {{"subnet", "1.2.3.4"}, {"time", 1}}) == -32602);
+  CHECK(backend.bans.size() == 6); // none of those reached the node
+
+  backend.answer = false;
+  auto unban = call("setban", json::array({"1.2.3.4", "remove"}));
+  REQUIRE_FALSE(unban);
+  CHECK(unban.error().code == rpc_code::invalid_subnet);
+  CHECK(static_cast<int>(unban.error().code) == -30);
+  CHECK(unban.error().message.find("unban failed") != std::string::npos);
+  CHECK(code("setban", json::array({"1.2.3.4", "add"})) == -30);
+  backend.fail = true;
+  CHECK(code("setban", json::array({"1.2.3.4", "add"})) == -32000);
+}
+
+TEST_CASE_FIXTURE(fixture, "listbanned and clearbanned") {
+  auto r = call("listbanned");
+  REQUIRE(r);
+  REQUIRE(r->size() == 1);
+  CHECK((*r)[0]["address"] == "10.0.0.0/8");
+  CHECK((*r)[0]["ban_created"] == 1767225600);
+  CHECK((*r)[0]["banned_until"] == 1767225600 + 3600);
+  CHECK((*r)[0]["ban_duration"] == 3600);
+  CHECK((*r)[0]["time_remaining"] == 0);
+  CHECK((*r)[0]["ban_reason"] == "manual");
+  CHECK(code("listbanned", json::array({1})) == -32602);
+
+  auto c = call("clearbanned");
+  REQUIRE(c);
+  CHECK(c->is_null());
+  CHECK(backend.clears == 1);
+  CHECK(code("clearbanned", json::array({"all"})) == -32602);
+  backend.answer = false;
+  CHECK(code("clearbanned") == -1);
+
+  backend.fail = true;
+  CHECK(code("listbanned") == -32000);
+  CHECK(code("clearbanned") == -32000);
+}
+
 TEST_CASE_FIXTURE(fixture, "stop, uptime, help") {
   auto stop = call("stop");
   REQUIRE(stop);
@@ -179,6 +288,9 @@ TEST_CASE_FIXTURE(fixture, "stop, uptime, help") {
   auto one = call("help", json::array({"addnode"}));
   REQUIRE(one);
   CHECK(one->get<std::string>().find("onetry") != std::string::npos);
+  auto ban = call("help", json::array({"setban"}));
+  REQUIRE(ban);
+  CHECK(ban->get<std::string>().find("bantime") != std::string::npos);
   CHECK(code("help", json::array({"nope"})) == -32602);
   CHECK(code("help", json::array({1})) == -32602);
 }

@@ -44,6 +44,8 @@ TEST_CASE("peer_info") {
   p.bytes_received = 200;
   p.messages_sent = 3;
   p.messages_received = 4;
+  p.violations = 5;
+  p.rate_limited = 6;
   auto j = render_peer_info(p);
   CHECK(j["id"] == p.node_id);
   CHECK(j["addr"] == "10.0.0.1:24200");
@@ -60,9 +62,28 @@ TEST_CASE("peer_info") {
   CHECK(j["msgssent"] == 3);
   CHECK(j["msgsrecv"] == 4);
   CHECK(j["bestheight"] == 7);
+  CHECK(j["violations"] == 5);
+  CHECK(j["ratelimited"] == 6);
 
   p.ping_rtt_us = -1;
   CHECK_FALSE(render_peer_info(p).contains("pingtime"));
+}
+
+TEST_CASE("ban_info") {
+  ban_info b;
+  b.subnet = "2001:db8::/32";
+  b.created = 1767225600;
+  b.banned_until = 1767225600 + 86400;
+  b.reason = "3 violations: bad frame";
+  auto j = render_ban_info(b, 1767225600 + 400);
+  CHECK(j == json{{"address", "2001:db8::/32"},
+                  {"ban_created", 1767225600},
+                  {"banned_until", 1767225600 + 86400},
+                  {"ban_duration", 86400},
+                  {"time_remaining", 86000},
+                  {"ban_reason", "3 violations: bad frame"}});
+  // Ended but not yet expired by the node: nothing remains, not less.
+  CHECK(render_ban_info(b, b.banned_until + 5)["time_remaining"] == 0);
 }
 
 TEST_CASE("services_hex") {

@@ -1,0 +1,75 @@
+#pragma once
+
+// What a node's actors share to defend it: the published ban list, the
+// whitelist and the per-address frame budgets (internal header).
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "actors/snapshot_cell.hpp"
+#include "security/ban_list.hpp"
+#include "security/subnet.hpp"
+#include "security/token_bucket.hpp"
+
+namespace timecoin {
+
+/// One published version of the bans: read without locks at accept and at
+/// HELLO.
+struct ban_view {
+  security::ban_list addresses;
+  /// Node ids banned with the address they were seen on, until (unix s).
+  std::unordered_map<std::string, int64_t> node_ids;
+};
+
+/// The published bans.
+class ban_table {
+public:
+  void publish(std::unique_ptr<const ban_view> next) {
+    cell_.publish(std::move(next));
+  }
+
+  bool address_banned(const security::ip_address& ip, int64_t now) const {
+    return cell_.read([&](const ban_view& v) {
+      return v.addresses.is_banned(ip, now);
+    });
+  }
+
+  bool node_banned(const std::string& node_id_hex, int64_t now) const {
+    return cell_.read([&](const ban_view& v) {
+      auto i = v.node_ids.find(node_id_hex);
+      return i != v.node_ids.end() && now < i->second;
+    });
+  }
+
+private:
+  snapshot_cell<ban_view> cell_;
+};
+
+/// The aggregate frame budget of every address, shared by its connections.
+/// Charged from connection actors, hence the lock (uncontended: CAF runs
+/// all brokers of an actor system on one thread).
+class address_budgets {
+public:
+  address_budgets(uint32_t rate_per_second, uint32_t burst)
+    : buckets_(rate_per_second, burst) {}
+
+  bool try_consume(const security::ip_address& ip,
+                   std::chrono::steady_clock::time_point now) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (++calls_ % expire_every == 0)
+      buckets_.expire(now);
+    return buckets_.try_consume(ip, now);
+  }
+
+private:
+  /// Full buckets are forgotten every this many charges.
+  static constexpr uint64_t expire_every = 65536;
+  std::mutex mtx_;
+  security::address_buckets buckets_;
+  uint64_t calls_ = 0;
+};
+
+} // namespace timecoin

@@ -1,0 +1,150 @@
+#include "actors/gossip.hpp"
+
+#include <algorithm>
+#include <thread>
+
+#include <caf/all.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/node.hpp"
+#include "protocol/codec.hpp"
+#include "security/envelope.hpp"
+#include "security/violations.hpp"
+
+namespace timecoin {
+
+/// Gossip kinds the network layer checks before relaying (§6).
+constexpr uint16_t gossip_kind_transaction = 1;
+constexpr uint16_t gossip_kind_block = 2;
+
+gossip_check check_gossip(const node_context& ctx, const proto::gossip& msg,
+                          int64_t now) {
+  security::gossip_rules rules{ctx.net->magic,
+                               ctx.cfg.message_max_age_seconds,
+                               ctx.cfg.enable_message_signing};
+  auto verdict = security::check_envelope(rules, msg, now);
+  if (verdict == security::gossip_verdict::stale
+      || verdict == security::gossip_verdict::future)
+    return gossip_check::stale_or_future;
+  if (verdict != security::gossip_verdict::accept)
+    return gossip_check::bad_signature;
+  if (msg.kind == gossip_kind_transaction
+      && !proto::decode_transaction(msg.payload.data(), msg.payload.size()))
+    return gossip_check::malformed_kind;
+  if (msg.kind == gossip_kind_block
+      && !proto::decode_block(msg.payload.data(), msg.payload.size()))
+    return gossip_check::malformed_kind;
+  return gossip_check::ok;
+}
+
+namespace {
+
+caf::behavior verifier(caf::event_based_actor* self, context_ptr ctx,
+                       caf::actor registry, caf::actor limiter) {
+  return {
+    [=](verify_atom, gossip_in& in) {
+      switch (check_gossip(*ctx, *in.msg, unix_now())) {
+        case gossip_check::ok:
+          self->send(registry, gossip_atom::value, std::move(in));
+          break;
+        case gossip_check::stale_or_future:
+          in.stats->gossip_dropped.fetch_add(1, std::memory_order_relaxed);
+          break;
+        case gossip_check::bad_signature:
+          in.stats->gossip_dropped.fetch_add(1, std::memory_order_relaxed);
+          self->send(limiter, violation_atom::value, in.ip,
+                     static_cast<uint8_t>(security::violation::bad_signature),
+                     in.origin);
+          break;
+        case gossip_check::malformed_kind:
+          in.stats->gossip_dropped.fetch_add(1, std::memory_order_relaxed);
+          self->send(limiter, violation_atom::value, in.ip,
+                     static_cast<uint8_t>(security::violation::malformed_frame),
+                     in.origin);
+          break;
+      }
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_verifiers(caf::actor_system& sys, context_ptr ctx,
+                           caf::actor registry, caf::actor limiter) {
+  auto workers = std::max(1u, std::thread::hardware_concurrency());
+  return caf::actor_pool::make(
+    sys.dummy_execution_unit(), workers,
+    [=, &sys] { return sys.spawn(verifier, ctx, registry, limiter); },
+    caf::actor_pool::round_robin());
+}
+
+namespace {
+
+security::bloom_params bloom_for(const node_config& cfg) {
+  security::bloom_params p;
+  p.max_age = std::chrono::seconds{cfg.message_max_age_seconds};
+  return p;
+}
+
+} // namespace
+
+gossip_router::gossip_router(const node_config& cfg)
+  : seen_(bloom_for(cfg)),
+    fanout_(cfg.gossip_fanout),
+    rng_(std::random_device{}()) {
+  // nop
+}
+
+bool gossip_router::first_sight(const proto::hash256& id, int64_t timestamp,
+                                int64_t now) {
+  return seen_.insert_if_new(id, timestamp, now);
+}
+
+void gossip_router::subscribe(uint16_t kind, const caf::actor& who) {
+  auto& v = subs_[kind];
+  if (std::find(v.begin(), v.end(), who) == v.end())
+    v.push_back(who);
+}
+
+void gossip_router::unsubscribe(uint16_t kind, const caf::actor& who) {
+  auto i = subs_.find(kind);
+  if (i == subs_.end())
+    return;
+  auto& v = i->second;
+  v.erase(std::remove(v.begin(), v.end(), who), v.end());
+}
+
+void gossip_router::forget(const caf::actor_addr& who) {
+  for (auto& kv : subs_) {
+    auto& v = kv.second;
+    v.erase(std::remove_if(v.begin(), v.end(),
+                           [&](const caf::actor& a) {
+                             return a.address() == who;
+                           }),
+            v.end());
+  }
+}
+
+const std::vector<caf::actor>&
+gossip_router::subscribers(uint16_t kind) const {
+  static const std::vector<caf::actor> none;
+  auto i = subs_.find(kind);
+  return i == subs_.end() ? none : i->second;
+}
+
+std::vector<std::string>
+gossip_router::relay_targets(std::vector<std::string> peers,
+                             const std::string& except) {
+  peers.erase(std::remove(peers.begin(), peers.end(), except), peers.end());
+  if (peers.size() > fanout_) {
+    // Partial Fisher-Yates: the first `fanout_` are a uniform sample.
+    for (size_t i = 0; i < fanout_; ++i) {
+      std::uniform_int_distribution<size_t> pick{i, peers.size() - 1};
+      std::swap(peers[i], peers[pick(rng_)]);
+    }
+    peers.resize(fanout_);
+  }
+  return peers;
+}
+
+} // namespace timecoin

@@ -1,0 +1,79 @@
+#pragma once
+
+// Signed gossip (§6): verification off the multiplexer thread in a pool of
+// workers, then deduplication, local delivery and relay in the registry
+// (internal header).
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "actors/context.hpp"
+#include "protocol/messages.hpp"
+#include "security/bloom.hpp"
+
+namespace timecoin {
+
+/// A GOSSIP message as it travels from a connection through a verifier to
+/// the registry.
+struct gossip_in {
+  std::shared_ptr<const proto::gossip> msg;
+  std::string origin; ///< node id (hex) of the peer it came from
+  std::string ip;     ///< that peer's address, charged for violations
+  std::shared_ptr<conn_stats> stats;
+};
+
+/// Spawns one verifier per core behind a round-robin pool. Verified messages
+/// go to `registry` as `(gossip, gossip_in)`; bad signatures are charged to
+/// the sender's address at `limiter`.
+caf::actor spawn_verifiers(caf::actor_system& sys, context_ptr ctx,
+                           caf::actor registry, caf::actor limiter);
+
+/// The checks of §6 and of kinds 1 and 2, in the order §6 gives, without
+/// the deduplication (which needs the registry's filter).
+enum class gossip_check : uint8_t {
+  ok,
+  stale_or_future, ///< dropped silently
+  bad_signature,   ///< a violation
+  malformed_kind,  ///< kind 1 or 2 whose payload does not decode: a violation
+};
+
+/// Runs the checks of `gossip_check` on `msg` at `now` (unix seconds).
+gossip_check check_gossip(const node_context& ctx, const proto::gossip& msg,
+                          int64_t now);
+
+/// Deduplication, subscribers and fanout of one node (owned by the registry).
+class gossip_router {
+public:
+  explicit gossip_router(const node_config& cfg);
+
+  /// Remembers `id` of a message stamped `timestamp`; false if it was seen
+  /// before (within the age window). Times in unix seconds.
+  bool first_sight(const proto::hash256& id, int64_t timestamp, int64_t now);
+
+  void subscribe(uint16_t kind, const caf::actor& who);
+  void unsubscribe(uint16_t kind, const caf::actor& who);
+  /// Forgets a subscriber that terminated.
+  void forget(const caf::actor_addr& who);
+  /// The subscribers of `kind`.
+  const std::vector<caf::actor>& subscribers(uint16_t kind) const;
+
+  /// Up to `fanout` of `peers` chosen at random, never `except`.
+  std::vector<std::string> relay_targets(std::vector<std::string> peers,
+                                         const std::string& except);
+
+private:
+  security::rotating_bloom seen_;
+  std::unordered_map<uint16_t, std::vector<caf::actor>> subs_;
+  uint32_t fanout_;
+  std::mt19937_64 rng_;
+};
+
+} // namespace timecoin

@@ -1,0 +1,161 @@
+#include "actors/rate_limiter.hpp"
+
+#include <caf/all.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/node.hpp"
+#include "security/violations.hpp"
+
+namespace timecoin {
+
+namespace {
+
+struct limiter_state {
+  static inline const char* name = "rate_limiter";
+  context_ptr ctx;
+  caf::actor registry;
+  std::string path;
+  security::violation_tracker tracker;
+  security::ban_list bans;
+  std::unordered_map<std::string, int64_t> banned_ids;
+};
+
+using limiter_actor = caf::stateful_actor<limiter_state>;
+
+spdlog::logger& log(limiter_actor* self) {
+  return *self->state.ctx->log;
+}
+
+/// Publishes the bans to readers and writes them to the data directory.
+void commit(limiter_actor* self) {
+  auto& st = self->state;
+  auto view = std::make_unique<ban_view>();
+  view->addresses = st.bans;
+  view->node_ids = st.banned_ids;
+  st.ctx->bans->publish(std::move(view));
+  if (auto ok = st.bans.save(st.path, unix_now()); !ok)
+    log(self).error("{}", ok.error().message);
+}
+
+void on_violation(limiter_actor* self, const std::string& ip_text,
+                  uint8_t kind, const std::string& node_id) {
+  auto& st = self->state;
+  auto ip = security::ip_address::parse(ip_text);
+  if (!ip)
+    return;
+  auto v = static_cast<security::violation>(kind);
+  if (st.ctx->whitelist.contains(*ip)) {
+    log(self).info("violation {} by whitelisted {}: not counted",
+                   security::to_string(v), ip_text);
+    return;
+  }
+  auto ban = st.tracker.record(*ip, v, self->clock().now());
+  auto count = st.tracker.count(*ip, self->clock().now());
+  log(self).info("violation {} by {} ({} within the hour)",
+                 security::to_string(v), ip_text, count);
+  if (!ban)
+    return;
+  auto now = unix_now();
+  auto until = now + ban->count();
+  st.bans.ban(security::subnet::single(*ip), until,
+              std::to_string(count) + " violations, last: "
+                + std::string{security::to_string(v)},
+              now);
+  if (!node_id.empty()) {
+    auto& t = st.banned_ids[node_id];
+    t = std::max(t, until);
+  }
+  log(self).warn("banned {} for {} s after {} violations", ip_text,
+                 ban->count(), count);
+  commit(self);
+  self->send(st.registry, disconn_ip_atom::value, ip->to_string());
+}
+
+bool on_setban(limiter_actor* self, const std::string& text, bool add,
+               int64_t seconds) {
+  auto& st = self->state;
+  auto target = security::subnet::parse(text);
+  if (!target)
+    return false;
+  auto now = unix_now();
+  if (!add) {
+    if (!st.bans.unban(*target))
+      return false;
+    log(self).info("unbanned {}", target->to_string());
+    commit(self);
+    return true;
+  }
+  if (seconds <= 0)
+    seconds = std::chrono::seconds{default_ban_duration}.count();
+  st.bans.ban(*target, now + seconds, "manual", now);
+  log(self).info("banned {} for {} s (setban)", target->to_string(), seconds);
+  commit(self);
+  // Connections inside the subnet go at once.
+  self->send(st.registry, disconn_ip_atom::value, target->to_string());
+  return true;
+}
+
+std::vector<ban_info> list_bans(const limiter_state& st) {
+  std::vector<ban_info> out;
+  for (auto& e : st.bans.list(unix_now()))
+    out.push_back(ban_info{e.target.to_string(), e.until, e.created,
+                           e.reason});
+  return out;
+}
+
+caf::behavior rate_limiter(limiter_actor* self, context_ptr ctx,
+                           caf::actor registry) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.registry = std::move(registry);
+  st.path = st.ctx->cfg.data_dir() + "/" + security::ban_list_file_name;
+  std::string problem;
+  st.bans = security::ban_list::load_or_empty(st.path, unix_now(), problem);
+  if (!problem.empty())
+    log(self).error("{}", problem);
+  else if (st.bans.size() > 0)
+    log(self).info("{} bans loaded from {}", st.bans.size(), st.path);
+  commit(self);
+  self->delayed_send(self, ban_expiry_interval, expire_atom::value);
+  return {
+    [=](violation_atom, const std::string& ip, uint8_t kind,
+        const std::string& node_id) { on_violation(self, ip, kind, node_id); },
+    [=](setban_atom, const std::string& subnet, bool add, int64_t seconds) {
+      return on_setban(self, subnet, add, seconds);
+    },
+    [=](listbans_atom) { return list_bans(self->state); },
+    [=](clearbans_atom) {
+      self->state.bans.clear();
+      self->state.banned_ids.clear();
+      log(self).info("ban list cleared");
+      commit(self);
+      return true;
+    },
+    [=](expire_atom) {
+      auto& st = self->state;
+      auto now = unix_now();
+      st.tracker.expire(self->clock().now());
+      auto ended = st.bans.expire(now);
+      for (auto i = st.banned_ids.begin(); i != st.banned_ids.end();) {
+        if (i->second <= now) {
+          i = st.banned_ids.erase(i);
+          ++ended;
+        } else {
+          ++i;
+        }
+      }
+      if (ended > 0)
+        commit(self);
+      self->delayed_send(self, ban_expiry_interval, expire_atom::value);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_rate_limiter(caf::actor_system& sys, context_ptr ctx,
+                              caf::actor registry) {
+  return sys.spawn(rate_limiter, std::move(ctx), std::move(registry));
+}
+
+} // namespace timecoin

@@ -1,0 +1,27 @@
+#pragma once
+
+// The rate limiter: violations per address, the escalating ban list of §8
+// (persisted in the data directory), and the operator's setban (internal
+// header). Per-frame budgets are charged by the connections themselves.
+
+#include <chrono>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "actors/context.hpp"
+
+namespace timecoin {
+
+/// Ended bans and old violations are forgotten this often.
+constexpr auto ban_expiry_interval = std::chrono::seconds{60};
+/// `setban add` without a duration bans for this long.
+constexpr auto default_ban_duration = std::chrono::hours{24};
+
+/// Spawns the rate limiter of a node; it loads `<datadir>/banlist.json` and
+/// publishes the bans to `ctx->bans`. Addresses it bans are disconnected
+/// through `registry` (`disconn_ip`).
+caf::actor spawn_rate_limiter(caf::actor_system& sys, context_ptr ctx,
+                              caf::actor registry);
+
+} // namespace timecoin
