@@ -56,7 +56,7 @@ struct node_context {
   /// What HELLO announces (listen port filled in once bound).
   security::local_info local;
   /// Published by the rate limiter, read at accept and at HELLO.
-  std::shared_ptr<ban_table> bans;
+  std::shared_ptr<ban_table> bans = std::make_shared<ban_table>();
   /// Exempt from rate limits and automatic bans.
   security::subnet_set whitelist;
   /// Per-address frame budgets; null with `enable_rate_limiting=0`.

@@ -211,7 +211,6 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
     ctx->tls = *tls;
   }
   ctx->table = std::make_shared<peer_table>();
-  ctx->bans = std::make_shared<ban_table>();
   auto whitelist = security::subnet_set::parse(cfg.whitelist);
   if (!whitelist)
     return runtime_error("whitelist: " + whitelist.error().message);

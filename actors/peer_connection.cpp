@@ -10,6 +10,9 @@
 #include <sodium.h>
 
 #include "actors/atoms.hpp"
+#include "actors/conn_guard.hpp"
+#include "actors/node.hpp"
+#include "security/violations.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/framing.hpp"
 
@@ -60,6 +63,8 @@ struct conn_state {
   proto::bytes wire_out;
   proto::bytes payload;
   std::shared_ptr<conn_stats> stats = std::make_shared<conn_stats>();
+  std::optional<security::ip_address> ip;
+  std::optional<conn_guard> guard;
   peer_entry entry;
   uint64_t ping_nonce = 0;
   std::optional<time_point> ping_sent;
@@ -202,10 +207,22 @@ void reject_and_close(conn_broker* self, proto::reject_code code,
                      + reason);
 }
 
-/// A protocol violation (§8): logged, the connection closed.
-void violation(conn_broker* self, const std::string& what) {
+/// Charges `v` to the peer's address (§8) and counts it on the connection.
+void report(conn_broker* self, security::violation v) {
   auto& st = self->state;
-  log(self).info("{}: protocol violation: {}", st.peer_label, what);
+  st.stats->violations.fetch_add(1, std::memory_order_relaxed);
+  if (st.params.limiter)
+    self->send(st.params.limiter, violation_atom::value, st.entry.host,
+               static_cast<uint8_t>(v), st.entry.node_id);
+}
+
+/// A protocol violation (§8): charged, logged, the connection closed.
+void violation(conn_broker* self, security::violation v,
+               const std::string& what) {
+  auto& st = self->state;
+  report(self, v);
+  log(self).info("{}: protocol violation ({}): {}", st.peer_label,
+                 security::to_string(v), what);
   if (!st.connected)
     reject_and_close(self, proto::reject_code::protocol_violation, what);
   else
@@ -228,8 +245,18 @@ void begin_handshake(conn_broker* self) {
       binding = *b;
     peer_key = st.tls->peer_public_key();
   }
+  auto ctx = st.ctx;
+  auto ip = st.ip;
+  auto admit = [ctx, ip](const proto::hello& hello)
+    -> std::optional<security::refusal> {
+    auto now = unix_now();
+    if (ctx->bans->node_banned(proto::to_hex(hello.node_id), now)
+        || (ip && ctx->bans->address_banned(*ip, now)))
+      return security::refusal{proto::reject_code::banned, "banned", false};
+    return std::nullopt;
+  };
   st.hs.emplace(st.ctx->key, local_info_now(*st.ctx), st.params.role, binding,
-                peer_key);
+                peer_key, std::move(admit));
   send_msg(self, st.hs->make_hello(unix_now()));
 }
 
@@ -280,6 +307,10 @@ void on_ping_tick(conn_broker* self) {
   if (st.closing)
     return;
   auto now = self->clock().now();
+  // The budget follows the number of connected masternodes.
+  st.guard->set_masternodes(st.ctx->table->read([](const peer_snapshot& s) {
+    return s.masternodes;
+  }), now);
   if (st.ping_sent) {
     if (now - *st.ping_sent >= ping_timeout) {
       close_conn(self, "no PONG for 90 s");
@@ -366,7 +397,15 @@ void dispatch(conn_broker* self, proto::message& msg) {
       break;
     case proto::msg_type::hello:
     case proto::msg_type::hello_auth:
-      violation(self, "handshake message after the handshake");
+      violation(self, security::violation::protocol,
+                "handshake message after the handshake");
+      break;
+    case proto::msg_type::gossip:
+      if (st.params.verifiers)
+        self->send(st.params.verifiers, verify_atom::value,
+                   gossip_in{std::make_shared<const proto::gossip>(std::move(
+                               std::get<proto::gossip>(msg.content))),
+                             st.entry.node_id, st.entry.host, st.stats});
       break;
     case proto::msg_type::get_blocks:
     case proto::msg_type::get_hashes:
@@ -392,7 +431,8 @@ void handle_payload(conn_broker* self, const proto::bytes& payload) {
       st.stats->unknown_messages.fetch_add(1, std::memory_order_relaxed);
       return;
     }
-    violation(self, std::string{"malformed message: "} + err.detail);
+    violation(self, security::violation::malformed_frame,
+              std::string{"malformed message: "} + err.detail);
     return;
   }
   st.stats->messages_received.fetch_add(1, std::memory_order_relaxed);
@@ -401,7 +441,8 @@ void handle_payload(conn_broker* self, const proto::bytes& payload) {
     return;
   }
   if (!st.hs) {
-    violation(self, "message before HELLO was possible");
+    violation(self, security::violation::message_before_handshake,
+              "message before HELLO was possible");
     return;
   }
   auto step = st.hs->on_message(*msg, unix_now());
@@ -412,6 +453,15 @@ void handle_payload(conn_broker* self, const proto::bytes& payload) {
   if (step.failure) {
     log(self).info("{}: handshake failed: {}", st.peer_label,
                    step.failure->reason);
+    if (step.failure->violation) {
+      auto type = msg->type();
+      report(self, type == proto::msg_type::hello_auth
+                     ? security::violation::bad_signature
+                   : type == proto::msg_type::hello
+                       || type == proto::msg_type::reject
+                     ? security::violation::protocol
+                     : security::violation::message_before_handshake);
+    }
     close_conn(self, step.failure->reason);
     return;
   }
@@ -425,16 +475,30 @@ void on_plaintext(conn_broker* self, const uint8_t* data, size_t size) {
   while (!st.closing) {
     switch (st.decoder.next(st.payload)) {
       case proto::frame_status::frame:
-        handle_payload(self, st.payload);
+        // Charged before decoding: a flood costs us no MessagePack work.
+        switch (st.guard->charge(self->clock().now())) {
+          case conn_guard::verdict::pass:
+            handle_payload(self, st.payload);
+            break;
+          case conn_guard::verdict::drop:
+            st.stats->rate_limited.fetch_add(1, std::memory_order_relaxed);
+            break;
+          case conn_guard::verdict::flood:
+            st.stats->rate_limited.fetch_add(1, std::memory_order_relaxed);
+            violation(self, security::violation::flood,
+                      "over its rate limit for too long");
+            break;
+        }
         continue;
       case proto::frame_status::need_more:
         return;
       case proto::frame_status::frame_too_large:
-        violation(self, "frame length over "
-                          + std::to_string(st.decoder.max_payload()));
+        violation(self, security::violation::oversized_frame,
+                  "frame length over "
+                    + std::to_string(st.decoder.max_payload()));
         return;
       case proto::frame_status::empty_frame:
-        violation(self, "empty frame");
+        violation(self, security::violation::malformed_frame, "empty frame");
         return;
     }
   }
@@ -481,6 +545,8 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
   st.entry.host = self->remote_addr(hdl);
   st.entry.remote_port = self->remote_port(hdl);
   st.peer_label = st.entry.host + ":" + std::to_string(st.entry.remote_port);
+  st.ip = security::ip_address::parse(st.entry.host);
+  st.guard.emplace(*st.ctx, st.ip);
   self->configure_read(hdl, caf::io::receive_policy::at_most(read_chunk_bytes));
   // Reports of bytes written drain the backlog (see write_high_water_bytes).
   self->ack_writes(hdl, true);
@@ -505,8 +571,13 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
         flush_now(self);
     },
     [=](hs_timeout_atom) {
-      if (!self->state.connected)
-        close_conn(self, "handshake not complete after 10 s");
+      auto& st = self->state;
+      if (st.connected || st.closing)
+        return;
+      // A peer that dialled us and then stalls holds a slot: a violation.
+      if (st.params.role == security::conn_role::acceptor)
+        report(self, security::violation::handshake_timeout);
+      close_conn(self, "handshake not complete after 10 s");
     },
     [=](ping_tick_atom) { on_ping_tick(self); },
     [=](send_atom, const shared_message& msg) {

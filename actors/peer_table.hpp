@@ -32,6 +32,7 @@ struct peer_snapshot {
   std::unordered_map<std::string, peer_entry> by_id; ///< key: node id hex
   uint32_t inbound = 0;
   uint32_t outbound = 0;
+  uint32_t masternodes = 0; ///< peers with services bit 1
 };
 
 /// The connection table: written by the registry actor, read by anyone

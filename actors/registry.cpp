@@ -45,6 +45,8 @@ void publish(registry_actor* self) {
       ++snap->inbound;
     else
       ++snap->outbound;
+    if (kv.second.rec.entry.services & proto::service_masternode)
+      ++snap->masternodes;
   }
   self->state.ctx->table->publish(std::move(snap));
 }

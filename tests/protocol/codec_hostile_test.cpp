@@ -2,6 +2,9 @@
 // message or an error, without crashing, recursing deeply or allocating more
 // than the input justifies (run these under TIMECOIN_SANITIZE=ON too).
 
+#include <atomic>
+#include <cstdlib>
+#include <new>
 #include <random>
 
 #include <doctest/doctest.h>
@@ -11,6 +14,23 @@
 
 using namespace timecoin::proto;
 using namespace timecoin::proto::test;
+
+/// The largest single `operator new` request since a test reset it. The
+/// replacements below serve the whole test binary and only record sizes.
+static std::atomic<std::size_t> largest_new_bytes{0};
+
+void* operator new(std::size_t size) {
+  std::size_t seen = largest_new_bytes.load(std::memory_order_relaxed);
+  while (size > seen
+         && !largest_new_bytes.compare_exchange_weak(seen, size,
+                                                     std::memory_order_relaxed)) {
+  }
+  if (void* p = std::malloc(size == 0 ? 1 : size))
+    return p;
+  throw std::bad_alloc{};
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace {
 
@@ -123,6 +143,26 @@ TEST_CASE("huge declared lengths with tiny data allocate nothing") {
   bytes sum{0x92, 0xdc, 0x00, 0x10, 0xdc, 0x00, 0x10};
   sum.resize(sum.size() + 16, 0x00);
   CHECK(error_code(sum) == decode_errc::not_msgpack);
+}
+
+TEST_CASE("a list's declared count does not size its buffer beyond the data") {
+  // Found while fuzzing (fuzz/corpus/message_decoder/
+  // chain-transaction-nil-inputs): [1, inputs, [], 0] declaring 60000 inputs,
+  // each a 1-byte nil where a 3-array belongs. Reserving the declared count of
+  // 100-byte inputs took 6 MB for 60 KB of data (800 MB for an 8 MiB frame)
+  // before failing at the first input.
+  const uint16_t count = 60000;
+  bytes tx{0x94, 0x01, 0xdc, static_cast<uint8_t>(count >> 8),
+           static_cast<uint8_t>(count)};
+  tx.insert(tx.end(), count, 0xc0);
+  tx.insert(tx.end(), {0x90, 0x00});
+  largest_new_bytes = 0;
+  auto r = decode_transaction(tx.data(), tx.size());
+  const std::size_t largest = largest_new_bytes;
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == decode_errc::bad_field);
+  CHECK(r.error().detail == "transaction.inputs[0]: expected array of 3");
+  CHECK(largest <= 2 * tx.size());
 }
 
 TEST_CASE("random bytes never crash the decoders") {

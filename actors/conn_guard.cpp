@@ -1,0 +1,36 @@
+#include "actors/conn_guard.hpp"
+
+#include "actors/context.hpp"
+
+namespace timecoin {
+
+conn_guard::conn_guard(const node_context& ctx,
+                       std::optional<security::ip_address> ip)
+  : base_rate_(ctx.cfg.max_requests_per_second),
+    exempt_(!ctx.cfg.enable_rate_limiting
+            || (ip && ctx.whitelist.contains(*ip))),
+    ip_(std::move(ip)),
+    budgets_(ctx.budgets),
+    bucket_(ctx.cfg.max_requests_per_second) {
+  // nop
+}
+
+conn_guard::verdict conn_guard::charge(time_point now) {
+  if (exempt_)
+    return verdict::pass;
+  // Both budgets are charged only if the first allows it: a connection over
+  // its own budget does not eat its address's.
+  bool ok = bucket_.try_consume(now)
+            && (!budgets_ || !ip_ || budgets_->try_consume(*ip_, now));
+  if (ok)
+    return verdict::pass;
+  return streak_.on_drop(now) ? verdict::flood : verdict::drop;
+}
+
+void conn_guard::set_masternodes(uint32_t count, time_point now) {
+  auto rate = security::adaptive_gossip_rate(base_rate_, count);
+  if (rate != bucket_.rate_per_second())
+    bucket_.set_rate(now, rate);
+}
+
+} // namespace timecoin
