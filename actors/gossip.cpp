@@ -52,12 +52,14 @@ caf::behavior verifier(caf::event_based_actor* self, context_ptr ctx,
           break;
         case gossip_check::bad_signature:
           in.stats->gossip_dropped.fetch_add(1, std::memory_order_relaxed);
+          in.stats->violations.fetch_add(1, std::memory_order_relaxed);
           self->send(limiter, violation_atom::value, in.ip,
                      static_cast<uint8_t>(security::violation::bad_signature),
                      in.origin);
           break;
         case gossip_check::malformed_kind:
           in.stats->gossip_dropped.fetch_add(1, std::memory_order_relaxed);
+          in.stats->violations.fetch_add(1, std::memory_order_relaxed);
           self->send(limiter, violation_atom::value, in.ip,
                      static_cast<uint8_t>(security::violation::malformed_frame),
                      in.origin);

@@ -1,0 +1,209 @@
+#pragma once
+
+// A hostile (or merely hand-driven) peer for integration tests: a blocking
+// socket, TLS through the node's own tls_session, raw frames, and the HELLO
+// exchange played with the plain handshake class.
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "actors/connector.hpp"
+#include "protocol/codec.hpp"
+#include "protocol/framing.hpp"
+#include "protocol/network.hpp"
+#include "security/handshake.hpp"
+#include "security/tls.hpp"
+
+namespace timecoin::test {
+
+using namespace std::chrono_literals;
+
+class raw_peer {
+public:
+  using clock = std::chrono::steady_clock;
+
+  explicit raw_peer(security::node_key key = security::node_key::generate())
+    : key_(std::move(key)) {}
+
+  ~raw_peer() {
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+
+  const security::node_key& key() const { return key_; }
+
+  /// TCP connect to 127.0.0.1:port; false if refused.
+  bool connect(uint16_t port) {
+    peer_address where;
+    where.host = "127.0.0.1";
+    where.port = port;
+    auto fd = connect_with_timeout(where, 5s);
+    if (!fd)
+      return false;
+    fd_ = *fd;
+    return true;
+  }
+
+  /// Runs the TLS handshake; false if the node closed or failed it.
+  bool start_tls() {
+    auto ctx = security::tls_context::make(key_);
+    if (!ctx)
+      return false;
+    tls_ = std::make_unique<security::tls_session>(*ctx,
+                                                   security::tls_role::client);
+    tls_->start();
+    flush();
+    auto deadline = clock::now() + 10s;
+    while (!tls_->established()) {
+      if (!pump(deadline))
+        return false;
+    }
+    return true;
+  }
+
+  /// Sends raw plaintext bytes (through TLS if started).
+  void send_bytes(const proto::bytes& data) {
+    if (tls_) {
+      tls_->send(data.data(), data.size());
+      flush();
+    } else {
+      write_all(data);
+    }
+  }
+
+  void send(const proto::message& msg) { send_bytes(proto::encode_frame(msg)); }
+
+  /// The next whole message, or none if the deadline passes or the node
+  /// closes the connection.
+  std::optional<proto::message> receive(std::chrono::milliseconds limit = 10s) {
+    auto deadline = clock::now() + limit;
+    proto::bytes payload;
+    while (true) {
+      if (decoder_.next(payload) == proto::frame_status::frame) {
+        auto msg = proto::decode(payload);
+        if (msg)
+          return *msg;
+        continue;
+      }
+      if (!pump(deadline))
+        return std::nullopt;
+    }
+  }
+
+  /// Plays the dialling side's HELLO exchange; true once connected.
+  bool handshake(uint32_t magic = proto::params(proto::network::devnet).magic,
+                 const std::string& network = "devnet") {
+    security::local_info local;
+    local.magic = magic;
+    local.network = network;
+    local.user_agent = "/raw-peer/";
+    proto::hash256 binding{};
+    if (tls_)
+      binding = *tls_->exporter_binding();
+    security::handshake hs{key_, local, security::conn_role::dialer, binding,
+                           tls_ ? tls_->peer_public_key() : std::nullopt};
+    send(hs.make_hello(now_unix()));
+    while (true) {
+      auto msg = receive();
+      if (!msg)
+        return false;
+      auto step = hs.on_message(*msg, now_unix());
+      for (auto& m : step.send)
+        send(m);
+      if (step.failure)
+        return false;
+      if (step.connected) {
+        decoder_.set_max_payload(proto::max_frame_bytes);
+        return true;
+      }
+    }
+  }
+
+  /// Waits until the node closes the connection; false at the deadline.
+  bool closed_by_node(std::chrono::milliseconds limit = 10s) {
+    auto deadline = clock::now() + limit;
+    while (clock::now() < deadline)
+      if (!pump(deadline))
+        return eof_;
+    return false;
+  }
+
+  /// True if the node closed before sending a single byte (refused before
+  /// any TLS work).
+  bool refused_silently(std::chrono::milliseconds limit = 5s) {
+    auto deadline = clock::now() + limit;
+    while (clock::now() < deadline && !eof_)
+      pump(deadline);
+    return eof_ && bytes_received_ == 0;
+  }
+
+  static int64_t now_unix() {
+    using namespace std::chrono;
+    return duration_cast<seconds>(system_clock::now().time_since_epoch())
+      .count();
+  }
+
+private:
+  void write_all(const proto::bytes& data) {
+    size_t off = 0;
+    while (off < data.size()) {
+      auto n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+      if (n <= 0)
+        return;
+      off += static_cast<size_t>(n);
+    }
+  }
+
+  void flush() {
+    proto::bytes out;
+    tls_->take_output(out);
+    write_all(out);
+  }
+
+  /// Reads what arrives before `deadline`; false on EOF, error or deadline.
+  bool pump(clock::time_point deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - clock::now());
+    if (left.count() <= 0 || eof_)
+      return false;
+    pollfd pfd{fd_, POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0)
+      return false;
+    uint8_t buf[65536];
+    auto n = ::recv(fd_, buf, sizeof(buf), 0);
+    if (n <= 0) {
+      eof_ = true;
+      return false;
+    }
+    bytes_received_ += static_cast<size_t>(n);
+    if (!tls_) {
+      decoder_.feed(buf, static_cast<size_t>(n));
+      return true;
+    }
+    proto::bytes plain;
+    auto st = tls_->receive(buf, static_cast<size_t>(n), plain);
+    flush();
+    decoder_.feed(plain.data(), plain.size());
+    if (st == security::tls_status::closed
+        || st == security::tls_status::failed) {
+      eof_ = true;
+      return !plain.empty();
+    }
+    return true;
+  }
+
+  security::node_key key_;
+  int fd_ = -1;
+  std::unique_ptr<security::tls_session> tls_;
+  proto::frame_decoder decoder_;
+  bool eof_ = false;
+  size_t bytes_received_ = 0;
+};
+
+} // namespace timecoin::test
