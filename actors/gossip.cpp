@@ -28,13 +28,18 @@ gossip_check check_gossip(const node_context& ctx, const proto::gossip& msg,
     return gossip_check::stale_or_future;
   if (verdict != security::gossip_verdict::accept)
     return gossip_check::bad_signature;
+  return well_formed_payload(msg) ? gossip_check::ok
+                                  : gossip_check::malformed_kind;
+}
+
+bool well_formed_payload(const proto::gossip& msg) {
   if (msg.kind == gossip_kind_transaction
       && !proto::decode_transaction(msg.payload.data(), msg.payload.size()))
-    return gossip_check::malformed_kind;
+    return false;
   if (msg.kind == gossip_kind_block
       && !proto::decode_block(msg.payload.data(), msg.payload.size()))
-    return gossip_check::malformed_kind;
-  return gossip_check::ok;
+    return false;
+  return true;
 }
 
 namespace {

@@ -45,6 +45,10 @@ enum class gossip_check : uint8_t {
   malformed_kind,  ///< kind 1 or 2 whose payload does not decode: a violation
 };
 
+/// Kinds 1 and 2 carry a decodable transaction and block (§6); other kinds
+/// are opaque bytes.
+bool well_formed_payload(const proto::gossip& msg);
+
 /// Runs the checks of `gossip_check` on `msg` at `now` (unix seconds).
 gossip_check check_gossip(const node_context& ctx, const proto::gossip& msg,
                           int64_t now);

@@ -134,7 +134,7 @@ bool on_publish(registry_actor* self, uint16_t kind,
                                                                   : nullptr,
                                    ctx.net->magic, kind, unix_now(),
                                    std::move(payload));
-  if (check_gossip(ctx, msg, msg.timestamp) != gossip_check::ok)
+  if (!well_formed_payload(msg))
     return false;
   st.gossip->first_sight(security::message_id(msg), msg.timestamp,
                          msg.timestamp);
