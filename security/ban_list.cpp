@@ -1,5 +1,7 @@
 #include "security/ban_list.hpp"
 
+#include "security/file_util.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,10 +25,6 @@ constexpr mode_t ban_file_mode = 0600;
 /// Attempts at a free `<path>.corrupt-<time>[-n]` name before giving up.
 constexpr int max_quarantine_names = 100;
 
-std::string errno_text(int err) {
-  return std::error_code(err, std::generic_category()).message();
-}
-
 /// Cuts `reason` to `max_ban_reason_bytes` without splitting a UTF-8
 /// sequence.
 std::string cut_reason(std::string reason) {
@@ -37,45 +35,6 @@ std::string cut_reason(std::string reason) {
     --n;
   reason.resize(n);
   return reason;
-}
-
-/// Closes a file descriptor on scope exit.
-struct fd_guard {
-  int fd = -1;
-  ~fd_guard() {
-    if (fd >= 0)
-      ::close(fd);
-  }
-};
-
-bool write_all(int fd, const char* data, std::size_t size) {
-  while (size > 0) {
-    auto n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return false;
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-std::string parent_dir(const std::string& path) {
-  auto slash = path.find_last_of('/');
-  if (slash == std::string::npos)
-    return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-/// Makes a rename durable; a file system that cannot fsync a directory loses
-/// only durability, not consistency, so failure is ignored.
-void sync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return;
-  ::fsync(fd);
-  ::close(fd);
 }
 
 /// A rename that does not replace an existing file where the kernel allows.

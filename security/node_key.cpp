@@ -1,5 +1,7 @@
 #include "security/node_key.hpp"
 
+#include "security/file_util.hpp"
+
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -30,10 +32,6 @@ constexpr mode_t key_dir_mode = 0700;
 /// by a crash never blocks the next start.
 constexpr std::size_t temp_suffix_bytes = 8;
 
-std::string errno_text(int err) {
-  return std::error_code(err, std::generic_category()).message();
-}
-
 key_error refuse(const std::string& path, const std::string& what) {
   return key_error{"node key file " + path + " " + what +
                    "; refusing to start with a new identity"};
@@ -41,37 +39,6 @@ key_error refuse(const std::string& path, const std::string& what) {
 
 key_error malformed(const std::string& path, const std::string& why) {
   return refuse(path, "is malformed: " + why);
-}
-
-/// Closes a file descriptor on scope exit.
-struct fd_guard {
-  int fd = -1;
-  ~fd_guard() {
-    if (fd >= 0)
-      ::close(fd);
-  }
-};
-
-bool write_all(int fd, const char* data, std::size_t size) {
-  while (size > 0) {
-    auto n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return false;
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-std::string parent_dir(const std::string& path) {
-  auto slash = path.find_last_of('/');
-  if (slash == std::string::npos)
-    return {};
-  if (slash == 0)
-    return "/";
-  return path.substr(0, slash);
 }
 
 /// mkdir -p with mode 0700 for the directories it creates.
@@ -86,17 +53,6 @@ bool make_dirs(const std::string& dir, std::string& err) {
     }
   }
   return true;
-}
-
-/// Makes a rename durable; some file systems refuse to fsync a directory,
-/// which is harmless here.
-void sync_dir(const std::string& dir) {
-  int fd =
-    ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return;
-  ::fsync(fd);
-  ::close(fd);
 }
 
 result<node_key, key_error> parse_key_file(const std::string& path,
@@ -190,7 +146,7 @@ result<node_key, key_error> create_key_file(const std::string& path,
   };
   auto dir = parent_dir(path);
   std::string err;
-  if (!dir.empty() && !make_dirs(dir, err))
+  if (dir != "." && !make_dirs(dir, err))
     return cannot(err);
   std::array<uint8_t, temp_suffix_bytes> suffix{};
   randombytes_buf(suffix.data(), suffix.size());
