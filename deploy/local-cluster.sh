@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Starts N devnet nodes on this machine, each dialling the ones before it, and
+# stops them all on Ctrl-C. Data in ./data/cluster/node<i>; P2P ports 24300+2i,
+# RPC ports 24301+2i.
+#   deploy/local-cluster.sh 4
+#   build/bin/time-cli --datadir=data/cluster/node0 --rpcport=24301 getpeerinfo
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-3}
+bin=build/bin
+[ -x "$bin/timed" ] || { echo "build first: ./run.sh --help" >&2; exit 1; }
+pids=()
+trap 'kill -TERM "${pids[@]}" 2>/dev/null; wait' INT TERM EXIT
+for i in $(seq 0 $((n - 1))); do
+  args=(--devnet --datadir="data/cluster/node$i" --port=$((24300 + 2 * i))
+        --rpcport=$((24301 + 2 * i)))
+  for j in $(seq 0 $((i - 1))); do
+    args+=(--addnode="127.0.0.1:$((24300 + 2 * j))")
+  done
+  "$bin/timed" "${args[@]}" &
+  pids+=($!)
+done
+echo "$n nodes running; Ctrl-C stops them"
+wait
