@@ -2,6 +2,8 @@
 # Builds everything with the tests and runs them all; non-zero on any failure.
 #   ./test.sh            Release build in build/, all tests
 #   SANITIZE=1 ./test.sh ASan+UBSan build in build-asan/
+#   FUZZ=0 ./test.sh     without the fuzz targets (scripts/fuzz.sh, which
+#                        otherwise run FUZZ_SECONDS each, 60 by default)
 set -euo pipefail
 cd "$(dirname "$0")"
 ./scripts/install-deps.sh
@@ -13,5 +15,7 @@ if [ "${SANITIZE:-0}" = "1" ]; then
 fi
 cmake -S . -B "$build" "${flags[@]}" -DTIMECOIN_BUILD_TESTS=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"
-cd "$build"
-ctest --output-on-failure --timeout 600
+(cd "$build" && ctest --output-on-failure --timeout 600)
+if [ "${FUZZ:-1}" != "0" ]; then
+  ./scripts/fuzz.sh
+fi

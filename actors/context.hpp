@@ -66,8 +66,6 @@ struct node_context {
   /// test multiplexer, whose connects never block).
   bool dial_via_backend = false;
   std::shared_ptr<spdlog::logger> log;
-  /// Released when the last actor of the node is gone.
-  dir_lock lock;
 };
 
 using context_ptr = std::shared_ptr<const node_context>;

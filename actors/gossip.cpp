@@ -79,9 +79,19 @@ caf::behavior verifier(caf::event_based_actor* self, context_ptr ctx,
 caf::actor spawn_verifiers(caf::actor_system& sys, context_ptr ctx,
                            caf::actor registry, caf::actor limiter) {
   auto workers = std::max(1u, std::thread::hardware_concurrency());
+  // Each verifier on a thread of its own (detached). On the scheduler, CAF
+  // 0.17 runs an actor until its mailbox is empty (`scheduler.max-throughput`
+  // is unbounded by default): under a burst of gossip the verifiers held
+  // every scheduler thread until their whole backlog was verified, and the
+  // registry (dedup, delivery, relay), the supervisor and the node's
+  // interface waited for seconds; nor could more verifiers than scheduler
+  // threads (2 in timed) run at once. Their own threads share the cores with
+  // the scheduler's, as the OS decides (docs/BENCHMARKS.md, "Gossip ingest").
   return caf::actor_pool::make(
     sys.dummy_execution_unit(), workers,
-    [=, &sys] { return sys.spawn(verifier, ctx, registry, limiter); },
+    [=, &sys] {
+      return sys.spawn<caf::detached>(verifier, ctx, registry, limiter);
+    },
     caf::actor_pool::round_robin());
 }
 

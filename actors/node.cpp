@@ -195,7 +195,8 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
   if (fd < 0)
     return runtime_error("cannot open " + lock_path + ": "
                          + std::strerror(errno));
-  ctx->lock = dir_lock{fd};
+  // Held by the supervisor: released when the node has stopped.
+  auto lock = std::make_shared<dir_lock>(fd);
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0)
     return runtime_error("data directory " + dir
                          + " is in use by another node");
@@ -245,7 +246,7 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
                  cfg.listen ? cfg.bind + ":" + std::to_string(port)
                             : std::string{"not listening"});
   context_ptr shared = ctx;
-  auto sup = spawn_supervisor(sys, shared, std::move(doorman));
+  auto sup = spawn_supervisor(sys, shared, std::move(doorman), std::move(lock));
   auto facade = sys.spawn(node_facade, shared, sup);
   return node_handle{facade, ctx->table, ctx->node_id_hex, port};
 }

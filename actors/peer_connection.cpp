@@ -137,7 +137,10 @@ void encode_msg(conn_broker* self, const proto::message& msg) {
   }
   if (!st.flush_scheduled) {
     st.flush_scheduled = true;
-    self->send(self, flush_atom::value);
+    // Anonymous: a message from self to self still queued when the actor
+    // quits would keep the actor alive forever (a reference cycle through its
+    // own mailbox).
+    caf::anon_send(caf::actor_cast<caf::actor>(self), flush_atom::value);
   }
 }
 

@@ -43,6 +43,7 @@ struct supervisor_state {
   caf::actor listener;
   std::map<std::string, target> targets;
   bool stopping = false;
+  std::shared_ptr<dir_lock> lock;
 };
 
 using supervisor_actor = caf::stateful_actor<supervisor_state>;
@@ -230,8 +231,10 @@ void on_lost(supervisor_actor* self, const std::string& id,
 }
 
 caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
-                         caf::io::doorman_ptr doorman) {
+                         caf::io::doorman_ptr doorman,
+                         std::shared_ptr<dir_lock> lock) {
   auto& st = self->state;
+  st.lock = std::move(lock);
   st.ctx = ctx;
   st.registry = spawn_registry(self->system(), ctx,
                                caf::actor_cast<caf::actor>(self));
@@ -387,8 +390,10 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
 } // namespace
 
 caf::actor spawn_supervisor(caf::actor_system& sys, context_ptr ctx,
-                            caf::io::doorman_ptr doorman) {
-  return sys.spawn(supervisor, std::move(ctx), std::move(doorman));
+                            caf::io::doorman_ptr doorman,
+                            std::shared_ptr<dir_lock> lock) {
+  return sys.spawn(supervisor, std::move(ctx), std::move(doorman),
+                   std::move(lock));
 }
 
 } // namespace timecoin

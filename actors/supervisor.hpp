@@ -13,7 +13,10 @@ namespace timecoin {
 
 /// Spawns the supervisor of a node; `doorman` is the bound P2P listening
 /// socket, or null when the node does not listen.
+/// `lock` (the data directory's) is released when the supervisor exits, that
+/// is when the node has stopped.
 caf::actor spawn_supervisor(caf::actor_system& sys, context_ptr ctx,
-                            caf::io::doorman_ptr doorman);
+                            caf::io::doorman_ptr doorman,
+                            std::shared_ptr<dir_lock> lock);
 
 } // namespace timecoin

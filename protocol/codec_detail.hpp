@@ -4,6 +4,7 @@
 // message codec, the chain-structure codec and the chain hashes. Public
 // headers do not include this file.
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -153,6 +154,13 @@ private:
   const field_path& path_;
 };
 
+/// Storage reserved up front for a decoded list. The guard bounds a declared
+/// count by the input size only, not by the decoded element size (100 bytes
+/// for a transaction input from a 1-byte nil): reserving the whole declared
+/// count let one 8 MiB frame allocate 800 MB before failing at its first
+/// element. Longer lists grow as their elements actually decode.
+constexpr std::size_t max_list_reserve_bytes = 64 * 1024;
+
 /// Reads the list in field `i` of `r` (absent: leaves `out` empty), each
 /// element with `read_one(element, path)`; more than `max` elements is
 /// `limit_exceeded`.
@@ -167,7 +175,8 @@ void read_list(const record& r, std::size_t i, const char* name,
   if (arr.size > max)
     fail(decode_errc::limit_exceeded, list_path,
          std::to_string(arr.size) + " entries exceed " + std::to_string(max));
-  out.reserve(arr.size);
+  out.reserve(std::min<std::size_t>(arr.size,
+                                    max_list_reserve_bytes / sizeof(T)));
   for (uint32_t k = 0; k < arr.size; ++k) {
     field_path elem{&list_path, nullptr, k};
     out.push_back(read_one(arr.ptr[k], elem));

@@ -146,9 +146,9 @@ TEST_CASE("huge declared lengths with tiny data allocate nothing") {
 }
 
 TEST_CASE("a list's declared count does not size its buffer beyond the data") {
-  // Found while fuzzing (fuzz/corpus/message_decoder/
-  // chain-transaction-nil-inputs): [1, inputs, [], 0] declaring 60000 inputs,
-  // each a 1-byte nil where a 3-array belongs. Reserving the declared count of
+  // Found while bounding the fuzz targets' allocations (scripts/fuzz.sh,
+  // -malloc_limit_mb): [1, inputs, [], 0] declaring 60000 inputs, each a
+  // 1-byte nil where a 3-array belongs. Reserving the declared count of
   // 100-byte inputs took 6 MB for 60 KB of data (800 MB for an 8 MiB frame)
   // before failing at the first input.
   const uint16_t count = 60000;

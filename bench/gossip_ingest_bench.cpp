@@ -1,0 +1,860 @@
+// gossip_ingest_bench: signed GOSSIP envelopes through one node over TLS,
+// verified, deduplicated and delivered to a local subscriber, per second;
+// next to libsodium's crypto_sign_verify_detached rate on this machine's
+// cores, measured in the same run (docs/BENCHMARKS.md, "Gossip ingest").
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "actors/connector.hpp"
+#include "actors/node.hpp"
+#include "actors/node_internal.hpp"
+#include "protocol/codec.hpp"
+#include "protocol/framing.hpp"
+#include "protocol/network.hpp"
+#include "security/envelope.hpp"
+#include "security/handshake.hpp"
+#include "security/tls.hpp"
+
+using namespace std::chrono_literals;
+using namespace timecoin;
+
+namespace {
+
+using bench_clock = std::chrono::steady_clock;
+
+/// An application kind (§6): the node delivers it as bytes, no decoding.
+constexpr uint16_t ingest_kind = 1024;
+/// Each baseline measurement runs this long.
+constexpr auto baseline_duration = 1500ms;
+/// Connecting, TLS and HELLO take milliseconds on loopback.
+constexpr auto setup_timeout = 10s;
+/// A run that has delivered nothing new for this long is over: a message
+/// the Bloom filter wrongly calls a duplicate never arrives (expected 0.03
+/// of them in 80,000 ids, 0.4 in 100,000: docs/BENCHMARKS.md).
+constexpr auto stall_timeout = 5s;
+/// A run that has not delivered everything by then reports what it has.
+constexpr auto run_timeout = 40s;
+/// Between two looks at the subscriber's counter the benchmark thread sleeps
+/// this long, leaving the cores to the node.
+constexpr auto poll_interval = 1ms;
+/// Envelopes are re-signed, with a fresh timestamp, once they are this old:
+/// the node drops anything more than 300 s off its clock.
+constexpr int64_t max_envelope_age_seconds = 200;
+/// Plaintext handed to OpenSSL per SSL_write when sealing the feed, as the
+/// node's connection does.
+constexpr std::size_t seal_chunk_bytes = 64 * 1024;
+/// The node's scheduler threads, as `timed` sets them (apps/timed/main.cpp).
+constexpr std::size_t scheduler_threads = 2;
+
+struct options {
+  std::size_t messages = 80'000;
+  std::size_t payload = 256;
+  int runs = 3;                    ///< `--runs N`: rate limiting off
+  int limited_runs = 1;            ///< `--limited-runs N`: rate limiting on
+  uint32_t limited_rate = 100'000; ///< `--rate N`: max_requests_per_second
+};
+
+int64_t unix_now_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+double seconds_between(bench_clock::time_point a, bench_clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+/// The node's logger: silent, or debug on stderr with TIMECOIN_BENCH_LOG=1.
+std::shared_ptr<spdlog::logger> node_logger() {
+  if (std::getenv("TIMECOIN_BENCH_LOG") != nullptr) {
+    auto log = std::make_shared<spdlog::logger>(
+        "node", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+    log->set_level(spdlog::level::debug);
+    return log;
+  }
+  return std::make_shared<spdlog::logger>(
+      "bench", std::make_shared<spdlog::sinks::null_sink_mt>());
+}
+
+/// The node's verifier count: one per core, as spawn_verifiers.
+unsigned worker_count() {
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+// ---------------------------------------------------------------------------
+// CPU accounting: per thread of this process (exact, from the scheduler's
+// clocks) and for the whole machine (/proc/stat), so that a run can say who
+// used the cores: the feeder, the node, or other processes.
+
+/// CPU seconds of the calling thread.
+double own_cpu_seconds() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+/// CPU seconds of thread `tid` of this process. The clock id is the
+/// kernel's MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED); exact, unlike the
+/// tick counts of /proc/self/task/<tid>/stat.
+double thread_cpu_seconds(int tid) {
+  auto id = static_cast<clockid_t>((~static_cast<unsigned>(tid) << 3) | 6u);
+  timespec ts{};
+  if (::clock_gettime(id, &ts) != 0)
+    return 0.0;
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+}
+
+/// Name and CPU seconds of every thread of this process, by thread id.
+std::map<int, std::pair<std::string, double>> thread_times() {
+  std::map<int, std::pair<std::string, double>> out;
+  DIR* dir = ::opendir("/proc/self/task");
+  if (dir == nullptr)
+    return out;
+  while (auto* e = ::readdir(dir)) {
+    if (e->d_name[0] == '.')
+      continue;
+    std::ifstream in{std::string{"/proc/self/task/"} + e->d_name + "/comm"};
+    std::string name;
+    std::getline(in, name);
+    auto tid = std::atoi(e->d_name);
+    out[tid] = {name, thread_cpu_seconds(tid)};
+  }
+  ::closedir(dir);
+  return out;
+}
+
+/// CPU seconds the whole machine spent busy so far (every core; steal time
+/// counts as busy: another guest had the core), from /proc/stat.
+double machine_busy_seconds() {
+  static const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
+  std::ifstream in{"/proc/stat"};
+  std::string cpu;
+  unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0,
+                     irq = 0, softirq = 0, steal = 0;
+  in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq
+      >> steal;
+  return static_cast<double>(user + nice + system + irq + softirq + steal)
+         / tick;
+}
+
+/// The thread id of `sys`'s multiplexer. CAF 0.17 names its scheduler
+/// workers "caf.multiplexer" too, so the name does not tell.
+int multiplexer_tid(caf::actor_system& sys) {
+  std::promise<int> tid;
+  auto got = tid.get_future();
+  sys.middleman().backend().post(
+      [&tid] { tid.set_value(static_cast<int>(::gettid())); });
+  return got.get();
+}
+
+/// CPU seconds over a run, by who spent them.
+struct cpu_split {
+  double feeder = 0;      ///< the benchmark's main thread: feeder, polling
+  double multiplexer = 0; ///< every broker: TLS, framing, msgpack decode
+  double detached = 0;    ///< threads of detached actors: the verifiers
+  double scheduler = 0;   ///< CAF's workers: registry (dedup, delivery,
+                          ///< relay), subscriber, idle polling; caf.clock
+  double others = 0;      ///< other processes on the machine
+  double wall = 0;        ///< length of the window
+
+  double node() const { return multiplexer + detached + scheduler; }
+};
+
+struct cpu_mark {
+  std::map<int, std::pair<std::string, double>> threads;
+  double machine = 0;
+  bench_clock::time_point at;
+};
+
+cpu_mark mark_cpu() {
+  return {thread_times(), machine_busy_seconds(), bench_clock::now()};
+}
+
+cpu_split cpu_between(const cpu_mark& a, const cpu_mark& b, int mux_tid) {
+  cpu_split s;
+  const int main_tid = static_cast<int>(::getpid());
+  const bool show = std::getenv("TIMECOIN_BENCH_THREADS") != nullptr;
+  double ours = 0;
+  for (const auto& [tid, v] : b.threads) {
+    auto i = a.threads.find(tid);
+    double d = v.second - (i == a.threads.end() ? 0.0 : i->second.second);
+    ours += d;
+    if (show)
+      std::printf("  thread %d %-16s %6.2f s CPU%s\n", tid, v.first.c_str(), d,
+                  tid == mux_tid ? " (multiplexer)" : "");
+    if (tid == main_tid)
+      s.feeder += d;
+    else if (tid == mux_tid)
+      s.multiplexer += d;
+    else if (v.first == "caf.actor")
+      s.detached += d;
+    else
+      s.scheduler += d;
+  }
+  s.others = std::max(0.0, (b.machine - a.machine) - ours);
+  s.wall = seconds_between(a.at, b.at);
+  return s;
+}
+
+// ---------------------------------------------------------------------------
+// The feed: N distinct envelopes signed by the feeder's node key.
+
+struct feed {
+  security::node_key key;
+  uint32_t magic = proto::params(proto::network::devnet).magic;
+  int64_t signed_at = 0;
+  std::vector<proto::gossip> envelopes;
+  proto::bytes plain; ///< every envelope framed as on the wire, in order
+
+  std::size_t frame_bytes() const { return plain.size() / envelopes.size(); }
+};
+
+proto::bytes payload_of(std::size_t index, std::size_t size) {
+  proto::bytes p(size);
+  for (std::size_t i = 0; i < size; ++i)
+    p[i] = static_cast<uint8_t>(i * 31 + 7);
+  for (std::size_t i = 0; i < 8 && i < size; ++i)
+    p[i] = static_cast<uint8_t>(index >> (8 * i));
+  return p;
+}
+
+/// Signs `n` envelopes stamped now, on every core.
+void sign_feed(feed& f, std::size_t n, std::size_t payload) {
+  f.signed_at = unix_now_s();
+  f.envelopes.assign(n, proto::gossip{});
+  auto threads = worker_count();
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      for (std::size_t i = t; i < n; i += threads)
+        f.envelopes[i] = security::make_gossip(&f.key, f.magic, ingest_kind,
+                                               f.signed_at,
+                                               payload_of(i, payload));
+    });
+  for (auto& th : pool)
+    th.join();
+  f.plain.clear();
+  for (const auto& g : f.envelopes)
+    proto::append_frame(f.plain, proto::message{0, g});
+}
+
+// ---------------------------------------------------------------------------
+// Baseline: crypto_sign_verify_detached on the signed bytes of the feed.
+
+struct signed_bytes {
+  proto::bytes bytes;
+  proto::bytes sig;
+  proto::bytes pk;
+};
+
+std::vector<signed_bytes> verify_inputs(const feed& f, std::size_t count) {
+  std::vector<signed_bytes> out;
+  for (std::size_t i = 0; i < count && i < f.envelopes.size(); ++i) {
+    const auto& g = f.envelopes[i];
+    out.push_back({security::gossip_signing_bytes(f.magic, g.kind, g.timestamp,
+                                                  g.payload),
+                   g.signature, g.sender});
+  }
+  return out;
+}
+
+/// What one verifying thread did.
+struct verify_count {
+  uint64_t ok = 0;
+  uint64_t failed = 0;
+  double cpu_seconds = 0;
+};
+
+/// Verifies `in` round-robin until `stop`.
+verify_count verify_loop(const std::vector<signed_bytes>& in,
+                         const std::atomic<bool>& stop) {
+  verify_count c;
+  auto cpu0 = own_cpu_seconds();
+  std::size_t i = 0;
+  while (!stop.load(std::memory_order_relaxed)) {
+    const auto& x = in[i];
+    if (crypto_sign_verify_detached(x.sig.data(), x.bytes.data(),
+                                    x.bytes.size(), x.pk.data())
+        == 0)
+      ++c.ok;
+    else
+      ++c.failed;
+    if (++i == in.size())
+      i = 0;
+  }
+  c.cpu_seconds = own_cpu_seconds() - cpu0;
+  return c;
+}
+
+struct verify_rates {
+  double wall = 0; ///< verifications per second of wall time, all threads
+  double cpu = 0;  ///< verifications per CPU-second: the rate of one core
+  double others = 0; ///< cores other processes used meanwhile
+};
+
+/// `threads` threads verifying at once for `baseline_duration`.
+verify_rates verify_rate(const std::vector<signed_bytes>& in,
+                         unsigned threads) {
+  std::atomic<bool> stop{false};
+  std::vector<verify_count> counts(threads);
+  std::vector<std::thread> pool;
+  auto machine0 = machine_busy_seconds();
+  auto start = bench_clock::now();
+  for (unsigned t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] { counts[t] = verify_loop(in, stop); });
+  std::this_thread::sleep_for(baseline_duration);
+  stop = true;
+  for (auto& th : pool)
+    th.join();
+  auto secs = seconds_between(start, bench_clock::now());
+  auto busy = machine_busy_seconds() - machine0;
+  verify_count total;
+  for (const auto& c : counts) {
+    total.ok += c.ok;
+    total.failed += c.failed;
+    total.cpu_seconds += c.cpu_seconds;
+  }
+  if (total.failed != 0)
+    throw std::runtime_error("baseline: a signature did not verify");
+  verify_rates r;
+  r.wall = static_cast<double>(total.ok) / secs;
+  r.cpu = static_cast<double>(total.ok) / total.cpu_seconds;
+  r.others = std::max(0.0, (busy - total.cpu_seconds) / secs);
+  return r;
+}
+
+// ---------------------------------------------------------------------------
+// The feeder: a peer driven by hand over loopback TLS (after
+// tests/integration/raw_peer.hpp), whose whole feed is encrypted before the
+// clock starts, so that during the run it only writes to the socket.
+
+class feeder {
+public:
+  using clock = bench_clock;
+
+  explicit feeder(const security::node_key& key) : key_(key) {}
+  ~feeder() {
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+  feeder(const feeder&) = delete;
+  feeder& operator=(const feeder&) = delete;
+
+  /// Connects, runs TLS and the dialling side's HELLO exchange; throws on
+  /// failure.
+  void connect(uint16_t port) {
+    peer_address where;
+    where.host = "127.0.0.1";
+    where.port = port;
+    auto fd = connect_with_timeout(where, setup_timeout);
+    if (!fd)
+      throw std::runtime_error("feeder: connect: " + fd.error());
+    fd_ = *fd;
+    int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    auto ctx = security::tls_context::make(key_);
+    if (!ctx)
+      throw std::runtime_error("feeder: TLS context: " + ctx.error());
+    tls_ = std::make_unique<security::tls_session>(*ctx,
+                                                   security::tls_role::client);
+    tls_->start();
+    flush();
+    auto deadline = clock::now() + setup_timeout;
+    while (!tls_->established())
+      if (!pump(deadline))
+        throw std::runtime_error("feeder: TLS handshake failed");
+    handshake(deadline);
+  }
+
+  /// `plain` encrypted as the next TLS records of this connection.
+  proto::bytes seal(const proto::bytes& plain) {
+    proto::bytes wire;
+    wire.reserve(plain.size() + plain.size() / 16 + 4096);
+    for (std::size_t off = 0; off < plain.size(); off += seal_chunk_bytes) {
+      auto n = std::min(seal_chunk_bytes, plain.size() - off);
+      if (!tls_->send(plain.data() + off, n))
+        throw std::runtime_error("feeder: TLS write failed");
+      tls_->take_output(wire);
+    }
+    return wire;
+  }
+
+  /// Writes all of `data`, waiting while the socket is full.
+  void write_all(const proto::bytes& data) {
+    std::size_t off = 0;
+    while (off < data.size()) {
+      auto n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
+      if (n > 0) {
+        off += static_cast<std::size_t>(n);
+        continue;
+      }
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        pollfd pfd{fd_, POLLOUT, 0};
+        ::poll(&pfd, 1, 1000);
+        continue;
+      }
+      throw std::runtime_error(std::string{"feeder: send: "}
+                               + std::strerror(errno));
+    }
+  }
+
+private:
+  void handshake(clock::time_point deadline) {
+    security::local_info local;
+    local.magic = proto::params(proto::network::devnet).magic;
+    local.network = "devnet";
+    local.user_agent = "/gossip-ingest-bench/";
+    security::handshake hs{key_, local, security::conn_role::dialer,
+                           *tls_->exporter_binding(), tls_->peer_public_key()};
+    send(hs.make_hello(unix_now_s()));
+    while (true) {
+      auto msg = receive(deadline);
+      if (!msg)
+        throw std::runtime_error("feeder: HELLO exchange timed out");
+      auto step = hs.on_message(*msg, unix_now_s());
+      for (auto& m : step.send)
+        send(m);
+      if (step.failure)
+        throw std::runtime_error("feeder: HELLO refused: "
+                                 + step.failure->reason);
+      if (step.connected)
+        return;
+    }
+  }
+
+  void send(const proto::message& msg) {
+    auto frame = proto::encode_frame(msg);
+    tls_->send(frame.data(), frame.size());
+    flush();
+  }
+
+  std::optional<proto::message> receive(clock::time_point deadline) {
+    proto::bytes payload;
+    while (true) {
+      if (decoder_.next(payload) == proto::frame_status::frame) {
+        if (auto msg = proto::decode(payload))
+          return *msg;
+        continue;
+      }
+      if (!pump(deadline))
+        return std::nullopt;
+    }
+  }
+
+  void flush() {
+    proto::bytes out;
+    tls_->take_output(out);
+    write_all(out);
+  }
+
+  bool pump(clock::time_point deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - clock::now());
+    if (left.count() <= 0)
+      return false;
+    pollfd pfd{fd_, POLLIN, 0};
+    if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0)
+      return false;
+    uint8_t buf[65536];
+    auto n = ::recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0)
+      return n < 0 && (errno == EAGAIN || errno == EINTR);
+    proto::bytes plain;
+    auto st = tls_->receive(buf, static_cast<std::size_t>(n), plain);
+    flush();
+    decoder_.feed(plain.data(), plain.size());
+    return st != security::tls_status::closed
+           && st != security::tls_status::failed;
+  }
+
+  security::node_key key_;
+  int fd_ = -1;
+  std::unique_ptr<security::tls_session> tls_;
+  proto::frame_decoder decoder_;
+};
+
+// ---------------------------------------------------------------------------
+// One run: a fresh actor system and node, a subscriber, the feeder.
+
+/// What the subscriber saw, for the benchmark thread to read.
+struct deliveries {
+  std::atomic<uint64_t> count{0};
+  std::atomic<uint64_t> foreign{0}; ///< not signed by the feeder
+  std::atomic<int64_t> first_ns{0}; ///< steady clock of the first delivery
+  std::atomic<int64_t> last_ns{0};  ///< steady clock of the latest delivery
+};
+
+struct run_result {
+  std::string mode;
+  uint64_t delivered = 0;
+  double seconds = 0;       ///< first byte written .. last delivery
+  double feed_seconds = 0;  ///< first byte written .. last byte written
+  double first_seconds = 0; ///< first byte written .. first delivery
+  cpu_split cpu;            ///< first byte written .. all delivered
+  uint64_t rate_limited = 0;
+  uint64_t violations = 0;
+  uint64_t received = 0; ///< frames the node's connection decoded
+  std::string note;
+
+  double per_second() const {
+    return seconds > 0 ? static_cast<double>(delivered) / seconds : 0.0;
+  }
+  /// CPU microseconds the node spent per delivered envelope.
+  double node_us_per_msg() const {
+    return delivered > 0 ? cpu.node() * 1e6 / static_cast<double>(delivered)
+                         : 0.0;
+  }
+};
+
+run_result run_node(const feed& f, const options& opt, bool limited,
+                    const std::string& tag) {
+  caf::actor_system_config cfg;
+  cfg.load<caf::io::middleman>();
+  cfg.set("scheduler.max-threads", scheduler_threads);
+  caf::actor_system sys{cfg};
+
+  auto dir = (std::filesystem::temp_directory_path()
+              / ("timecoin-ingest-" + tag + "-" + std::to_string(::getpid())))
+                 .string();
+  std::filesystem::remove_all(dir);
+  node_config conf;
+  conf.datadir = dir;
+  conf.port = 0;
+  conf.port_set = true;
+  conf.tls = true;
+  conf.enable_rate_limiting = limited;
+  if (limited)
+    conf.max_requests_per_second = opt.limited_rate;
+  node_options nopts;
+  nopts.log = node_logger();
+  auto node = spawn_node(sys, conf, nopts);
+  if (!node)
+    throw std::runtime_error("node: " + sys.render(node.error()));
+
+  // The subscriber counts and stamps every delivery.
+  auto seen = std::make_shared<deliveries>();
+  auto feeder_id = proto::to_hex(f.key.public_key());
+  auto sub = sys.spawn([seen, feeder_id](caf::event_based_actor*)
+                           -> caf::behavior {
+    return {[seen, feeder_id](gossip_atom, const gossip_message& m) {
+      if (m.sender != feeder_id)
+        seen->foreign.fetch_add(1, std::memory_order_relaxed);
+      auto now = bench_clock::now().time_since_epoch().count();
+      if (seen->count.load(std::memory_order_relaxed) == 0)
+        seen->first_ns.store(now, std::memory_order_relaxed);
+      seen->last_ns.store(now, std::memory_order_relaxed);
+      seen->count.fetch_add(1, std::memory_order_release);
+    }};
+  });
+  caf::scoped_actor self{sys};
+  self->send(node->actor(), subscribe_atom::value, ingest_kind, sub);
+  // Answered after the subscription, which took the same path: it holds.
+  self->request(node->actor(), setup_timeout, peers_atom::value)
+      .receive([](std::vector<peer_info>&) {}, [](caf::error&) {});
+
+  run_result r;
+  r.mode = limited ? "rate limit " + std::to_string(opt.limited_rate) + "/s"
+                   : "rate limiting off";
+  {
+    feeder feed_peer{f.key};
+    feed_peer.connect(node->p2p_port());
+    auto setup_deadline = bench_clock::now() + setup_timeout;
+    while (!node->is_connected(feeder_id)
+           && bench_clock::now() < setup_deadline)
+      std::this_thread::sleep_for(poll_interval);
+    if (!node->is_connected(feeder_id))
+      throw std::runtime_error("the node did not register the feeder");
+    auto wire = feed_peer.seal(f.plain);
+    const uint64_t n = f.envelopes.size();
+    auto mux_tid = multiplexer_tid(sys);
+
+    auto cpu0 = mark_cpu();
+    auto start = cpu0.at;
+    feed_peer.write_all(wire);
+    auto fed = bench_clock::now();
+    auto hard_deadline = start + run_timeout;
+    uint64_t last_count = 0;
+    auto last_progress = bench_clock::now();
+    while (true) {
+      auto c = seen->count.load(std::memory_order_acquire);
+      auto now = bench_clock::now();
+      if (c >= n)
+        break;
+      if (c != last_count) {
+        last_count = c;
+        last_progress = now;
+      } else if (now - last_progress > stall_timeout) {
+        r.note = "stalled: " + std::to_string(n - c) + " never delivered";
+        break;
+      }
+      if (now > hard_deadline) {
+        r.note = "timeout: partial";
+        break;
+      }
+      std::this_thread::sleep_for(poll_interval);
+    }
+    auto cpu1 = mark_cpu();
+    auto stamp = [](int64_t ns) {
+      return bench_clock::time_point{bench_clock::duration{ns}};
+    };
+    r.delivered = seen->count.load(std::memory_order_acquire);
+    r.seconds = seconds_between(start, stamp(seen->last_ns.load()));
+    r.first_seconds = seconds_between(start, stamp(seen->first_ns.load()));
+    r.feed_seconds = seconds_between(start, fed);
+    r.cpu = cpu_between(cpu0, cpu1, mux_tid);
+    if (seen->foreign.load() != 0)
+      r.note += (r.note.empty() ? "" : "; ")
+                + std::to_string(seen->foreign.load()) + " not from the feeder";
+    self->request(node->actor(), setup_timeout, peers_atom::value)
+        .receive(
+            [&](std::vector<peer_info>& peers) {
+              for (const auto& p : peers)
+                if (p.node_id == feeder_id) {
+                  r.rate_limited = p.rate_limited;
+                  r.violations = p.violations;
+                  r.received = p.messages_received;
+                }
+            },
+            [](caf::error&) {});
+    if (r.delivered < n)
+      r.note += "; the connection decoded " + std::to_string(r.received)
+                + " frames (2 of the handshake), "
+                + std::to_string(r.violations) + " violations";
+    if (r.rate_limited != 0)
+      r.note += (r.note.empty() ? "" : "; ")
+                + std::to_string(r.rate_limited) + " rate-limited";
+  } // the feeder hangs up
+
+  self->monitor(node->actor());
+  self->send(node->actor(), stop_atom::value);
+  self->receive([](caf::down_msg&) {}, caf::after(setup_timeout) >> [] {});
+  caf::anon_send_exit(sub, caf::exit_reason::user_shutdown);
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  return r;
+}
+
+// ---------------------------------------------------------------------------
+// Report.
+
+struct baseline {
+  verify_rates one;      ///< one thread
+  verify_rates parallel; ///< `workers` threads at once
+  unsigned workers = 1;
+  /// The bound of the requirement: one core's rate × the verifier count.
+  double bound() const { return one.cpu * workers; }
+  double verify_us() const { return 1e6 / one.cpu; }
+};
+
+void print_header() {
+  std::printf("\n%-22s %7s %6s %6s | %6s %5s %6s %5s %5s | %5s %5s %5s | "
+              "%5s %5s  %s\n",
+              "node, tls=1", "msgs/s", "vs W*1", "vs par", "us/msg", "mux",
+              "verif", "sched", "eff", "node", "feed", "other", "1st s",
+              "secs", "note");
+  std::printf("%s\n", std::string(118, '-').c_str());
+}
+
+void print_run(const run_result& r, const baseline& b) {
+  auto w = r.cpu.wall > 0 ? r.cpu.wall : 1.0;
+  auto per_msg = [&](double cpu) {
+    return r.delivered > 0 ? cpu * 1e6 / static_cast<double>(r.delivered)
+                           : 0.0;
+  };
+  std::printf("%-22s %7.0f %6.2f %6.2f | %6.1f %5.1f %6.1f %5.1f %5.2f | "
+              "%5.2f %5.2f %5.2f | %5.2f %5.2f  %s\n",
+              r.mode.c_str(), r.per_second(), r.per_second() / b.bound(),
+              r.per_second() / b.parallel.wall, r.node_us_per_msg(),
+              per_msg(r.cpu.multiplexer), per_msg(r.cpu.detached),
+              per_msg(r.cpu.scheduler),
+              r.node_us_per_msg() > 0 ? b.verify_us() / r.node_us_per_msg()
+                                      : 0.0,
+              r.cpu.node() / w, r.cpu.feeder / w, r.cpu.others / w,
+              r.first_seconds, r.seconds, r.note.c_str());
+  if (std::getenv("TIMECOIN_BENCH_THREADS") != nullptr)
+    std::printf("  fed in %.2f s\n", r.feed_seconds);
+  std::fflush(stdout);
+}
+
+/// Median and range of a column over runs.
+template <class F>
+void print_range(const char* what, const std::vector<run_result>& runs, F f,
+                 const char* fmt) {
+  std::vector<double> v;
+  for (const auto& r : runs)
+    v.push_back(f(r));
+  std::sort(v.begin(), v.end());
+  std::printf("    %-34s", what);
+  std::printf(fmt, v[v.size() / 2]);
+  std::printf("   (");
+  std::printf(fmt, v.front());
+  std::printf(" .. ");
+  std::printf(fmt, v.back());
+  std::printf(")\n");
+}
+
+void summary(const std::vector<run_result>& runs, const baseline& b) {
+  if (runs.empty())
+    return;
+  std::printf("  %s, median of %zu (range):\n", runs.front().mode.c_str(),
+              runs.size());
+  print_range("delivered/s", runs, [](const auto& r) { return r.per_second(); },
+              "%.0f");
+  print_range("vs W*1", runs,
+              [&](const auto& r) { return r.per_second() / b.bound(); },
+              "%.2f");
+  print_range("vs W threads in parallel", runs,
+              [&](const auto& r) { return r.per_second() / b.parallel.wall; },
+              "%.2f");
+  print_range("eff (verify us / node us per msg)", runs,
+              [&](const auto& r) {
+                return b.verify_us() / r.node_us_per_msg();
+              },
+              "%.2f");
+  print_range("other processes, cores", runs,
+              [](const auto& r) { return r.cpu.others / r.cpu.wall; }, "%.2f");
+}
+
+int usage(const char* argv0) {
+  std::fprintf(stderr,
+               "usage: %s [--messages N] [--payload BYTES] [--runs N] "
+               "[--limited-runs N] [--rate N]\n",
+               argv0);
+  return 2;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  options opt;
+  try {
+    for (int i = 1; i < argc; ++i) {
+      std::string arg = argv[i];
+      if (arg == "--messages" && i + 1 < argc)
+        opt.messages = std::stoul(argv[++i]);
+      else if (arg == "--payload" && i + 1 < argc)
+        opt.payload = std::stoul(argv[++i]);
+      else if (arg == "--runs" && i + 1 < argc)
+        opt.runs = std::stoi(argv[++i]);
+      else if (arg == "--limited-runs" && i + 1 < argc)
+        opt.limited_runs = std::stoi(argv[++i]);
+      else if (arg == "--rate" && i + 1 < argc)
+        opt.limited_rate = static_cast<uint32_t>(std::stoul(argv[++i]));
+      else
+        return usage(argv[0]);
+    }
+  } catch (const std::exception&) {
+    return usage(argv[0]);
+  }
+  if (opt.messages == 0 || opt.runs < 0 || opt.limited_runs < 0
+      || opt.payload < 8)
+    return usage(argv[0]);
+  if (sodium_init() < 0) {
+    std::fprintf(stderr, "gossip_ingest_bench: sodium_init failed\n");
+    return 1;
+  }
+  auto total = bench_clock::now();
+  try {
+    feed f;
+    f.key = security::node_key::generate();
+    auto t = bench_clock::now();
+    sign_feed(f, opt.messages, opt.payload);
+    std::printf("gossip_ingest_bench: %zu signed GOSSIP envelopes, kind %u, "
+                "%zu B payload, %zu B frames (%.1f MB), signed in %.1f s\n",
+                f.envelopes.size(), ingest_kind, opt.payload, f.frame_bytes(),
+                static_cast<double>(f.plain.size()) / 1e6,
+                seconds_between(t, bench_clock::now()));
+
+    baseline b;
+    b.workers = worker_count();
+    auto inputs = verify_inputs(f, 1024);
+    b.one = verify_rate(inputs, 1);
+    b.parallel = verify_rate(inputs, b.workers);
+    std::printf("\nbaseline: crypto_sign_verify_detached over the %zu signed "
+                "bytes of an envelope, %.1f s each\n",
+                inputs.front().bytes.size(),
+                std::chrono::duration<double>(baseline_duration).count());
+    std::printf("  1 thread, per CPU-second (one core)  %8.0f /s  (%.1f us "
+                "each)\n",
+                b.one.cpu, b.verify_us());
+    std::printf("  1 thread, per wall second            %8.0f /s  (other "
+                "processes: %.2f cores)\n",
+                b.one.wall, b.one.others);
+    std::printf("  W*1 = one core x %u verifiers         %8.0f /s  (W = "
+                "hardware_concurrency, one verifier per core)\n",
+                b.workers, b.bound());
+    std::printf("  %u threads at once, per wall second   %8.0f /s  (%.2f of "
+                "W*1; other processes: %.2f cores)\n",
+                b.workers, b.parallel.wall, b.parallel.wall / b.bound(),
+                b.parallel.others);
+    std::printf("  %u threads at once, per CPU-second    %8.0f /s  (%.1f us "
+                "each)\n",
+                b.workers, b.parallel.cpu, 1e6 / b.parallel.cpu);
+
+    print_header();
+    std::vector<run_result> off, on;
+    for (int i = 0; i < opt.runs + opt.limited_runs; ++i) {
+      if (unix_now_s() - f.signed_at > max_envelope_age_seconds)
+        sign_feed(f, opt.messages, opt.payload);
+      bool limited = i >= opt.runs;
+      auto& into = limited ? on : off;
+      into.push_back(run_node(f, opt, limited,
+                              (limited ? "on" : "off") + std::to_string(i)));
+      print_run(into.back(), b);
+    }
+    std::printf("%s\n", std::string(118, '-').c_str());
+    summary(off, b);
+    summary(on, b);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "gossip_ingest_bench: %s\n", e.what());
+    return 1;
+  }
+  std::printf(
+      "\nmsgs/s: envelopes delivered to the subscriber per second, from the "
+      "first byte written to the last delivery.\n"
+      "vs W*1: over one core's verifications/s x W; vs par: over W threads "
+      "verifying at once (wall clock, same machine load).\n"
+      "us/msg: the node's CPU time per delivered envelope = mux (multiplexer: "
+      "TLS, framing, decode) + verif (verifier threads)\n"
+      "  + sched (CAF workers: registry dedup, delivery and relay, the "
+      "subscriber, idle polling).\n"
+      "eff: one verification's CPU time (1 thread) over us/msg: the share of "
+      "W*1 the node would reach with the cores to itself.\n"
+      "node, feed, other: cores busy during the run: the node, the feeder "
+      "(benchmark's main thread), other processes.\n"
+      "1st s: time to the first delivery. Total %.1f s.\n",
+      seconds_between(total, bench_clock::now()));
+  return 0;
+}
