@@ -73,6 +73,17 @@ struct net_fixture {
   caf::scheduler::test_coordinator& sched
     = dynamic_cast<caf::scheduler::test_coordinator&>(sys.scheduler());
 
+  /// Fires every timer still pending (their messages reach dead actors and
+  /// are dropped), so that no scheduled message outlives the test holding a
+  /// reference to its actor.
+  ~net_fixture() {
+    for (int i = 0; i < 1000 && !sched.clock().schedule().empty(); ++i) {
+      sched.clock().advance_time(sched.clock().schedule().begin()->first
+                                 - sched.clock().now());
+      settle();
+    }
+  }
+
   /// Runs brokers and actors until nothing moves.
   void settle() {
     for (int i = 0; i < 1000; ++i) {
