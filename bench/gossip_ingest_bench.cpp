@@ -69,6 +69,9 @@ constexpr auto run_timeout = 40s;
 /// Between two looks at the subscriber's counter the benchmark thread sleeps
 /// this long, leaving the cores to the node.
 constexpr auto poll_interval = 1ms;
+/// During a run the benchmark asks the node for its peers (getpeerinfo,
+/// answered by the registry) this often, and reports the slowest answer.
+constexpr auto probe_interval = 100ms;
 /// Envelopes are re-signed, with a fresh timestamp, once they are this old:
 /// the node drops anything more than 300 s off its clock.
 constexpr int64_t max_envelope_age_seconds = 200;
@@ -84,6 +87,10 @@ struct options {
   int runs = 3;                    ///< `--runs N`: rate limiting off
   int limited_runs = 1;            ///< `--limited-runs N`: rate limiting on
   uint32_t limited_rate = 100'000; ///< `--rate N`: max_requests_per_second
+  /// `--moderate-sleep-us N`: CAF's work-stealing.moderate-sleep-duration
+  /// (default 50 us), how long an idle scheduler thread sleeps between looks
+  /// for work in its first 25 ms of idleness.
+  int moderate_sleep_us = 0;
 };
 
 int64_t unix_now_s() {
@@ -526,6 +533,7 @@ struct run_result {
   uint64_t rate_limited = 0;
   uint64_t violations = 0;
   uint64_t received = 0; ///< frames the node's connection decoded
+  double probe_max_ms = 0; ///< slowest `peers` request during the run
   std::string note;
 
   double per_second() const {
@@ -543,6 +551,9 @@ run_result run_node(const feed& f, const options& opt, bool limited,
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman>();
   cfg.set("scheduler.max-threads", scheduler_threads);
+  if (opt.moderate_sleep_us > 0)
+    cfg.set("work-stealing.moderate-sleep-duration",
+            caf::timespan{std::chrono::microseconds{opt.moderate_sleep_us}});
   caf::actor_system sys{cfg};
 
   auto dir = (std::filesystem::temp_directory_path()
@@ -607,11 +618,25 @@ run_result run_node(const feed& f, const options& opt, bool limited,
     auto hard_deadline = start + run_timeout;
     uint64_t last_count = 0;
     auto last_progress = bench_clock::now();
+    auto last_probe = bench_clock::time_point{};
     while (true) {
       auto c = seen->count.load(std::memory_order_acquire);
       auto now = bench_clock::now();
       if (c >= n)
         break;
+      if (now - last_probe >= probe_interval) {
+        self->request(node->actor(), run_timeout, peers_atom::value)
+            .receive([](std::vector<peer_info>&) {}, [](caf::error&) {});
+        last_probe = bench_clock::now();
+        auto took = last_probe - now;
+        r.probe_max_ms = std::max(
+            r.probe_max_ms,
+            std::chrono::duration<double, std::milli>(took).count());
+        // A slow answer means a busy node, not a stalled run.
+        if (took > 1s)
+          last_progress = last_probe;
+        continue;
+      }
       if (c != last_count) {
         last_count = c;
         last_progress = now;
@@ -680,11 +705,11 @@ struct baseline {
 
 void print_header() {
   std::printf("\n%-22s %7s %6s %6s | %6s %5s %6s %5s %5s | %5s %5s %5s | "
-              "%5s %5s  %s\n",
+              "%5s %6s %5s  %s\n",
               "node, tls=1", "msgs/s", "vs W*1", "vs par", "us/msg", "mux",
               "verif", "sched", "eff", "node", "feed", "other", "1st s",
-              "secs", "note");
-  std::printf("%s\n", std::string(118, '-').c_str());
+              "rq ms", "secs", "note");
+  std::printf("%s\n", std::string(125, '-').c_str());
 }
 
 void print_run(const run_result& r, const baseline& b) {
@@ -694,7 +719,7 @@ void print_run(const run_result& r, const baseline& b) {
                            : 0.0;
   };
   std::printf("%-22s %7.0f %6.2f %6.2f | %6.1f %5.1f %6.1f %5.1f %5.2f | "
-              "%5.2f %5.2f %5.2f | %5.2f %5.2f  %s\n",
+              "%5.2f %5.2f %5.2f | %5.2f %6.0f %5.2f  %s\n",
               r.mode.c_str(), r.per_second(), r.per_second() / b.bound(),
               r.per_second() / b.parallel.wall, r.node_us_per_msg(),
               per_msg(r.cpu.multiplexer), per_msg(r.cpu.detached),
@@ -702,7 +727,7 @@ void print_run(const run_result& r, const baseline& b) {
               r.node_us_per_msg() > 0 ? b.verify_us() / r.node_us_per_msg()
                                       : 0.0,
               r.cpu.node() / w, r.cpu.feeder / w, r.cpu.others / w,
-              r.first_seconds, r.seconds, r.note.c_str());
+              r.first_seconds, r.probe_max_ms, r.seconds, r.note.c_str());
   if (std::getenv("TIMECOIN_BENCH_THREADS") != nullptr)
     std::printf("  fed in %.2f s\n", r.feed_seconds);
   std::fflush(stdout);
@@ -738,6 +763,17 @@ void summary(const std::vector<run_result>& runs, const baseline& b) {
   print_range("vs W threads in parallel", runs,
               [&](const auto& r) { return r.per_second() / b.parallel.wall; },
               "%.2f");
+  // The cores the verifiers could have had: W less what the feeder, the
+  // multiplexer and other processes took during the run.
+  print_range("vs cores left (W-feed-mux-other)", runs,
+              [&](const auto& r) {
+                double taken
+                    = (r.cpu.feeder + r.cpu.multiplexer + r.cpu.others)
+                      / r.cpu.wall;
+                double left = std::max(0.1, b.workers - taken);
+                return r.per_second() / (b.one.cpu * left);
+              },
+              "%.2f");
   print_range("eff (verify us / node us per msg)", runs,
               [&](const auto& r) {
                 return b.verify_us() / r.node_us_per_msg();
@@ -750,7 +786,7 @@ void summary(const std::vector<run_result>& runs, const baseline& b) {
 int usage(const char* argv0) {
   std::fprintf(stderr,
                "usage: %s [--messages N] [--payload BYTES] [--runs N] "
-               "[--limited-runs N] [--rate N]\n",
+               "[--limited-runs N] [--rate N] [--moderate-sleep-us N]\n",
                argv0);
   return 2;
 }
@@ -772,6 +808,8 @@ int main(int argc, char** argv) {
         opt.limited_runs = std::stoi(argv[++i]);
       else if (arg == "--rate" && i + 1 < argc)
         opt.limited_rate = static_cast<uint32_t>(std::stoul(argv[++i]));
+      else if (arg == "--moderate-sleep-us" && i + 1 < argc)
+        opt.moderate_sleep_us = std::stoi(argv[++i]);
       else
         return usage(argv[0]);
     }
@@ -834,7 +872,7 @@ int main(int argc, char** argv) {
                               (limited ? "on" : "off") + std::to_string(i)));
       print_run(into.back(), b);
     }
-    std::printf("%s\n", std::string(118, '-').c_str());
+    std::printf("%s\n", std::string(125, '-').c_str());
     summary(off, b);
     summary(on, b);
   } catch (const std::exception& e) {
@@ -854,7 +892,9 @@ int main(int argc, char** argv) {
       "W*1 the node would reach with the cores to itself.\n"
       "node, feed, other: cores busy during the run: the node, the feeder "
       "(benchmark's main thread), other processes.\n"
-      "1st s: time to the first delivery. Total %.1f s.\n",
+      "1st s: time to the first delivery; rq ms: slowest answer to a "
+      "`peers` request (getpeerinfo, from the registry) sent every 100 ms.\n"
+      "Total %.1f s.\n",
       seconds_between(total, bench_clock::now()));
   return 0;
 }
