@@ -46,6 +46,7 @@
 #include "security/envelope.hpp"
 #include "security/handshake.hpp"
 #include "security/tls.hpp"
+#include "tests/integration/raw_peer.hpp"
 
 using namespace std::chrono_literals;
 using namespace timecoin;
@@ -75,9 +76,6 @@ constexpr auto probe_interval = 100ms;
 /// Envelopes are re-signed, with a fresh timestamp, once they are this old:
 /// the node drops anything more than 300 s off its clock.
 constexpr int64_t max_envelope_age_seconds = 200;
-/// Plaintext handed to OpenSSL per SSL_write when sealing the feed, as the
-/// node's connection does.
-constexpr std::size_t seal_chunk_bytes = 64 * 1024;
 /// The node's scheduler threads, as `timed` sets them (apps/timed/main.cpp).
 constexpr std::size_t scheduler_threads = 2;
 
@@ -363,156 +361,6 @@ verify_rates verify_rate(const std::vector<signed_bytes>& in,
 }
 
 // ---------------------------------------------------------------------------
-// The feeder: a peer driven by hand over loopback TLS (after
-// tests/integration/raw_peer.hpp), whose whole feed is encrypted before the
-// clock starts, so that during the run it only writes to the socket.
-
-class feeder {
-public:
-  using clock = bench_clock;
-
-  explicit feeder(const security::node_key& key) : key_(key) {}
-  ~feeder() {
-    if (fd_ >= 0)
-      ::close(fd_);
-  }
-  feeder(const feeder&) = delete;
-  feeder& operator=(const feeder&) = delete;
-
-  /// Connects, runs TLS and the dialling side's HELLO exchange; throws on
-  /// failure.
-  void connect(uint16_t port) {
-    peer_address where;
-    where.host = "127.0.0.1";
-    where.port = port;
-    auto fd = connect_with_timeout(where, setup_timeout);
-    if (!fd)
-      throw std::runtime_error("feeder: connect: " + fd.error());
-    fd_ = *fd;
-    int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    auto ctx = security::tls_context::make(key_);
-    if (!ctx)
-      throw std::runtime_error("feeder: TLS context: " + ctx.error());
-    tls_ = std::make_unique<security::tls_session>(*ctx,
-                                                   security::tls_role::client);
-    tls_->start();
-    flush();
-    auto deadline = clock::now() + setup_timeout;
-    while (!tls_->established())
-      if (!pump(deadline))
-        throw std::runtime_error("feeder: TLS handshake failed");
-    handshake(deadline);
-  }
-
-  /// `plain` encrypted as the next TLS records of this connection.
-  proto::bytes seal(const proto::bytes& plain) {
-    proto::bytes wire;
-    wire.reserve(plain.size() + plain.size() / 16 + 4096);
-    for (std::size_t off = 0; off < plain.size(); off += seal_chunk_bytes) {
-      auto n = std::min(seal_chunk_bytes, plain.size() - off);
-      if (!tls_->send(plain.data() + off, n))
-        throw std::runtime_error("feeder: TLS write failed");
-      tls_->take_output(wire);
-    }
-    return wire;
-  }
-
-  /// Writes all of `data`, waiting while the socket is full.
-  void write_all(const proto::bytes& data) {
-    std::size_t off = 0;
-    while (off < data.size()) {
-      auto n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-      if (n > 0) {
-        off += static_cast<std::size_t>(n);
-        continue;
-      }
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-        pollfd pfd{fd_, POLLOUT, 0};
-        ::poll(&pfd, 1, 1000);
-        continue;
-      }
-      throw std::runtime_error(std::string{"feeder: send: "}
-                               + std::strerror(errno));
-    }
-  }
-
-private:
-  void handshake(clock::time_point deadline) {
-    security::local_info local;
-    local.magic = proto::params(proto::network::devnet).magic;
-    local.network = "devnet";
-    local.user_agent = "/gossip-ingest-bench/";
-    security::handshake hs{key_, local, security::conn_role::dialer,
-                           *tls_->exporter_binding(), tls_->peer_public_key()};
-    send(hs.make_hello(unix_now_s()));
-    while (true) {
-      auto msg = receive(deadline);
-      if (!msg)
-        throw std::runtime_error("feeder: HELLO exchange timed out");
-      auto step = hs.on_message(*msg, unix_now_s());
-      for (auto& m : step.send)
-        send(m);
-      if (step.failure)
-        throw std::runtime_error("feeder: HELLO refused: "
-                                 + step.failure->reason);
-      if (step.connected)
-        return;
-    }
-  }
-
-  void send(const proto::message& msg) {
-    auto frame = proto::encode_frame(msg);
-    tls_->send(frame.data(), frame.size());
-    flush();
-  }
-
-  std::optional<proto::message> receive(clock::time_point deadline) {
-    proto::bytes payload;
-    while (true) {
-      if (decoder_.next(payload) == proto::frame_status::frame) {
-        if (auto msg = proto::decode(payload))
-          return *msg;
-        continue;
-      }
-      if (!pump(deadline))
-        return std::nullopt;
-    }
-  }
-
-  void flush() {
-    proto::bytes out;
-    tls_->take_output(out);
-    write_all(out);
-  }
-
-  bool pump(clock::time_point deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - clock::now());
-    if (left.count() <= 0)
-      return false;
-    pollfd pfd{fd_, POLLIN, 0};
-    if (::poll(&pfd, 1, static_cast<int>(left.count())) <= 0)
-      return false;
-    uint8_t buf[65536];
-    auto n = ::recv(fd_, buf, sizeof buf, 0);
-    if (n <= 0)
-      return n < 0 && (errno == EAGAIN || errno == EINTR);
-    proto::bytes plain;
-    auto st = tls_->receive(buf, static_cast<std::size_t>(n), plain);
-    flush();
-    decoder_.feed(plain.data(), plain.size());
-    return st != security::tls_status::closed
-           && st != security::tls_status::failed;
-  }
-
-  security::node_key key_;
-  int fd_ = -1;
-  std::unique_ptr<security::tls_session> tls_;
-  proto::frame_decoder decoder_;
-};
-
-// ---------------------------------------------------------------------------
 // One run: a fresh actor system and node, a subscriber, the feeder.
 
 /// What the subscriber saw, for the benchmark thread to read.
@@ -599,8 +447,14 @@ run_result run_node(const feed& f, const options& opt, bool limited,
   r.mode = limited ? "rate limit " + std::to_string(opt.limited_rate) + "/s"
                    : "rate limiting off";
   {
-    feeder feed_peer{f.key};
-    feed_peer.connect(node->p2p_port());
+    // The feeder: a peer driven by hand over loopback TLS whose whole feed
+    // is encrypted before the clock starts, so that during the run it only
+    // writes to the socket.
+    test::raw_peer feed_peer{f.key};
+    if (!feed_peer.connect(node->p2p_port()) || !feed_peer.start_tls()
+        || !feed_peer.handshake(proto::params(proto::network::devnet).magic,
+                                "devnet", "/gossip-ingest-bench/"))
+      throw std::runtime_error("feeder: connect, TLS or HELLO failed");
     auto setup_deadline = bench_clock::now() + setup_timeout;
     while (!node->is_connected(feeder_id)
            && bench_clock::now() < setup_deadline)
@@ -613,7 +467,7 @@ run_result run_node(const feed& f, const options& opt, bool limited,
 
     auto cpu0 = mark_cpu();
     auto start = cpu0.at;
-    feed_peer.write_all(wire);
+    feed_peer.write_raw(wire);
     auto fed = bench_clock::now();
     auto hard_deadline = start + run_timeout;
     uint64_t last_count = 0;

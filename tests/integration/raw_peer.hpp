@@ -1,14 +1,17 @@
 #pragma once
 
-// A hostile (or merely hand-driven) peer for integration tests: a blocking
-// socket, TLS through the node's own tls_session, raw frames, and the HELLO
-// exchange played with the plain handshake class.
+// A hostile (or merely hand-driven) peer for integration tests and
+// benchmarks: a socket, TLS through the node's own tls_session, raw frames,
+// and the HELLO exchange played with the plain handshake class.
 
 #include <chrono>
 #include <optional>
 #include <string>
 
+#include <cerrno>
+
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -47,6 +50,8 @@ public:
     if (!fd)
       return false;
     fd_ = *fd;
+    int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     return true;
   }
 
@@ -79,6 +84,22 @@ public:
 
   void send(const proto::message& msg) { send_bytes(proto::encode_frame(msg)); }
 
+  /// `plain` encrypted as the next TLS records of this connection, without
+  /// writing it (benchmarks encrypt before the clock starts).
+  proto::bytes seal(const proto::bytes& plain) {
+    constexpr std::size_t chunk = 64 * 1024;
+    proto::bytes wire;
+    wire.reserve(plain.size() + plain.size() / 16 + 4096);
+    for (std::size_t off = 0; off < plain.size(); off += chunk) {
+      tls_->send(plain.data() + off, std::min(chunk, plain.size() - off));
+      tls_->take_output(wire);
+    }
+    return wire;
+  }
+
+  /// Writes bytes as they are (ciphertext from `seal`, or anything hostile).
+  void write_raw(const proto::bytes& wire) { write_all(wire); }
+
   /// The next whole message, or none if the deadline passes or the node
   /// closes the connection.
   std::optional<proto::message> receive(std::chrono::milliseconds limit = 10s) {
@@ -98,11 +119,12 @@ public:
 
   /// Plays the dialling side's HELLO exchange; true once connected.
   bool handshake(uint32_t magic = proto::params(proto::network::devnet).magic,
-                 const std::string& network = "devnet") {
+                 const std::string& network = "devnet",
+                 const std::string& user_agent = "/raw-peer/") {
     security::local_info local;
     local.magic = magic;
     local.network = network;
-    local.user_agent = "/raw-peer/";
+    local.user_agent = user_agent;
     proto::hash256 binding{};
     if (tls_)
       binding = *tls_->exporter_binding();
@@ -150,13 +172,22 @@ public:
   }
 
 private:
+  /// Writes all of `data`, waiting while the (non-blocking) socket is full;
+  /// stops at a hard error (the node closed the connection).
   void write_all(const proto::bytes& data) {
     size_t off = 0;
     while (off < data.size()) {
       auto n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-      if (n <= 0)
-        return;
-      off += static_cast<size_t>(n);
+      if (n > 0) {
+        off += static_cast<size_t>(n);
+        continue;
+      }
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        pollfd pfd{fd_, POLLOUT, 0};
+        ::poll(&pfd, 1, 1000);
+        continue;
+      }
+      return;
     }
   }
 
