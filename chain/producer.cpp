@@ -1,0 +1,132 @@
+// Devnet block production: blocks whose transactions move the producer
+// key's own coins, so the chain carries real, verifiable transactions.
+
+#include "chain/producer.hpp"
+
+#include <algorithm>
+#include <deque>
+
+namespace timecoin::chain {
+
+namespace {
+
+/// The pool holds at most this many coins (re-read when it runs dry).
+constexpr std::size_t max_pool_coins = 100'000;
+
+struct pool_coin {
+  proto::hash256 txid{};
+  uint32_t vout = 0;
+  uint64_t value = 0;
+  uint64_t height = 0;
+};
+
+} // namespace
+
+/// The key's spendable coins as of the block `built_for` (the tip, or the
+/// last block this producer made), oldest first.
+struct producer::pool {
+  bool valid = false;
+  proto::hash256 built_for{};
+  std::deque<pool_coin> coins;
+};
+
+producer::producer(security::node_key key)
+    : key_(std::move(key)), pool_(std::make_shared<pool>()) {}
+
+result<proto::block, chain_error>
+producer::next_block(const store& s, uint32_t txs, int64_t timestamp) {
+  try {
+    const auto state = s.current_state();
+    if (!state)
+      return chain_error{reject_reason::storage, 0, "cannot read the store"};
+    const tip_info& tip = state->tip;
+    const uint64_t height = tip.height + 1;
+    const proto::hash256& pk = key_.public_key();
+    pool& p = *pool_;
+    if (!p.valid || p.built_for != tip.hash || p.coins.empty()) {
+      p.coins.clear();
+      for (const auto& e : s.coins_of(pk, max_pool_coins))
+        if (e.value > 0)
+          p.coins.push_back({e.txid, e.vout, e.value, e.height});
+      p.valid = true;
+      p.built_for = tip.hash;
+    }
+
+    proto::block b;
+    proto::lthash16 lt = state->utxos;
+    std::vector<proto::hash256> ids;
+    ids.reserve(txs + 1);
+
+    // The coinbase's lock_time is the height, so that coinbases of different
+    // heights (same reward, same key) have different txids; the genesis
+    // coinbase has lock_time 0, which no later height uses.
+    proto::transaction cb;
+    cb.version = 1;
+    cb.outputs.push_back({s.params().block_reward, pk});
+    cb.lock_time = static_cast<uint32_t>(height);
+    ids.push_back(proto::txid(cb));
+    lt.add(proto::utxo_element(ids.back(), 0, cb.outputs[0].value, pk, height));
+    p.coins.push_back({ids.back(), 0, cb.outputs[0].value, height});
+    b.transactions.push_back(std::move(cb));
+
+    for (uint32_t i = 0; i < txs && !p.coins.empty(); ++i) {
+      const pool_coin c = p.coins.front();
+      p.coins.pop_front();
+      proto::transaction tx;
+      tx.version = 1;
+      tx.lock_time = 0;
+      tx.inputs.push_back({c.txid, c.vout, {}});
+      if (c.value == 1) {
+        tx.outputs.push_back({1, pk});
+      } else {
+        tx.outputs.push_back({c.value / 2, pk});
+        tx.outputs.push_back({c.value - c.value / 2, pk});
+      }
+      const proto::hash256 id = proto::txid(tx);
+      tx.inputs[0].signature = key_.sign(proto::tx_signing_bytes(id));
+      lt.remove(proto::utxo_element(c.txid, c.vout, c.value, pk, c.height));
+      for (uint32_t v = 0; v < tx.outputs.size(); ++v) {
+        lt.add(proto::utxo_element(id, v, tx.outputs[v].value, pk, height));
+        p.coins.push_back({id, v, tx.outputs[v].value, height});
+      }
+      ids.push_back(id);
+      b.transactions.push_back(std::move(tx));
+    }
+
+    proto::block_header& h = b.header;
+    h.version = 1;
+    h.height = height;
+    h.prev_hash = tip.hash;
+    h.merkle_root = proto::merkle_root(ids);
+    h.utxo_root = lt.digest();
+    h.timestamp = std::max(timestamp, tip.timestamp);
+    h.producer = pk;
+    const proto::hash256 hash = proto::block_hash(h);
+    b.producer_signature = key_.sign(proto::block_signing_bytes(hash));
+    // The pool now describes the state after this block: still right if the
+    // block is appended, rebuilt on the next call if it is not.
+    p.built_for = hash;
+    return b;
+  } catch (const std::exception& e) {
+    pool_->valid = false;
+    return chain_error{reject_reason::storage, 0, e.what()};
+  }
+}
+
+result<std::vector<proto::block>, chain_error>
+producer::generate(store& s, uint32_t n, uint32_t txs, int64_t timestamp) {
+  std::vector<proto::block> out;
+  out.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    auto b = next_block(s, txs, timestamp);
+    if (!b)
+      return b.error();
+    auto r = s.append({b.value()});
+    if (r.error)
+      return *r.error;
+    out.push_back(std::move(b).value());
+  }
+  return out;
+}
+
+} // namespace timecoin::chain

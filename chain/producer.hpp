@@ -1,0 +1,45 @@
+#pragma once
+
+// Block production for devnet and tests: blocks signed with a producer key,
+// carrying transactions that spend the key's earlier outputs into new ones
+// (pure, no CAF).
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "chain/store.hpp"
+#include "security/node_key.hpp"
+
+namespace timecoin::chain {
+
+/// Builds blocks on a store's tip. Keeps a pool of the key's spendable coins
+/// between calls and re-reads the store when the pool runs dry or the tip
+/// moved under it (blocks from peers).
+class producer {
+public:
+  explicit producer(security::node_key key);
+
+  /// The next block on `s`'s tip: a coinbase paying the block reward to the
+  /// key, then up to `txs` transactions, each spending one of the key's coins
+  /// (an earlier block's, or one created earlier in this block) into two
+  /// outputs (one if its value is 1), signed. `timestamp` is raised to the
+  /// parent's if lower. The block is valid but not applied.
+  result<proto::block, chain_error> next_block(const store& s, uint32_t txs,
+                                               int64_t timestamp);
+
+  /// Produces `n` blocks and appends each to `s`; returns them. Stops
+  /// at the first failure (the error), keeping the blocks already applied.
+  result<std::vector<proto::block>, chain_error>
+  generate(store& s, uint32_t n, uint32_t txs, int64_t timestamp);
+
+  const proto::hash256& public_key() const { return key_.public_key(); }
+
+  struct pool;
+
+private:
+  security::node_key key_;
+  std::shared_ptr<pool> pool_;
+};
+
+} // namespace timecoin::chain

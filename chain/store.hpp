@@ -1,0 +1,145 @@
+#pragma once
+
+// The chain store: blocks and headers by height and hash, the UTXO set, the
+// tip, undo data for reorganisations and UTXO snapshots, on LMDB, with the
+// validity rules of protocol.md §7 (pure, no CAF).
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "chain/params.hpp"
+#include "protocol/chain.hpp"
+#include "protocol/messages.hpp"
+#include "protocol/result.hpp"
+
+namespace timecoin::chain {
+
+/// The tip of the stored chain.
+struct tip_info {
+  uint64_t height = 0;
+  proto::hash256 hash{};
+  proto::hash256 utxo_root{};
+  /// Unspent outputs in the UTXO set.
+  uint64_t utxos = 0;
+  int64_t timestamp = 0;
+  /// The lowest height whose block is stored: 0, or the snapshot height a
+  /// fast sync started from (headers are stored for every height).
+  uint64_t base_height = 0;
+};
+
+/// An unspent output.
+struct coin {
+  uint64_t value = 0;
+  proto::hash256 owner{};
+  uint64_t height = 0; ///< of the block that created it
+};
+
+/// Stored blocks, the UTXO set and its snapshots.
+///
+/// Threads: one writer at a time (append, reorganize, install_snapshot);
+/// reads from any thread, concurrently with the writer, each seeing the last
+/// committed state. Every write commits in one LMDB transaction: a crash at
+/// any moment leaves the store at the last committed tip, never half a block.
+class store {
+public:
+  /// Opens (creating if needed) the store in directory `dir`. A new store
+  /// holds the genesis block of `params`; an existing one must have been
+  /// created with the same genesis.
+  static result<std::unique_ptr<store>, std::string>
+  open(const std::string& dir, chain_params params);
+
+  ~store();
+  store(const store&) = delete;
+  store& operator=(const store&) = delete;
+
+  const chain_params& params() const;
+  tip_info tip() const;
+
+  // -- reads ---------------------------------------------------------------
+
+  /// Main-chain lookups; nullopt above the tip (or below the base, for
+  /// blocks).
+  std::optional<proto::hash256> hash_at(uint64_t height) const;
+  std::optional<uint64_t> height_of(const proto::hash256& hash) const;
+  std::optional<proto::block> block_at(uint64_t height) const;
+  std::optional<proto::signed_header> header_at(uint64_t height) const;
+  std::optional<coin> find_coin(const proto::hash256& txid,
+                                uint32_t vout) const;
+
+  /// The answers to the §7 requests. `get_blocks`: contiguous from `start`,
+  /// at most `count` (capped at max_get_blocks) and at most
+  /// max_blocks_answer_bytes of blocks, but always the first block if stored;
+  /// empty past the tip or below the base.
+  proto::blocks get_blocks(uint64_t start, uint16_t count) const;
+  proto::hashes get_hashes(uint64_t start, uint16_t count) const;
+  proto::headers get_headers(uint64_t start, uint16_t count) const;
+  /// The heights of the snapshots kept (the last two snapshot heights at or
+  /// below the tip), ascending.
+  std::vector<uint64_t> snapshot_heights() const;
+  /// Chunk `index` of the snapshot at `height`; nullopt if that snapshot is
+  /// not kept or `index >= total` (an empty set has one empty chunk).
+  std::optional<proto::utxo_chunk> snapshot_chunk(uint64_t height,
+                                                  uint32_t index) const;
+
+  /// The tip and the LtHash state of its UTXO set, read together (one
+  /// snapshot of the store); nullopt if the store cannot be read.
+  struct tip_state {
+    tip_info tip;
+    proto::lthash16 utxos;
+  };
+  std::optional<tip_state> current_state() const;
+
+  /// Up to `limit` unspent outputs owned by `owner`, in (txid, vout) order.
+  /// Scans the whole UTXO set: for producers rebuilding their coin pool, not
+  /// for per-block work.
+  std::vector<proto::utxo_entry> coins_of(const proto::hash256& owner,
+                                          std::size_t limit) const;
+
+  // -- writes --------------------------------------------------------------
+
+  /// What `append` did.
+  struct append_result {
+    std::size_t applied = 0;         ///< blocks committed, from the first
+    std::optional<chain_error> error; ///< why the next one was refused
+  };
+  /// Validates `blocks` in order on the tip and commits the valid prefix in
+  /// one transaction (one fsync): a refused block and everything after it
+  /// are not applied.
+  append_result append(const std::vector<proto::block>& blocks);
+
+  /// Switches to a branch: disconnects the blocks above `fork_height` with
+  /// their undo data, then applies `blocks` (heights fork_height + 1 ...), in
+  /// one transaction. Refused, with nothing changed, if the branch is not
+  /// longer than the current chain, goes deeper than max_reorg_depth, or
+  /// holds an invalid block (the error names it).
+  result<void, chain_error> reorganize(uint64_t fork_height,
+                                       const std::vector<proto::block>& blocks);
+
+  /// Fast sync: on a store still at genesis, stores `headers` (heights 1 ...
+  /// S, checked with `check_headers`) and makes `entries` the UTXO set at S,
+  /// if their LtHash equals header S's `utxo_root`; the tip becomes S and the
+  /// base S. `entries` must be sorted by (txid, vout) without duplicates.
+  result<void, chain_error>
+  install_snapshot(const std::vector<proto::signed_header>& headers,
+                   const std::vector<proto::utxo_entry>& entries);
+
+  /// Recomputes what the store derives and compares: the LtHash of the UTXO
+  /// set against the stored state and the tip's `utxo_root`, the UTXO count,
+  /// the height and hash indexes, block linkage from base to tip, undo data
+  /// for the reorganisable blocks. Empty if consistent, else what is wrong.
+  std::optional<std::string> verify() const;
+
+  /// Directory the store lives in.
+  const std::string& dir() const;
+
+  struct impl;
+
+private:
+  explicit store(std::unique_ptr<impl> p);
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace timecoin::chain

@@ -1,0 +1,87 @@
+#pragma once
+
+// Internal to chain/: the store's state and the steps its writes are made
+// of, shared by store.cpp, validate.cpp, snapshot.cpp and verify.cpp.
+
+#include <mutex>
+#include <string>
+
+#include "chain/encoding.hpp"
+#include "chain/lmdb.hpp"
+#include "chain/store.hpp"
+
+namespace timecoin::chain {
+
+/// The chain state a write transaction works on: loaded from meta at its
+/// start, saved to meta once before its commit.
+struct chain_state {
+  uint64_t height = 0;
+  uint64_t base = 0;
+  proto::hash256 hash{};
+  proto::hash256 utxo_root{};
+  int64_t timestamp = 0;
+  uint64_t utxos = 0;
+  proto::lthash16 lthash;
+
+  tip_info tip() const {
+    return {height, hash, utxo_root, utxos, timestamp, base};
+  }
+};
+
+struct store::impl {
+  std::string dir;
+  chain_params params;
+  proto::hash256 genesis_hash{};
+  lmdb::env env;
+  MDB_dbi blocks = 0, headers = 0, hashes = 0, utxo = 0, undo = 0, snaps = 0,
+          meta = 0;
+
+  /// One writer at a time (LMDB would serialise them anyway; this keeps the
+  /// cached tip in step with the commits).
+  std::mutex write_mutex;
+  mutable std::mutex tip_mutex;
+  tip_info cached_tip;
+
+  void set_tip(const tip_info& t) {
+    std::lock_guard<std::mutex> lock{tip_mutex};
+    cached_tip = t;
+  }
+};
+
+/// Reads the state in meta (and the tip header); throws lmdb::error on
+/// malformed data.
+chain_state load_state(const store::impl& s, const lmdb::txn& t);
+/// Writes tip, base, lthash and count to meta.
+void save_state(store::impl& s, lmdb::txn& t, const chain_state& st);
+/// The stored header record at `height`, if any (throws if malformed).
+std::optional<enc::stored_header>
+read_header(const store::impl& s, const lmdb::txn& t, uint64_t height);
+
+/// Validates `b` on `st` (§7) and, if valid, writes it (block, header, hash
+/// index, UTXO changes, undo) and advances `st`. An invalid block writes
+/// nothing. `genesis`: the network's given block 0, whose producer, signature
+/// and reward are not checked (its data is trusted; its roots are).
+result<void, chain_error> connect_block(store::impl& s, lmdb::txn& t,
+                                        chain_state& st, const proto::block& b,
+                                        bool genesis = false);
+/// Undoes the tip block: removes its outputs, restores the coins it spent,
+/// deletes its block, header, hash index and undo entries; `st` moves to
+/// the parent. Throws lmdb::error (storage) if the undo data is missing.
+void disconnect_tip(store::impl& s, lmdb::txn& t, chain_state& st);
+
+/// After connecting `height`: snapshot if it is a snapshot height, keeping
+/// the two latest.
+void maybe_snapshot(store::impl& s, lmdb::txn& t, uint64_t height,
+                    uint64_t utxos);
+/// Copies the UTXO set into the snapshot at `height` (replacing any).
+void take_snapshot(store::impl& s, lmdb::txn& t, uint64_t height);
+/// Deletes every snapshot above `height`.
+void drop_snapshots_above(store::impl& s, lmdb::txn& t, uint64_t height);
+/// Heights of the stored snapshots, ascending.
+std::vector<uint64_t> stored_snapshot_heights(const store::impl& s,
+                                              const lmdb::txn& t);
+
+/// A chain_error of reason `storage` for an exception.
+chain_error storage_error(uint64_t height, const std::exception& e);
+
+} // namespace timecoin::chain

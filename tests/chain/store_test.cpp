@@ -1,0 +1,211 @@
+// The chain store: opening, producing and appending, the §7 reads.
+
+#include <chrono>
+
+#include <doctest/doctest.h>
+
+#include "protocol/codec.hpp"
+#include "tests/chain/helpers.hpp"
+
+using namespace timecoin;
+using namespace timecoin::chain;
+using namespace timecoin::chain::test;
+
+TEST_CASE("a new store holds the devnet genesis and keeps its tip") {
+  temp_dir d;
+  const auto genesis = proto::devnet_genesis();
+  {
+    auto s = open_store(d.sub("s"));
+    const auto t = s->tip();
+    CHECK(t.height == 0);
+    CHECK(t.hash == proto::devnet_genesis_hash());
+    CHECK(proto::to_hex(t.hash).rfind("4d768f89", 0) == 0);
+    CHECK(proto::to_hex(t.hash).substr(60) == "f28a");
+    CHECK(t.utxo_root == genesis.header.utxo_root);
+    CHECK(t.utxos == 1);
+    CHECK(t.base_height == 0);
+    CHECK(t.timestamp == proto::devnet_genesis_timestamp);
+    const auto c = s->find_coin(proto::txid(genesis.transactions[0]), 0);
+    REQUIRE(c);
+    CHECK(c->value == proto::devnet_block_reward);
+    CHECK(c->owner == proto::devnet_producer_public_key());
+    CHECK(!s->verify());
+    CHECK(s->height_of(t.hash) == std::optional<uint64_t>{0});
+    REQUIRE(s->block_at(0));
+    CHECK(proto::encode_block(*s->block_at(0)) == proto::encode_block(genesis));
+
+    producer p{devnet_key()};
+    REQUIRE(p.generate(*s, 3, 1, test_time));
+  }
+  auto s = open_store(d.sub("s"));
+  CHECK(s->tip().height == 3);
+  CHECK(!s->verify());
+
+  // Another genesis: the store refuses to open.
+  auto other = devnet_params();
+  other.genesis.header.timestamp += 1;
+  auto r = store::open(d.sub("s2"), devnet_params());
+  REQUIRE(r);
+  r.value().reset();
+  auto r2 = store::open(d.sub("s2"), other);
+  CHECK(!r2);
+}
+
+TEST_CASE("produced blocks carry transactions and replay on a fresh store") {
+  temp_dir d;
+  auto a = open_store(d.sub("a"));
+  producer p{devnet_key()};
+  auto blocks = p.generate(*a, 20, 5, test_time);
+  REQUIRE(blocks.has_value());
+  REQUIRE(blocks->size() == 20);
+  for (const auto& b : *blocks)
+    CHECK(b.transactions.size() == 6);
+  const auto t = a->tip();
+  CHECK(t.height == 20);
+  // Genesis output, then per block a coinbase output and, per transaction,
+  // one coin spent and two made.
+  CHECK(t.utxos == 1 + 20 * (1 + 5));
+  CHECK(!a->verify());
+  CHECK(t.timestamp == test_time);
+  // A timestamp below the parent's is raised to it.
+  auto low = p.next_block(*a, 0, 5);
+  REQUIRE(low);
+  CHECK(low->header.timestamp == test_time);
+
+  auto b = open_store(d.sub("b"));
+  copy_chain(*a, *b);
+  CHECK(b->tip().hash == t.hash);
+  CHECK(b->tip().utxo_root == t.utxo_root);
+  CHECK(b->tip().utxos == t.utxos);
+  CHECK(!b->verify());
+
+  // A producer on the copy continues from its UTXO set (its pool is built
+  // from the store, not from blocks it made).
+  producer q{devnet_key()};
+  REQUIRE(q.generate(*b, 2, 5, test_time));
+  CHECK(b->tip().height == 22);
+  CHECK(!b->verify());
+}
+
+TEST_CASE("get_blocks, get_hashes and get_headers") {
+  temp_dir d;
+  auto s = open_store(d.sub("s"));
+  producer p{devnet_key()};
+  auto blocks = p.generate(*s, 30, 2, test_time);
+  REQUIRE(blocks);
+
+  auto bs = s->get_blocks(5, 10);
+  REQUIRE(bs.items.size() == 10);
+  for (std::size_t i = 0; i < 10; ++i)
+    CHECK(proto::block_hash(bs.items[i].header)
+          == proto::block_hash((*blocks)[4 + i].header));
+  CHECK(s->get_blocks(25, 100).items.size() == 6);
+  CHECK(s->get_blocks(31, 10).items.empty());
+  CHECK(s->get_blocks(5, 0).items.empty());
+  CHECK(s->get_blocks(0, 1).items.size() == 1);
+
+  auto hs = s->get_hashes(0, 50);
+  REQUIRE(hs.items.size() == 31);
+  CHECK(hs.items[0] == proto::devnet_genesis_hash());
+  CHECK(hs.items[30] == s->tip().hash);
+  CHECK(s->get_hashes(31, 5).items.empty());
+  CHECK(s->get_hashes(3, 2).items.size() == 2);
+  auto hd = s->get_headers(1, 30);
+  REQUIRE(hd.items.size() == 30);
+  for (std::size_t i = 0; i < 30; ++i) {
+    CHECK(hd.items[i].header.height == i + 1);
+    CHECK(proto::block_hash(hd.items[i].header) == hs.items[i + 1]);
+    CHECK(hd.items[i].producer_signature == (*blocks)[i].producer_signature);
+  }
+  CHECK(s->hash_at(30) == s->tip().hash);
+  CHECK(!s->hash_at(31));
+  CHECK(s->height_of(hs.items[17]) == std::optional<uint64_t>{17});
+  CHECK(!s->height_of(proto::hash256{}));
+  CHECK(!s->block_at(31));
+  CHECK(!s->header_at(31));
+}
+
+TEST_CASE("get_blocks stops at 4 MiB but always sends the first block") {
+  temp_dir d;
+  auto s = open_store(d.sub("s"));
+  const auto key = devnet_key();
+  // Coinbases of many 1-unit outputs make blocks of a known size cheaply.
+  auto big = [&](uint32_t outputs) {
+    proto::block b;
+    b.header.height = s->tip().height + 1;
+    b.header.prev_hash = s->tip().hash;
+    b.header.timestamp = test_time;
+    proto::transaction cb;
+    cb.lock_time = static_cast<uint32_t>(b.header.height);
+    cb.outputs.assign(outputs, proto::tx_output{1, key.public_key()});
+    b.transactions.push_back(std::move(cb));
+    finish(*s, b, key);
+    auto r = s->append({b});
+    REQUIRE(!r.error);
+    return proto::encode_block(b).size();
+  };
+  const std::size_t a = big(118'000); // alone above 4 MiB
+  const std::size_t b = big(59'000);  // b + c above 4 MiB
+  const std::size_t c = big(59'000);
+  const std::size_t e = big(10);
+  REQUIRE(a > proto::max_blocks_answer_bytes);
+  REQUIRE(b + c > proto::max_blocks_answer_bytes);
+  REQUIRE(c + e <= proto::max_blocks_answer_bytes);
+  CHECK(s->get_blocks(1, 4).items.size() == 1);
+  CHECK(s->get_blocks(2, 3).items.size() == 1);
+  CHECK(s->get_blocks(3, 2).items.size() == 2);
+  CHECK(s->get_blocks(3, 1).items.size() == 1);
+  CHECK(s->tip().utxos == 1 + 118'000 + 59'000 * 2 + 10);
+  CHECK(!s->verify());
+}
+
+TEST_CASE("a store reopened after many appends is consistent") {
+  temp_dir d;
+  proto::hash256 tip{};
+  {
+    auto s = open_store(d.sub("s"));
+    producer p{devnet_key()};
+    REQUIRE(p.generate(*s, 120, 1, test_time));
+    tip = s->tip().hash;
+  }
+  auto s = open_store(d.sub("s"));
+  CHECK(s->tip().height == 120);
+  CHECK(s->tip().hash == tip);
+  CHECK(!s->verify());
+}
+
+TEST_CASE("batched append rate") {
+  // Not a pass/fail limit (the machine is shared): the rate is logged.
+  temp_dir d;
+  auto src = open_store(d.sub("src"));
+  producer p{devnet_key()};
+  for (const uint32_t txs : {0u, 49u}) {
+    const uint32_t n = txs == 0 ? 1000 : 100;
+    REQUIRE(p.generate(*src, n, txs, test_time));
+  }
+  // Timed: a fresh store replays the whole source in batches of 500.
+  auto dst = open_store(d.sub("timed"));
+  const auto t0 = std::chrono::steady_clock::now();
+  std::size_t n1 = 0;
+  while (dst->tip().height < 1000) {
+    auto bs = src->get_blocks(dst->tip().height + 1,
+                              static_cast<uint16_t>(1000 - dst->tip().height));
+    REQUIRE(!dst->append(bs.items).error);
+    n1 += bs.items.size();
+  }
+  const auto t1 = std::chrono::steady_clock::now();
+  std::size_t n50 = 0;
+  while (dst->tip().height < src->tip().height) {
+    auto bs = src->get_blocks(dst->tip().height + 1, 500);
+    REQUIRE(!dst->append(bs.items).error);
+    n50 += bs.items.size();
+  }
+  const auto t2 = std::chrono::steady_clock::now();
+  const double s1 = std::chrono::duration<double>(t1 - t0).count();
+  const double s2 = std::chrono::duration<double>(t2 - t1).count();
+  MESSAGE("append: " << n1 << " 1-tx blocks in " << s1 << " s (" << n1 / s1
+                     << " blocks/s); " << n50 << " 50-tx blocks in " << s2
+                     << " s (" << n50 / s2 << " blocks/s)");
+  CHECK(dst->tip().hash == src->tip().hash);
+  CHECK(!dst->verify());
+}
