@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "actors/node.hpp"
@@ -12,9 +13,24 @@
 
 namespace timecoin::rpc {
 
-/// Why the node could not answer (timeout, node gone).
+/// Why a call failed.
+enum class backend_errc : uint8_t {
+  unavailable, ///< the node did not answer (timeout, node gone)
+  refused,     ///< the node answered with an error: `message` is its text
+};
+
+/// Why the node could not answer, or what it answered instead of a result
+/// ("height 5000 is above the tip 2000", "block not found", "generate is
+/// devnet only").
 struct backend_error {
+  explicit backend_error(std::string msg,
+                         backend_errc errc = backend_errc::unavailable)
+    : message(std::move(msg)), code(errc) {
+    // nop
+  }
+
   std::string message;
+  backend_errc code = backend_errc::unavailable;
 };
 
 /// The node as the RPC server sees it. Called from the server's threads,
@@ -44,6 +60,22 @@ public:
   virtual result<std::vector<ban_info>, backend_error> list_banned() = 0;
   /// Lifts every ban (`clearbanned`); false if the node did not.
   virtual result<bool, backend_error> clear_banned() = 0;
+  /// The chain and its synchronisation (`getblockchaininfo`,
+  /// `getblockcount`, `getbestblockhash`).
+  virtual result<chain_info, backend_error> chain() = 0;
+  /// The main chain's block hash (lowercase hex) at `height`; refused above
+  /// the tip (`getblockhash`).
+  virtual result<std::string, backend_error> block_hash(uint64_t height) = 0;
+  /// The block with that hash (64 lowercase hex characters) or at that
+  /// height (decimal); refused if unknown (`getblock`).
+  virtual result<block_info, backend_error>
+  block(const std::string& hash_or_height) = 0;
+  /// Produces `n` blocks of up to `txs` transactions each (devnet only;
+  /// refused elsewhere); their hashes (`generate`). May take long.
+  virtual result<std::vector<std::string>, backend_error>
+  generate(uint32_t n, uint32_t txs) = 0;
+  /// "" if the chain store is consistent, else what is wrong (`verifychain`).
+  virtual result<std::string, backend_error> verify_chain() = 0;
   /// Asks the daemon to shut down (`stop`); returns at once.
   virtual void request_stop() = 0;
 };

@@ -15,14 +15,19 @@ namespace timecoin::rpc {
 
 /// How long an RPC waits for the node before answering `node_unavailable`.
 constexpr auto node_request_timeout = std::chrono::seconds{10};
+/// How long `generate` may take: producing and applying up to 10000 blocks.
+constexpr auto generate_request_timeout = std::chrono::minutes{10};
 
 /// Talks to a running node. Thread-safe: every call has its own actor.
 class caf_backend final : public node_backend {
 public:
   /// `on_stop` runs for the `stop` method (the daemon's shutdown path).
+  /// Requests wait `timeout` for the node, `generate` `generate_timeout`.
   caf_backend(caf::actor_system& sys, node_actor node,
               std::function<void()> on_stop,
-              std::chrono::milliseconds timeout = node_request_timeout);
+              std::chrono::milliseconds timeout = node_request_timeout,
+              std::chrono::milliseconds generate_timeout
+              = generate_request_timeout);
 
   result<network_info, backend_error> status() override;
   result<std::vector<peer_info>, backend_error> peers() override;
@@ -34,16 +39,30 @@ public:
                                      int64_t seconds) override;
   result<std::vector<ban_info>, backend_error> list_banned() override;
   result<bool, backend_error> clear_banned() override;
+  result<chain_info, backend_error> chain() override;
+  result<std::string, backend_error> block_hash(uint64_t height) override;
+  result<block_info, backend_error>
+  block(const std::string& hash_or_height) override;
+  result<std::vector<std::string>, backend_error>
+  generate(uint32_t n, uint32_t txs) override;
+  result<std::string, backend_error> verify_chain() override;
   void request_stop() override;
 
 private:
-  /// The message for a failed request.
-  backend_error describe(const caf::error& err) const;
+  /// The error for a failed request that waited `timeout`: the node's own
+  /// text if it answered with an error (refused), else unavailable.
+  backend_error describe(const caf::error& err,
+                         std::chrono::milliseconds timeout) const;
+  /// Sends one request, waits `timeout` for its reply of type `T`.
+  template <class T, class... Ts>
+  result<T, backend_error> ask(std::chrono::milliseconds timeout,
+                               Ts&&... xs);
 
   caf::actor_system& sys_;
   node_actor node_;
   std::function<void()> on_stop_;
   std::chrono::milliseconds timeout_;
+  std::chrono::milliseconds generate_timeout_;
 };
 
 } // namespace timecoin::rpc

@@ -1,5 +1,9 @@
 #include "apps/rpc/cli.hpp"
 
+#include <cstdint>
+
+#include "apps/rpc/caf_backend.hpp"
+#include "config/values.hpp"
 
 namespace timecoin::rpc {
 
@@ -35,23 +39,40 @@ make_call(const std::string& method, const std::vector<std::string>& args,
       continue;
     }
     const auto& p = spec->params[i];
+    if (p.type == param_type::hash_or_height) {
+      // A height (digits that fit 64 bits) as a number; a hash, or anything
+      // else for the server to judge, as a string.
+      if (auto height = parse_uint(arg, 0, UINT64_MAX))
+        params.push_back(*height);
+      else
+        params.push_back(arg);
+      continue;
+    }
+    bool number = p.type == param_type::number;
     auto value = json::parse(arg, nullptr, false);
-    bool ok = p.type == param_type::number ? value.is_number()
-                                           : value.is_boolean();
-    if (p.type == param_type::boolean && (arg == "0" || arg == "1")) {
+    bool ok = number ? value.is_number() : value.is_boolean();
+    if (!number && (arg == "0" || arg == "1")) { // boolean or flag
       value = arg == "1";
       ok = true;
     }
     if (!ok)
       return "argument " + std::to_string(i + 1) + " ('" + std::string{p.name}
              + "') of " + method + " must be a "
-             + (p.type == param_type::number ? "number" : "boolean");
+             + (number ? "number" : "boolean");
     params.push_back(std::move(value));
   }
   return json{{"jsonrpc", "2.0"},
               {"id", id},
               {"method", method},
               {"params", std::move(params)}};
+}
+
+std::chrono::milliseconds cli_read_timeout(const std::string& method) {
+  // The server answers within its own timeout for the node; allow 5 s more.
+  constexpr auto margin = std::chrono::seconds{5};
+  if (method == "generate")
+    return generate_request_timeout + margin;
+  return node_request_timeout + margin;
 }
 
 std::string format_result(const json& result) {

@@ -3,6 +3,7 @@
 // The pure parts of time-cli: splitting its command line, building the
 // request, printing the answer.
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -24,11 +25,17 @@ cli_call split_cli_args(int argc, const char* const* argv);
 
 /// The JSON-RPC 2.0 request for `method(args)`. An argument is sent as a
 /// number or boolean where the method's parameter is one (it must then
-/// parse as such); otherwise, and for methods time-cli does not know, as a
-/// string. `methods` is the table consulted (all_methods() but in tests).
+/// parse as such; a boolean or flag may be 0 or 1); as a number where a
+/// hash or height is expected and it is a height (digits); otherwise, and
+/// for methods time-cli does not know, as a string. `methods` is the table
+/// consulted (all_methods() but in tests).
 result<json, std::string>
 make_call(const std::string& method, const std::vector<std::string>& args,
           int id, const std::vector<method_spec>& methods = all_methods());
+
+/// How long time-cli waits for the answer to `method`: a little longer than
+/// the server waits for the node (minutes for `generate`).
+std::chrono::milliseconds cli_read_timeout(const std::string& method);
 
 /// How time-cli prints a result: strings raw, null as nothing, everything
 /// else as JSON indented by 2.

@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <string_view>
 
 #include "apps/rpc/render.hpp"
 #include "config/values.hpp"
+#include "protocol/types.hpp"
 
 namespace timecoin::rpc {
 
@@ -15,8 +17,17 @@ namespace {
 /// Column where `help` starts a method's summary.
 constexpr std::size_t help_summary_column = 40;
 
-rpc_error unavailable(const backend_error& err) {
+/// A failed backend call: -32000 if the node did not answer, else
+/// `refused` with the node's own text.
+rpc_error node_error(const backend_error& err,
+                     rpc_code refused = rpc_code::misc_error) {
+  if (err.code == backend_errc::refused)
+    return rpc_error{refused, err.message};
   return rpc_error{rpc_code::node_unavailable, err.message};
+}
+
+rpc_error unavailable(const backend_error& err) {
+  return node_error(err);
 }
 
 rpc_error invalid(std::string message) {
@@ -60,6 +71,49 @@ result<int64_t, rpc_error> ban_seconds(const json& value) {
   if (seconds == 0)
     return default_ban_seconds;
   return static_cast<int64_t>(seconds);
+}
+
+/// A whole number from `min` to `max` (1.5, -1 and 1e30 are not).
+result<uint64_t, rpc_error> whole_number(const json& value,
+                                         std::string_view name, uint64_t min,
+                                         uint64_t max) {
+  auto range = std::string{name} + " must be a whole number from "
+               + std::to_string(min)
+               + (max == UINT64_MAX ? std::string{}
+                                    : " to " + std::to_string(max));
+  if (!value.is_number_integer())
+    return invalid(range);
+  if (!value.is_number_unsigned() && value.get<int64_t>() < 0)
+    return invalid(range);
+  auto n = value.get<uint64_t>();
+  if (n < min || n > max)
+    return invalid(range);
+  return n;
+}
+
+/// What `getblock` asks the node for: a lowercase hash or a decimal height.
+struct block_query {
+  std::string text;
+  bool by_height = false;
+};
+
+/// `getblock`'s first parameter: 64 hex characters (either case), a whole
+/// number, or a decimal string.
+result<block_query, rpc_error> parse_block_query(const json& value) {
+  if (value.is_number()) {
+    auto height = whole_number(value, "height", 0, UINT64_MAX);
+    if (!height)
+      return height.error();
+    return block_query{std::to_string(*height), true};
+  }
+  auto text = value.get<std::string>();
+  if (auto hash = parse_hex_key(text))
+    return block_query{*hash, false};
+  if (auto height = parse_uint(text, 0, UINT64_MAX))
+    return block_query{std::to_string(*height), true};
+  return invalid("'" + printable(text)
+                 + "' is neither a block hash (64 hex characters) nor a "
+                   "height");
 }
 
 /// Now, in unix seconds, for `listbanned`'s time_remaining.
@@ -125,6 +179,24 @@ result<json, rpc_error> dispatcher::call(const method_spec& method,
     return listbanned();
   if (name == "clearbanned")
     return clearbanned();
+  if (name == "getblockchaininfo")
+    return getblockchaininfo();
+  if (name == "getblockcount" || name == "getbestblockhash") {
+    auto info = backend_.chain();
+    if (!info)
+      return node_error(info.error());
+    if (name == "getblockcount")
+      return json(info->blocks);
+    return json(render_chain_info(*info)["bestblockhash"]);
+  }
+  if (name == "getblockhash")
+    return getblockhash(params);
+  if (name == "getblock")
+    return getblock(params);
+  if (name == "generate")
+    return generate(params);
+  if (name == "verifychain")
+    return verifychain();
   if (name == "uptime") {
     auto up = std::chrono::steady_clock::now() - started_;
     return json(std::chrono::duration_cast<std::chrono::seconds>(up).count());
@@ -240,6 +312,72 @@ result<json, rpc_error> dispatcher::clearbanned() const {
   if (!*ok)
     return rpc_error{rpc_code::misc_error, "the node did not clear its bans"};
   return json(nullptr);
+}
+
+result<json, rpc_error> dispatcher::getblockchaininfo() const {
+  auto info = backend_.chain();
+  if (!info)
+    return node_error(info.error());
+  return render_chain_info(*info);
+}
+
+result<json, rpc_error> dispatcher::getblockhash(const args& params) const {
+  auto height = whole_number(params[0], "height", 0, UINT64_MAX);
+  if (!height)
+    return height.error();
+  auto hash = backend_.block_hash(*height);
+  if (!hash)
+    return node_error(hash.error(), rpc_code::invalid_parameter);
+  return json(*hash);
+}
+
+result<json, rpc_error> dispatcher::getblock(const args& params) const {
+  auto query = parse_block_query(params[0]);
+  if (!query)
+    return query.error();
+  // bitcoind's verbosity: 0 is false, 1 true (bind_params allows no other).
+  bool verbose = params[1].is_null() || params[1] == true || params[1] == 1;
+  auto block = backend_.block(query->text);
+  if (!block)
+    return node_error(block.error(), query->by_height
+                                       ? rpc_code::invalid_parameter
+                                       : rpc_code::not_found);
+  if (!verbose)
+    return json(proto::to_hex(block->encoded));
+  auto out = render_block(*block);
+  if (!out)
+    return rpc_error{rpc_code::internal_error,
+                     "the node's block " + block->hash
+                       + " does not decode: " + out.error()};
+  return std::move(*out);
+}
+
+result<json, rpc_error> dispatcher::generate(const args& params) const {
+  auto n = whole_number(params[0], "nblocks", 1, max_generate_blocks);
+  if (!n)
+    return n.error();
+  uint64_t txs = 0;
+  if (!params[1].is_null()) {
+    auto t = whole_number(params[1], "txs_per_block", 0, max_generate_txs);
+    if (!t)
+      return t.error();
+    txs = *t;
+  }
+  auto hashes = backend_.generate(static_cast<uint32_t>(*n),
+                                  static_cast<uint32_t>(txs));
+  if (!hashes)
+    return node_error(hashes.error());
+  return json(*hashes);
+}
+
+result<json, rpc_error> dispatcher::verifychain() const {
+  auto problem = backend_.verify_chain();
+  if (!problem)
+    return node_error(problem.error());
+  if (!problem->empty())
+    return rpc_error{rpc_code::misc_error,
+                     "the chain store is inconsistent: " + *problem};
+  return json(true);
 }
 
 result<json, rpc_error> dispatcher::help(const args& params) const {

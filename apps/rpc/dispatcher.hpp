@@ -22,6 +22,11 @@ constexpr int64_t default_ban_seconds = 24 * 60 * 60;
 /// `now + bantime` must stay far from overflowing.
 constexpr int64_t max_ban_seconds = int64_t{100} * 365 * 24 * 60 * 60;
 
+/// `generate` produces 1 to this many blocks per call.
+constexpr uint32_t max_generate_blocks = 10000;
+/// `generate`'s txs_per_block is at most this (default 0).
+constexpr uint32_t max_generate_txs = 1000;
+
 /// Runs the methods of `all_methods()` against a node. Thread-safe if the
 /// backend is.
 class dispatcher {
@@ -42,6 +47,11 @@ private:
   result<json, rpc_error> setban(const args& params) const;
   result<json, rpc_error> listbanned() const;
   result<json, rpc_error> clearbanned() const;
+  result<json, rpc_error> getblockchaininfo() const;
+  result<json, rpc_error> getblockhash(const args& params) const;
+  result<json, rpc_error> getblock(const args& params) const;
+  result<json, rpc_error> generate(const args& params) const;
+  result<json, rpc_error> verifychain() const;
   result<json, rpc_error> help(const args& params) const;
 
   node_backend& backend_;

@@ -26,6 +26,10 @@ enum class rpc_code : int {
   internal_error = -32603,
   node_unavailable = -32000, ///< the node did not answer in time
   misc_error = -1,           ///< bitcoind's RPC_MISC_ERROR
+  /// bitcoind's RPC_INVALID_ADDRESS_OR_KEY: getblock of an unknown hash
+  not_found = -5,
+  /// bitcoind's RPC_INVALID_PARAMETER: a height the node has no block at
+  invalid_parameter = -8,
   node_not_added = -24,      ///< bitcoind: addnode remove of an unknown peer
   node_not_connected = -29,  ///< bitcoind: disconnectnode of an unknown peer
   address_unusable = -30,    ///< the node refused an addnode address

@@ -61,6 +61,56 @@ std::vector<method_spec> make_methods() {
      "or the violations that led to it)."},
     {"clearbanned", {}, "lift every ban",
      "clearbanned\nLifts every ban, automatic and manual."},
+    {"getblockchaininfo", {}, "the chain: tip, UTXO set, sync state",
+     "getblockchaininfo\n"
+     "The chain and its synchronisation: chain (the network), blocks (tip\n"
+     "height), bestblockhash, utxo_root, utxos (unspent outputs), time (the\n"
+     "tip's timestamp, unix s), pruneheight (the lowest stored block; > 0\n"
+     "after a fast sync), snapshots (heights of the UTXO snapshots served),\n"
+     "sync: state (idle, headers, snapshot, blocks, fork), progress (0..1),\n"
+     "peers_best_height, peers (downloaded from), blocks_per_second,\n"
+     "rejected_blocks, rejected_snapshots, reorgs. Hashes in lowercase hex."},
+    {"getblockcount", {}, "the tip's height",
+     "getblockcount\nThe height of the tip (a number; genesis is 0)."},
+    {"getbestblockhash", {}, "the tip's hash",
+     "getbestblockhash\nThe hash of the tip (64 lowercase hex characters)."},
+    {"getblockhash", {p{"height", param_type::number, true}},
+     "the main chain's block hash at a height",
+     "getblockhash height\n"
+     "The hash of the main chain's block at height (a whole number from 0).\n"
+     "Error -8 if the height is above the tip or below the lowest stored\n"
+     "block."},
+    {"getblock",
+     {p{"blockhash", param_type::hash_or_height, true},
+      p{"verbose", param_type::flag, false}},
+     "a block, as JSON or hex",
+     "getblock \"blockhash\"|height [verbose]\n"
+     "The block with that hash (64 hex characters) or at that height of the\n"
+     "main chain (a whole number, or a decimal string).\n"
+     "verbose true (default, or 1): an object with hash, height,\n"
+     "confirmations, version, previousblockhash (64 zeros for genesis),\n"
+     "merkleroot, utxo_root, time, producer, producer_signature, size (bytes\n"
+     "encoded) and tx, one object per transaction: txid, version, locktime,\n"
+     "vin ([{txid, vout, signature}]; empty for the coinbase), vout\n"
+     "([{n, value, owner}]; value in base units, 10^8 per TIME).\n"
+     "verbose false (or 0): the block's MessagePack encoding as hex.\n"
+     "Error -5 if no block has that hash, -8 if no block is stored at that\n"
+     "height."},
+    {"generate",
+     {p{"nblocks", param_type::number, true},
+      p{"txs_per_block", param_type::number, false}},
+     "devnet: produce blocks now",
+     "generate nblocks [txs_per_block]\n"
+     "Devnet only: produces nblocks blocks (1 to 10000) signed with the\n"
+     "devnet producer key, each carrying up to txs_per_block transactions\n"
+     "(0 to 1000, default 0), applies and gossips them. Returns their\n"
+     "hashes, in order.\n"
+     "Large requests take a while: the server waits up to 10 minutes.\n"
+     "Error -1 with the node's reason if it refuses (not on devnet)."},
+    {"verifychain", {}, "check the chain store's consistency",
+     "verifychain\n"
+     "Checks that the stored chain is consistent. true if it is; otherwise\n"
+     "error -1 whose message says what is wrong."},
     {"uptime", {}, "seconds since timed started",
      "uptime\nSeconds since timed started (a number)."},
     {"stop", {}, "stop timed",
@@ -79,6 +129,11 @@ bool has_type(const json& value, param_type type) {
       return value.is_number();
     case param_type::boolean:
       return value.is_boolean();
+    case param_type::hash_or_height:
+      return value.is_string() || value.is_number();
+    case param_type::flag:
+      return value.is_boolean()
+             || (value.is_number_integer() && (value == 0 || value == 1));
   }
   return false;
 }
@@ -91,6 +146,10 @@ std::string_view type_name(param_type type) {
       return "a number";
     case param_type::boolean:
       return "a boolean";
+    case param_type::hash_or_height:
+      return "a block hash (string) or a height (number)";
+    case param_type::flag:
+      return "a boolean (or 0 or 1)";
   }
   return "?";
 }
@@ -155,8 +214,11 @@ result<std::vector<json>, rpc_error> bind_params(const method_spec& method,
 std::string signature(const method_spec& method) {
   std::string out{method.name};
   for (const auto& p : method.params) {
-    auto name = p.type == param_type::string ? "\"" + std::string{p.name} + "\""
-                                             : std::string{p.name};
+    auto name = std::string{p.name};
+    if (p.type == param_type::string)
+      name = "\"" + name + "\"";
+    else if (p.type == param_type::hash_or_height)
+      name = "\"" + name + "\"|height";
     out += p.required ? " " + name : " [" + name + "]";
   }
   return out;

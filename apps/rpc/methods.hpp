@@ -11,7 +11,15 @@
 namespace timecoin::rpc {
 
 /// The JSON type a parameter takes.
-enum class param_type { string, number, boolean };
+enum class param_type {
+  string,
+  number,
+  boolean,
+  /// A block hash (string) or height (number, or a decimal string).
+  hash_or_height,
+  /// A boolean, or 0 / 1 (as bitcoind's verbosity).
+  flag,
+};
 
 /// One parameter of a method.
 struct param_spec {

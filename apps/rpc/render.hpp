@@ -1,13 +1,15 @@
 #pragma once
 
 // JSON views of the node's state, as getnetworkinfo, getpeerinfo,
-// getaddednodeinfo and listbanned show it.
+// getaddednodeinfo, listbanned, getblockchaininfo and getblock show it.
 
 #include <cstdint>
 #include <string>
 
 #include "actors/node.hpp"
 #include "apps/rpc/json_rpc.hpp"
+#include "protocol/chain.hpp"
+#include "protocol/result.hpp"
 
 namespace timecoin::rpc {
 
@@ -31,5 +33,17 @@ json render_added_node(const added_node_info& node);
 /// One element of the `listbanned` array, with bitcoind's names;
 /// `time_remaining` counts from `now` (unix seconds) and is never negative.
 json render_ban_info(const ban_info& ban, int64_t now);
+
+/// The `getblockchaininfo` object; hashes in lowercase hex.
+json render_chain_info(const chain_info& info);
+
+/// One element of a block's `tx` array: txid, version, locktime, vin
+/// ([{txid, vout, signature}]), vout ([{n, value, owner}]); bytes as
+/// lowercase hex.
+json render_transaction(const proto::transaction& tx);
+
+/// `getblock`'s verbose object for `info`, whose encoding is decoded; the
+/// decoder's complaint if it does not decode.
+result<json, std::string> render_block(const block_info& info);
 
 } // namespace timecoin::rpc

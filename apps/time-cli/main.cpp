@@ -12,7 +12,6 @@
 #include <httplib.h>
 
 #include "apps/rpc/auth.hpp"
-#include "apps/rpc/caf_backend.hpp"
 #include "apps/rpc/cli.hpp"
 #include "config/parser.hpp"
 
@@ -24,9 +23,6 @@ constexpr int exit_ok = 0;
 constexpr int exit_error = 1;
 /// A node that does not accept within this long is not there.
 constexpr auto connect_timeout = std::chrono::seconds{5};
-/// The server waits up to node_request_timeout for the node; allow more.
-constexpr auto read_timeout = rpc::node_request_timeout
-                              + std::chrono::seconds{5};
 
 int fail(const std::string& message) {
   std::fprintf(stderr, "time-cli: %s\n", message.c_str());
@@ -76,7 +72,7 @@ int main(int argc, char** argv) {
   auto where = address(cfg.rpcconnect, cfg.rpc_port());
   httplib::Client client{cfg.rpcconnect, cfg.rpc_port()};
   client.set_connection_timeout(connect_timeout);
-  client.set_read_timeout(read_timeout);
+  client.set_read_timeout(rpc::cli_read_timeout(call.method));
   httplib::Headers headers{
     {"Authorization", rpc::basic_auth_header(*cookie)}};
   auto res = client.Post("/", headers, request->dump(), "application/json");

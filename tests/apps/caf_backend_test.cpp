@@ -9,6 +9,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/sec.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include "apps/rpc/caf_backend.hpp"
@@ -61,6 +62,43 @@ node_actor::behavior_type fake_node(node_actor::pointer self) {
       return std::vector<ban_info>{b};
     },
     [](clearbans_atom) { return true; },
+    [](chaininfo_atom) {
+      chain_info info;
+      info.chain = "devnet";
+      info.blocks = 7;
+      info.snapshot_heights = {0, 5};
+      info.sync.state = "idle";
+      info.sync.reorgs = 2;
+      return info;
+    },
+    [](blockhash_atom, uint64_t height) -> caf::result<std::string> {
+      if (height > 7)
+        return caf::make_error(caf::sec::runtime_error,
+                               "height " + std::to_string(height)
+                                 + " is above the tip 7");
+      return std::string(64, 'a');
+    },
+    [](getblock_atom, const std::string& which) -> caf::result<block_info> {
+      if (which != "3")
+        return caf::make_error(caf::sec::runtime_error,
+                               std::string{"block not found"});
+      block_info b;
+      b.height = 3;
+      b.hash = std::string(64, 'b');
+      b.confirmations = 5;
+      b.encoded = {1, 2, 3};
+      return b;
+    },
+    [self](generate_atom, uint32_t n,
+           uint32_t txs) -> caf::result<std::vector<std::string>> {
+      if (n == 1234)
+        return self->make_response_promise<std::vector<std::string>>();
+      if (txs == 99)
+        return caf::make_error(caf::sec::runtime_error,
+                               std::string{"generate is devnet only"});
+      return std::vector<std::string>(n, std::string(64, 'c'));
+    },
+    [](verifychain_atom) { return std::string{}; },
     [self](stop_atom) { self->quit(); },
   };
 }
@@ -111,6 +149,7 @@ TEST_CASE("caf_backend talks to a node actor") {
   auto slow = backend.addnode("10.0.0.9:9", addnode_mode::add);
   REQUIRE_FALSE(slow);
   CHECK(slow.error().message.find("did not answer") != std::string::npos);
+  CHECK(slow.error().code == backend_errc::unavailable);
 
   backend.request_stop();
   CHECK(stops == 1);
@@ -123,6 +162,64 @@ TEST_CASE("caf_backend talks to a node actor") {
   auto gone = backend.status();
   REQUIRE_FALSE(gone);
   CHECK(gone.error().message == "the node is not running");
+}
+
+TEST_CASE("caf_backend: the chain methods") {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+  auto node = sys.spawn(fake_node);
+  caf_backend backend{sys, node, nullptr, std::chrono::milliseconds{1000},
+                      std::chrono::milliseconds{100}};
+
+  auto chain = backend.chain();
+  REQUIRE(chain);
+  CHECK(chain->chain == "devnet");
+  CHECK(chain->blocks == 7);
+  CHECK(chain->snapshot_heights == std::vector<uint64_t>{0, 5});
+  CHECK(chain->sync.state == "idle");
+  CHECK(chain->sync.reorgs == 2);
+
+  CHECK(backend.block_hash(7).value() == std::string(64, 'a'));
+  // The node's refusal comes back with its own text.
+  auto high = backend.block_hash(5000);
+  REQUIRE_FALSE(high);
+  CHECK(high.error().code == backend_errc::refused);
+  CHECK(high.error().message == "height 5000 is above the tip 7");
+
+  auto b = backend.block("3");
+  REQUIRE(b);
+  CHECK(b->height == 3);
+  CHECK(b->confirmations == 5);
+  CHECK(b->encoded == std::vector<uint8_t>{1, 2, 3});
+  auto missing = backend.block(std::string(64, 'f'));
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == backend_errc::refused);
+  CHECK(missing.error().message == "block not found");
+
+  auto made = backend.generate(3, 0);
+  REQUIRE(made);
+  CHECK(made->size() == 3);
+  auto refused = backend.generate(1, 99);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message == "generate is devnet only");
+  // generate has its own timeout (100 ms here, minutes in timed).
+  auto slow = backend.generate(1234, 0);
+  REQUIRE_FALSE(slow);
+  CHECK(slow.error().code == backend_errc::unavailable);
+  CHECK(slow.error().message.find("within 100 ms") != std::string::npos);
+
+  auto verify = backend.verify_chain();
+  REQUIRE(verify);
+  CHECK(verify->empty());
+
+  caf::anon_send(node, stop_atom::value);
+  {
+    caf::scoped_actor self{sys};
+    self->wait_for(node);
+  }
+  auto gone = backend.chain();
+  REQUIRE_FALSE(gone);
+  CHECK(gone.error().code == backend_errc::unavailable);
 }
 
 TEST_CASE("caf_backend without a node") {

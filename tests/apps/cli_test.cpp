@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,44 @@ TEST_CASE("make_call sends strings, or numbers where expected") {
   auto u = make_call("frobnicate", {"1", "x"}, 1);
   REQUIRE(u);
   CHECK((*u)["params"] == json::array({"1", "x"}));
+}
+
+TEST_CASE("make_call types the chain methods' arguments") {
+  auto params = [](const std::string& method,
+                   const std::vector<std::string>& args) {
+    auto r = make_call(method, args, 1);
+    REQUIRE(r);
+    return (*r)["params"];
+  };
+  const std::string hash(64, 'a');
+  CHECK(params("generate", {"5", "10"}) == json::array({5, 10}));
+  CHECK(params("generate", {"5", "10"})[0].is_number_integer());
+  CHECK(params("generate", {"100"}) == json::array({100}));
+  CHECK(params("getblockhash", {"3"}) == json::array({3}));
+  CHECK(params("getblock", {hash, "false"}) == json::array({hash, false}));
+  CHECK(params("getblock", {hash, "0"}) == json::array({hash, false}));
+  CHECK(params("getblock", {hash, "1"}) == json::array({hash, true}));
+  CHECK(params("getblock", {hash}) == json::array({hash}));
+  // A height: digits, sent as a number.
+  CHECK(params("getblock", {"3", "true"}) == json::array({3, true}));
+  CHECK(params("getblock", {"3"})[0].is_number_unsigned());
+  // An all-digit hash does not fit 64 bits: it stays a string.
+  const std::string digits(64, '1');
+  CHECK(params("getblock", {digits}) == json::array({digits}));
+  // Anything else goes as a string for the server to refuse (-32602).
+  CHECK(params("getblock", {"-1"}) == json::array({"-1"}));
+  CHECK(params("getblock", {"abc"}) == json::array({"abc"}));
+
+  auto bad = make_call("generate", {"five"}, 1);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error() == "argument 1 ('nblocks') of generate must be a number");
+  CHECK_FALSE(make_call("getblock", {hash, "maybe"}, 1));
+  CHECK_FALSE(make_call("getblockhash", {"x"}, 1));
+}
+
+TEST_CASE("cli_read_timeout: minutes for generate") {
+  CHECK(cli_read_timeout("getblockcount") == std::chrono::seconds{15});
+  CHECK(cli_read_timeout("generate") > std::chrono::minutes{10});
 }
 
 TEST_CASE("format_result and format_error") {

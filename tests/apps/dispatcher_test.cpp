@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -8,6 +9,10 @@
 #include <vector>
 
 #include "apps/rpc/dispatcher.hpp"
+#include "protocol/chain.hpp"
+#include "protocol/codec.hpp"
+#include "protocol/network.hpp"
+#include "protocol/types.hpp"
 
 using namespace timecoin;
 using namespace timecoin::rpc;
@@ -89,6 +94,84 @@ struct fake_backend final : node_backend {
   void request_stop() override {
     ++stops;
   }
+
+  // The chain: a tip at 2000; only the genesis block is stored.
+  std::vector<uint64_t> heights_asked;
+  std::vector<std::string> blocks_asked;
+  std::vector<std::pair<uint32_t, uint32_t>> generated;
+  bool devnet = true;
+  std::string problem; ///< what verify_chain reports
+
+  static block_info genesis_info() {
+    auto g = proto::devnet_genesis();
+    block_info info;
+    info.height = 0;
+    info.hash = proto::to_hex(proto::block_hash(g.header));
+    info.confirmations = 2001;
+    info.encoded = proto::encode_block(g);
+    return info;
+  }
+
+  result<chain_info, backend_error> chain() override {
+    if (fail)
+      return backend_error{"timeout"};
+    chain_info info;
+    info.chain = "devnet";
+    info.blocks = 2000;
+    info.best_hash = std::string(64, 'A'); // rendered in lowercase
+    info.utxo_root = std::string(64, 'b');
+    info.utxos = 2100;
+    info.time = 1767229600;
+    info.base_height = 0;
+    info.snapshot_heights = {1000, 2000};
+    info.sync.state = "blocks";
+    info.sync.progress = 0.5;
+    info.sync.peers_best_height = 4000;
+    info.sync.peers = 3;
+    info.sync.blocks_per_second = 250;
+    info.sync.rejected_blocks = 1;
+    info.sync.rejected_snapshots = 2;
+    info.sync.reorgs = 4;
+    return info;
+  }
+  result<std::string, backend_error> block_hash(uint64_t height) override {
+    if (fail)
+      return backend_error{"timeout"};
+    heights_asked.push_back(height);
+    if (height > 2000)
+      return backend_error{"height " + std::to_string(height)
+                             + " is above the tip 2000",
+                           backend_errc::refused};
+    return std::string(64, 'c');
+  }
+  result<block_info, backend_error>
+  block(const std::string& hash_or_height) override {
+    if (fail)
+      return backend_error{"timeout"};
+    blocks_asked.push_back(hash_or_height);
+    auto g = genesis_info();
+    if (hash_or_height == "0" || hash_or_height == g.hash)
+      return g;
+    if (hash_or_height == "7") { // stored, but not a block
+      g.encoded = {0xc1};
+      return g;
+    }
+    return backend_error{"block not found", backend_errc::refused};
+  }
+  result<std::vector<std::string>, backend_error>
+  generate(uint32_t n, uint32_t txs) override {
+    if (fail)
+      return backend_error{"timeout"};
+    if (!devnet)
+      return backend_error{"generate is devnet only", backend_errc::refused};
+    generated.emplace_back(n, txs);
+    return std::vector<std::string>(n, std::string(64, 'd'));
+  }
+  result<std::string, backend_error> verify_chain() override {
+    if (fail)
+      return backend_error{"timeout"};
+    return problem;
+  }
 };
 
 struct fixture {
@@ -117,7 +200,7 @@ const std::string node_id(64, 'e');
 } // namespace
 
 TEST_CASE_FIXTURE(fixture, "unknown methods") {
-  CHECK(code("getblock") == -32601);
+  CHECK(code("getblocktemplate") == -32601);
   CHECK(code("") == -32601);
 }
 
@@ -293,6 +376,210 @@ TEST_CASE_FIXTURE(fixture, "stop, uptime, help") {
   CHECK(ban->get<std::string>().find("bantime") != std::string::npos);
   CHECK(code("help", json::array({"nope"})) == -32602);
   CHECK(code("help", json::array({1})) == -32602);
+}
+
+const std::string genesis_hash =
+  "4d768f896f882cb87baba4d63b2a92b6f1756bfc67a9bc2964009525264ff28a";
+
+TEST_CASE_FIXTURE(fixture, "getblockchaininfo, getblockcount, "
+                           "getbestblockhash") {
+  auto r = call("getblockchaininfo");
+  REQUIRE(r);
+  CHECK((*r)["chain"] == "devnet");
+  CHECK((*r)["blocks"] == 2000);
+  CHECK((*r)["bestblockhash"] == std::string(64, 'a'));
+  CHECK((*r)["utxo_root"] == std::string(64, 'b'));
+  CHECK((*r)["utxos"] == 2100);
+  CHECK((*r)["time"] == 1767229600);
+  CHECK((*r)["pruneheight"] == 0);
+  CHECK((*r)["snapshots"] == json::array({1000, 2000}));
+  const auto& sync = (*r)["sync"];
+  CHECK(sync["state"] == "blocks");
+  CHECK(sync["progress"] == 0.5);
+  CHECK(sync["peers_best_height"] == 4000);
+  CHECK(sync["peers"] == 3);
+  CHECK(sync["blocks_per_second"] == 250);
+  CHECK(sync["rejected_blocks"] == 1);
+  CHECK(sync["rejected_snapshots"] == 2);
+  CHECK(sync["reorgs"] == 4);
+  CHECK(sync.size() == 8);
+  CHECK(r->size() == 9);
+
+  auto count = call("getblockcount");
+  REQUIRE(count);
+  CHECK(*count == 2000);
+  CHECK(count->is_number_unsigned());
+  auto best = call("getbestblockhash");
+  REQUIRE(best);
+  CHECK(*best == std::string(64, 'a'));
+
+  CHECK(code("getblockchaininfo", json::array({1})) == -32602);
+  CHECK(code("getblockcount", json::array({true})) == -32602);
+  backend.fail = true;
+  CHECK(code("getblockchaininfo") == -32000);
+  CHECK(code("getblockcount") == -32000);
+  CHECK(code("getbestblockhash") == -32000);
+}
+
+TEST_CASE_FIXTURE(fixture, "getblockhash") {
+  auto r = call("getblockhash", json::array({5}));
+  REQUIRE(r);
+  CHECK(*r == std::string(64, 'c'));
+  CHECK(call("getblockhash", json::parse("[0]")));
+  CHECK(call("getblockhash", {{"height", 2000}}));
+  CHECK(backend.heights_asked == std::vector<uint64_t>{5, 0, 2000});
+
+  // Above the tip: the node's text, as bitcoind's -8 "out of range".
+  auto high = call("getblockhash", json::array({5000}));
+  REQUIRE_FALSE(high);
+  CHECK(high.error().code == rpc_code::invalid_parameter);
+  CHECK(static_cast<int>(high.error().code) == -8);
+  CHECK(high.error().message == "height 5000 is above the tip 2000");
+
+  backend.heights_asked.clear();
+  CHECK(code("getblockhash", json::array({-1})) == -32602);
+  CHECK(code("getblockhash", json::array({1.5})) == -32602);
+  CHECK(code("getblockhash", json::parse("[1e30]")) == -32602);
+  CHECK(code("getblockhash", json::array({"5"})) == -32602);
+  CHECK(code("getblockhash", json::array()) == -32602);
+  CHECK(code("getblockhash", json::array({1, 2})) == -32602);
+  CHECK(backend.heights_asked.empty()); // none of those reached the node
+  auto neg = call("getblockhash", json::array({-1}));
+  REQUIRE_FALSE(neg);
+  CHECK(neg.error().message.find("whole number") != std::string::npos);
+
+  backend.fail = true;
+  CHECK(code("getblockhash", json::array({5})) == -32000);
+}
+
+TEST_CASE_FIXTURE(fixture, "getblock") {
+  auto g = proto::devnet_genesis();
+  auto encoded = proto::encode_block(g);
+
+  // By hash, verbose by default.
+  auto r = call("getblock", json::array({genesis_hash}));
+  REQUIRE(r);
+  CHECK((*r)["hash"] == genesis_hash);
+  CHECK((*r)["height"] == 0);
+  CHECK((*r)["confirmations"] == 2001);
+  CHECK((*r)["merkleroot"] == proto::to_hex(g.header.merkle_root));
+  CHECK((*r)["size"] == encoded.size());
+  REQUIRE((*r)["tx"].size() == 1);
+  CHECK((*r)["tx"][0]["vout"][0]["value"] == 10000000000ULL);
+
+  // Hashes in either case; heights as numbers or decimal strings.
+  std::string upper = genesis_hash;
+  for (auto& c : upper)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  CHECK(call("getblock", json::array({upper})));
+  CHECK(call("getblock", json::array({0})));
+  CHECK(call("getblock", json::array({"0"})));
+  CHECK(call("getblock", json::array({"000"})));
+  CHECK(call("getblock", {{"blockhash", 0}, {"verbose", true}}));
+  CHECK(backend.blocks_asked
+        == std::vector<std::string>{genesis_hash, genesis_hash, "0", "0", "0",
+                                    "0"});
+
+  // verbose false or 0: the encoding as hex.
+  for (auto verbose : {json(false), json(0)}) {
+    auto hex = call("getblock", json::array({genesis_hash, verbose}));
+    REQUIRE(hex);
+    CHECK(*hex == proto::to_hex(encoded));
+  }
+  auto one = call("getblock", json::array({0, 1}));
+  REQUIRE(one);
+  CHECK(one->is_object());
+
+  // Unknown: -5 for a hash, -8 for a height, with the node's text.
+  auto missing = call("getblock", json::array({std::string(64, 'f')}));
+  REQUIRE_FALSE(missing);
+  CHECK(static_cast<int>(missing.error().code) == -5);
+  CHECK(missing.error().message == "block not found");
+  CHECK(code("getblock", json::array({5})) == -8);
+  CHECK(code("getblock", json::array({"5"})) == -8);
+  // A stored block that does not decode is the node's fault.
+  CHECK(code("getblock", json::array({7})) == -32603);
+
+  // Bad parameters never reach the node.
+  backend.blocks_asked.clear();
+  for (const auto& bad :
+       {json("zz"), json(std::string(63, 'a')), json(std::string(65, 'a')),
+        json(std::string(63, 'a') + "g"), json(""), json("-1"), json(" 1"),
+        json("0x10"), json(-1), json(1.5), json(true), json(nullptr),
+        json::array()})
+    CHECK_MESSAGE(code("getblock", json::array({bad})) == -32602,
+                  bad.dump());
+  for (const auto& bad : {json(2), json(-1), json("true"), json(0.5)})
+    CHECK_MESSAGE(code("getblock", json::array({0, bad})) == -32602,
+                  bad.dump());
+  CHECK(code("getblock", json::array()) == -32602);
+  CHECK(code("getblock", json::array({0, true, 1})) == -32602);
+  CHECK(backend.blocks_asked.empty());
+
+  backend.fail = true;
+  CHECK(code("getblock", json::array({0})) == -32000);
+}
+
+TEST_CASE_FIXTURE(fixture, "generate") {
+  auto r = call("generate", json::array({5, 10}));
+  REQUIRE(r);
+  CHECK(*r == json::array({std::string(64, 'd'), std::string(64, 'd'),
+                           std::string(64, 'd'), std::string(64, 'd'),
+                           std::string(64, 'd')}));
+  CHECK(call("generate", json::array({1})));
+  CHECK(call("generate", json::array({max_generate_blocks,
+                                      max_generate_txs})));
+  CHECK(call("generate", {{"nblocks", 2}, {"txs_per_block", 0}}));
+  using gen = std::pair<uint32_t, uint32_t>;
+  CHECK(backend.generated
+        == std::vector<gen>{{5, 10}, {1, 0}, {10000, 1000}, {2, 0}});
+
+  backend.generated.clear();
+  for (const auto& bad : {json::array({0}), json::array({10001}),
+                          json::array({-1}), json::array({1.5}),
+                          json::array({"5"}), json::array({5, 1001}),
+                          json::array({5, -1}), json::array({5, true}),
+                          json::array(), json::array({1, 1, 1})})
+    CHECK_MESSAGE(code("generate", bad) == -32602, bad.dump());
+  CHECK(backend.generated.empty());
+  auto many = call("generate", json::array({10001}));
+  REQUIRE_FALSE(many);
+  CHECK(many.error().message.find("1 to 10000") != std::string::npos);
+
+  backend.devnet = false;
+  auto refused = call("generate", json::array({1}));
+  REQUIRE_FALSE(refused);
+  CHECK(static_cast<int>(refused.error().code) == -1);
+  CHECK(refused.error().message == "generate is devnet only");
+  backend.fail = true;
+  CHECK(code("generate", json::array({1})) == -32000);
+}
+
+TEST_CASE_FIXTURE(fixture, "verifychain") {
+  auto r = call("verifychain");
+  REQUIRE(r);
+  CHECK(*r == true);
+  backend.problem = "utxo_root mismatch at height 12";
+  auto bad = call("verifychain");
+  REQUIRE_FALSE(bad);
+  CHECK(static_cast<int>(bad.error().code) == -1);
+  CHECK(bad.error().message.find("utxo_root mismatch at height 12")
+        != std::string::npos);
+  CHECK(code("verifychain", json::array({1})) == -32602);
+  backend.fail = true;
+  CHECK(code("verifychain") == -32000);
+}
+
+TEST_CASE_FIXTURE(fixture, "help for the chain methods") {
+  auto block = call("help", json::array({"getblock"}));
+  REQUIRE(block);
+  CHECK(block->get<std::string>().find("verbose") != std::string::npos);
+  auto list = call("help");
+  REQUIRE(list);
+  CHECK(list->get<std::string>().find("getblock \"blockhash\"|height [verbose]")
+        != std::string::npos);
+  CHECK(list->get<std::string>().find("generate nblocks [txs_per_block]")
+        != std::string::npos);
 }
 
 TEST_CASE("bind_params") {

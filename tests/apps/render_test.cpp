@@ -1,6 +1,10 @@
 #include <doctest/doctest.h>
 
 #include "apps/rpc/render.hpp"
+#include "protocol/chain.hpp"
+#include "protocol/codec.hpp"
+#include "protocol/network.hpp"
+#include "protocol/types.hpp"
 
 using namespace timecoin;
 using namespace timecoin::rpc;
@@ -89,4 +93,125 @@ TEST_CASE("ban_info") {
 TEST_CASE("services_hex") {
   CHECK(services_hex(0) == "00000000");
   CHECK(services_hex(0xdeadbeef) == "deadbeef");
+}
+
+TEST_CASE("chain_info") {
+  chain_info info;
+  info.chain = "devnet";
+  info.blocks = 12;
+  info.best_hash = std::string(64, 'A');
+  info.utxo_root = std::string(64, 'B');
+  info.utxos = 13;
+  info.time = 1767225720;
+  info.base_height = 10;
+  info.snapshot_heights = {0, 10};
+  info.sync.state = "idle";
+  info.sync.progress = 1.0;
+  info.sync.peers_best_height = 12;
+  auto j = render_chain_info(info);
+  CHECK(j == json{{"chain", "devnet"},
+                  {"blocks", 12},
+                  {"bestblockhash", std::string(64, 'a')},
+                  {"utxo_root", std::string(64, 'b')},
+                  {"utxos", 13},
+                  {"time", 1767225720},
+                  {"pruneheight", 10},
+                  {"snapshots", {0, 10}},
+                  {"sync",
+                   {{"state", "idle"},
+                    {"progress", 1.0},
+                    {"peers_best_height", 12},
+                    {"peers", 0},
+                    {"blocks_per_second", 0},
+                    {"rejected_blocks", 0},
+                    {"rejected_snapshots", 0},
+                    {"reorgs", 0}}}});
+  info.snapshot_heights.clear();
+  CHECK(render_chain_info(info)["snapshots"] == json::array());
+}
+
+TEST_CASE("render_block: the devnet genesis") {
+  auto g = proto::devnet_genesis();
+  block_info info;
+  info.height = 0;
+  info.hash = proto::to_hex(proto::block_hash(g.header));
+  info.confirmations = 3;
+  info.encoded = proto::encode_block(g);
+  auto r = render_block(info);
+  REQUIRE(r);
+  const auto& j = *r;
+  CHECK(j["hash"]
+        == "4d768f896f882cb87baba4d63b2a92b6f1756bfc67a9bc2964009525264ff28a");
+  CHECK(j["height"] == 0);
+  CHECK(j["confirmations"] == 3);
+  CHECK(j["version"] == g.header.version);
+  CHECK(j["previousblockhash"] == std::string(64, '0'));
+  CHECK(j["merkleroot"] == proto::to_hex(g.header.merkle_root));
+  CHECK(j["utxo_root"] == proto::to_hex(g.header.utxo_root));
+  CHECK(j["time"] == proto::devnet_genesis_timestamp);
+  CHECK(j["producer"] == proto::to_hex(proto::devnet_producer_public_key()));
+  CHECK(j["producer_signature"] == proto::to_hex(g.producer_signature));
+  CHECK(j["producer_signature"].get<std::string>().size() == 128);
+  CHECK(j["size"] == info.encoded.size());
+  REQUIRE(j["tx"].size() == 1);
+  const auto& coinbase = j["tx"][0];
+  // One transaction: the merkle root is its txid.
+  CHECK(coinbase["txid"] == j["merkleroot"]);
+  CHECK(coinbase["txid"] == proto::to_hex(proto::txid(g.transactions[0])));
+  CHECK(coinbase["version"] == g.transactions[0].version);
+  CHECK(coinbase["locktime"] == g.transactions[0].lock_time);
+  CHECK(coinbase["vin"] == json::array());
+  REQUIRE(coinbase["vout"].size() == g.transactions[0].outputs.size());
+  CHECK(coinbase["vout"][0]["n"] == 0);
+  CHECK(coinbase["vout"][0]["value"] == 10000000000ULL);
+  CHECK(coinbase["vout"][0]["owner"]
+        == proto::to_hex(g.transactions[0].outputs[0].owner));
+  CHECK(j.size() == 12);
+}
+
+TEST_CASE("render_block: inputs, and blocks that do not decode") {
+  auto g = proto::devnet_genesis();
+  proto::transaction spend;
+  proto::tx_input in;
+  in.prev_txid = proto::txid(g.transactions[0]);
+  in.vout = 0;
+  in.signature.fill(0xab);
+  spend.inputs.push_back(in);
+  proto::tx_output a;
+  a.value = 6;
+  a.owner.fill(0x01);
+  proto::tx_output b;
+  b.value = 4;
+  b.owner.fill(0x02);
+  spend.outputs = {a, b};
+  spend.lock_time = 9;
+  auto t = render_transaction(spend);
+  CHECK(t["txid"] == proto::to_hex(proto::txid(spend)));
+  CHECK(t["locktime"] == 9);
+  REQUIRE(t["vin"].size() == 1);
+  CHECK(t["vin"][0]["txid"] == proto::to_hex(in.prev_txid));
+  CHECK(t["vin"][0]["vout"] == 0);
+  CHECK(t["vin"][0]["signature"] == proto::to_hex(in.signature));
+  std::string abab;
+  for (int i = 0; i < 64; ++i)
+    abab += "ab";
+  CHECK(t["vin"][0]["signature"] == abab);
+  auto out0 = json{{"n", 0}, {"value", 6}, {"owner", proto::to_hex(a.owner)}};
+  auto out1 = json{{"n", 1}, {"value", 4}, {"owner", proto::to_hex(b.owner)}};
+  CHECK(t["vout"] == json::array({out0, out1}));
+
+  g.transactions.push_back(spend);
+  block_info info;
+  info.encoded = proto::encode_block(g);
+  auto r = render_block(info);
+  REQUIRE(r);
+  REQUIRE((*r)["tx"].size() == 2);
+  CHECK((*r)["tx"][1] == t);
+
+  info.encoded = {0x93, 0x01};
+  auto bad = render_block(info);
+  REQUIRE_FALSE(bad);
+  CHECK_FALSE(bad.error().empty());
+  info.encoded.clear();
+  CHECK_FALSE(render_block(info));
 }

@@ -83,6 +83,29 @@ err=$(cli nosuchmethod 2>&1)
 err=$(cli addnode 10.0.0.1 add 2>&1) && fail "bad addnode accepted"
 echo "$err" | grep -q -- '-32602' || fail "bad addnode: got '$err'"
 
+# The chain: a fresh devnet node is at its genesis; generate extends it.
+genesis=4d768f896f882cb87baba4d63b2a92b6f1756bfc67a9bc2964009525264ff28a
+[ "$(cli getblockhash 0)" = "$genesis" ] || fail "getblockhash 0"
+[ "$(cli getblockcount)" = 0 ] || fail "getblockcount: fresh node"
+cli getblock 0 | grep -q "\"hash\": \"$genesis\"" || fail "getblock 0"
+cli getblock "$genesis" false | grep -q '^[0-9a-f]*$' || fail "getblock hex"
+made=$(cli generate 3 2) || fail "generate: $made"
+[ "$(echo "$made" | grep -c '"[0-9a-f]\{64\}"')" = 3 ] \
+  || fail "generate: got '$made'"
+last=$(echo "$made" | grep '[0-9a-f]\{64\}' | tail -1 | tr -d ' ",')
+[ "$(cli getblockcount)" = 3 ] || fail "getblockcount after generate"
+[ "$(cli getbestblockhash)" = "$last" ] || fail "getbestblockhash"
+cli getblockchaininfo | grep -q "\"bestblockhash\": \"$last\"" \
+  || fail "getblockchaininfo"
+[ "$(cli verifychain)" = true ] || fail "verifychain"
+err=$(cli getblockhash 99 2>&1) && fail "getblockhash above the tip"
+echo "$err" | grep -q -- 'error -8:' || fail "getblockhash 99: got '$err'"
+err=$(cli getblock "$(printf 'f%.0s' $(seq 64))" 2>&1) \
+  && fail "getblock of an unknown hash"
+echo "$err" | grep -q -- 'error -5:' || fail "getblock unknown: got '$err'"
+err=$(cli generate 0 2>&1) && fail "generate 0 accepted"
+echo "$err" | grep -q -- 'error -32602:' || fail "generate 0: got '$err'"
+
 # A second daemon on the same data directory, or on the same RPC port, fails
 # to start and leaves the first one's cookie alone.
 cookie=$(cat "$dir/a/.cookie")
