@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -11,6 +12,7 @@
 
 #include "actors/abuse.hpp"
 #include "actors/peer_table.hpp"
+#include "actors/snapshot_cell.hpp"
 #include "config/node_config.hpp"
 #include "protocol/messages.hpp"
 #include "security/handshake.hpp"
@@ -61,10 +63,20 @@ struct node_context {
   security::subnet_set whitelist;
   /// Per-address frame budgets; null with `enable_rate_limiting=0`.
   std::shared_ptr<address_budgets> budgets;
-  chain_tip tip;
+  /// The local tip: published by the chain writer after every commit, read
+  /// by connections for HELLO, TIP and PING.
+  std::shared_ptr<snapshot_cell<chain_tip>> tip_cell
+    = std::make_shared<snapshot_cell<chain_tip>>();
+  /// The current tip (a copy).
+  chain_tip tip() const {
+    return tip_cell->read([](const chain_tip& t) { return t; });
+  }
   /// Dial through the multiplexer instead of a connect thread (for CAF's
   /// test multiplexer, whose connects never block).
   bool dial_via_backend = false;
+  /// Test double: alters every chain answer this node serves (a corrupt
+  /// block, an altered snapshot entry). Empty in real nodes.
+  std::function<void(proto::message&)> tamper;
   std::shared_ptr<spdlog::logger> log;
 };
 

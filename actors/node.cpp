@@ -14,9 +14,12 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/atoms.hpp"
+#include "actors/chain_actor.hpp"
 #include "actors/connector.hpp"
 #include "actors/node_internal.hpp"
 #include "actors/supervisor.hpp"
+#include "chain/params.hpp"
+#include "chain/store.hpp"
 
 namespace timecoin {
 
@@ -80,8 +83,9 @@ network_info make_network_info(const node_context& ctx) {
   if (ctx.local.listen_port != 0)
     info.local_addresses.push_back(ctx.cfg.bind + ":"
                                    + std::to_string(ctx.local.listen_port));
-  info.best_height = ctx.tip.height;
-  info.best_hash = proto::to_hex(ctx.tip.hash);
+  auto tip = ctx.tip();
+  info.best_height = tip.height;
+  info.best_hash = proto::to_hex(tip.hash);
   return info;
 }
 
@@ -140,6 +144,21 @@ node_actor::behavior_type node_facade(facade_actor self, context_ptr ctx,
     [=](clearbans_atom) {
       return forward<bool>(self, supervisor, clearbans_atom::value);
     },
+    [=](chaininfo_atom a) {
+      return forward<chain_info>(self, supervisor, a);
+    },
+    [=](blockhash_atom a, uint64_t height) {
+      return forward<std::string>(self, supervisor, a, height);
+    },
+    [=](getblock_atom a, const std::string& which) {
+      return forward<block_info>(self, supervisor, a, which);
+    },
+    [=](generate_atom a, uint32_t n, uint32_t txs) {
+      return forward<std::vector<std::string>>(self, supervisor, a, n, txs);
+    },
+    [=](verifychain_atom a) {
+      return forward<std::string>(self, supervisor, a);
+    },
     [=](stop_atom) { caf::anon_send(supervisor, stop_atom::value); },
   };
 }
@@ -161,14 +180,23 @@ std::string error_message(caf::actor_system& sys, const caf::error& err) {
 
 namespace {
 
-chain_tip genesis_tip(proto::network net) {
-  chain_tip tip;
-  if (net == proto::network::devnet) {
-    auto g = proto::devnet_genesis();
-    tip.hash = proto::block_hash(g.header);
-    tip.utxo_root = g.header.utxo_root;
+/// Opens the chain store in `<datadir>/chain`; null (and why) when the
+/// network has no genesis block configured.
+std::shared_ptr<chain::store> open_chain(const node_config& cfg,
+                                         const std::string& dir,
+                                         std::string& why, bool& fatal) {
+  auto params = chain::params_for(cfg);
+  if (!params) {
+    why = params.error();
+    return nullptr;
   }
-  return tip;
+  auto s = chain::store::open(dir + "/chain", std::move(*params));
+  if (!s) {
+    why = s.error();
+    fatal = true;
+    return nullptr;
+  }
+  return std::shared_ptr<chain::store>(std::move(*s));
 }
 
 } // namespace
@@ -220,8 +248,15 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
     ctx->budgets = std::make_shared<address_budgets>(
       cfg.max_requests_per_second * security::per_address_rate_multiplier,
       0);
-  ctx->tip = genesis_tip(cfg.net);
+  std::string no_chain_reason;
+  bool chain_fatal = false;
+  auto store = open_chain(cfg, dir, no_chain_reason, chain_fatal);
+  if (chain_fatal)
+    return runtime_error("chain store: " + no_chain_reason);
+  if (store)
+    ctx->tip_cell->publish(std::make_unique<chain_tip>(tip_of(*store)));
   ctx->dial_via_backend = opts.dial_via_backend;
+  ctx->tamper = opts.tamper_answers;
   ctx->log = opts.log ? opts.log
                       : spdlog::default_logger()->clone(
                         "node " + ctx->node_id_hex.substr(0, 8));
@@ -229,6 +264,12 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
   local.magic = ctx->net->magic;
   local.network = ctx->net->name;
   local.services = cfg.masternode ? uint32_t{proto::service_masternode} : 0u;
+  if (store) {
+    // A node that fast-synced keeps no blocks below its snapshot.
+    if (store->tip().base_height == 0)
+      local.services |= proto::service_full_history;
+    local.services |= proto::service_utxo_snapshots;
+  }
   local.user_agent = user_agent;
   caf::io::doorman_ptr doorman;
   if (cfg.listen) {
@@ -245,8 +286,16 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
   ctx->log->info("node {} on {}, P2P {}", ctx->node_id_hex, ctx->net->name,
                  cfg.listen ? cfg.bind + ":" + std::to_string(port)
                             : std::string{"not listening"});
+  if (store) {
+    auto t = store->tip();
+    ctx->log->info("chain at height {} {} ({} unspent outputs)", t.height,
+                   proto::to_hex(t.hash), t.utxos);
+  } else {
+    ctx->log->warn("no chain: {}", no_chain_reason);
+  }
   context_ptr shared = ctx;
-  auto sup = spawn_supervisor(sys, shared, std::move(doorman), std::move(lock));
+  auto sup = spawn_supervisor(sys, shared, std::move(doorman), std::move(lock),
+                              std::move(store), std::move(no_chain_reason));
   auto facade = sys.spawn(node_facade, shared, sup);
   return node_handle{facade, ctx->table, ctx->node_id_hex, port};
 }

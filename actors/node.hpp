@@ -119,6 +119,61 @@ typename Inspector::result_type inspect(Inspector& f, ban_info& x) {
            x.created, x.reason);
 }
 
+/// Synchronisation state, as `getblockchaininfo`'s "sync" shows it.
+struct sync_info {
+  /// "idle" (no peer is ahead), "headers" and "snapshot" (fast sync),
+  /// "blocks" (downloading), "fork" (finding a common ancestor, switching)
+  std::string state;
+  double progress = 1.0;      ///< local height / target height, 0..1
+  uint64_t peers_best_height = 0; ///< the best height a peer announced
+  uint32_t peers = 0;         ///< peers the coordinator downloads from
+  uint64_t blocks_per_second = 0; ///< over the last progress interval
+  uint64_t rejected_blocks = 0;    ///< invalid blocks received from peers
+  uint64_t rejected_snapshots = 0; ///< snapshots whose utxo_root mismatched
+  uint64_t reorgs = 0;             ///< reorganisations done
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sync_info& x) {
+  return f(caf::meta::type_name("sync_info"), x.state, x.progress,
+           x.peers_best_height, x.peers, x.blocks_per_second,
+           x.rejected_blocks, x.rejected_snapshots, x.reorgs);
+}
+
+/// The chain as a whole, as `getblockchaininfo` shows it.
+struct chain_info {
+  std::string chain;         ///< "devnet", ...
+  uint64_t blocks = 0;       ///< tip height
+  std::string best_hash;     ///< lowercase hex
+  std::string utxo_root;     ///< lowercase hex
+  uint64_t utxos = 0;        ///< unspent outputs
+  int64_t time = 0;          ///< tip timestamp
+  uint64_t base_height = 0;  ///< lowest stored block (after fast sync: > 0)
+  std::vector<uint64_t> snapshot_heights; ///< UTXO snapshots served
+  sync_info sync;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, chain_info& x) {
+  return f(caf::meta::type_name("chain_info"), x.chain, x.blocks, x.best_hash,
+           x.utxo_root, x.utxos, x.time, x.base_height, x.snapshot_heights,
+           x.sync);
+}
+
+/// One stored block, as `getblock` returns it.
+struct block_info {
+  uint64_t height = 0;
+  std::string hash;           ///< lowercase hex
+  uint64_t confirmations = 0; ///< tip height - height + 1
+  std::vector<uint8_t> encoded; ///< the block's MessagePack encoding (§7)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, block_info& x) {
+  return f(caf::meta::type_name("block_info"), x.height, x.hash,
+           x.confirmations, x.encoded);
+}
+
 /// `addnode` modes, as in bitcoind.
 enum class addnode_mode : uint8_t {
   add,    ///< dial now and re-dial forever
@@ -139,6 +194,11 @@ using gossip_atom = caf::atom_constant<caf::atom("gossip")>;
 using setban_atom = caf::atom_constant<caf::atom("setban")>;
 using listbans_atom = caf::atom_constant<caf::atom("listbans")>;
 using clearbans_atom = caf::atom_constant<caf::atom("clearbans")>;
+using chaininfo_atom = caf::atom_constant<caf::atom("chaininfo")>;
+using blockhash_atom = caf::atom_constant<caf::atom("blockhash")>;
+using getblock_atom = caf::atom_constant<caf::atom("getblock")>;
+using generate_atom = caf::atom_constant<caf::atom("generate")>;
+using verifychain_atom = caf::atom_constant<caf::atom("verifychn")>;
 
 /// The node's typed interface.
 /// - `status` → network_info
@@ -153,6 +213,14 @@ using clearbans_atom = caf::atom_constant<caf::atom("clearbans")>;
 /// - `setban, "ip|cidr", add?, seconds` → false for a bad subnet, or a
 ///   remove of a subnet that is not banned (seconds <= 0: 24 h)
 /// - `listbans` → the ban list; `clearbans` → true
+/// - `chaininfo` → the chain and the state of its synchronisation
+/// - `blockhash, height` → the main chain's block hash (hex) at that height;
+///   an error above the tip
+/// - `getblock, "hash hex" | "height"` → that block; an error if unknown
+/// - `generate, n, txs_per_block` (devnet only) → the hashes of n new blocks,
+///   signed with the devnet producer key, each carrying up to txs_per_block
+///   transactions; they are applied and gossiped
+/// - `verifychain` → "" if the chain store is consistent, else what is wrong
 /// - `stop`: BYE to every peer, then the node and its actors exit
 using node_actor = caf::typed_actor<
   caf::replies_to<status_atom>::with<network_info>,
@@ -166,6 +234,12 @@ using node_actor = caf::typed_actor<
   caf::replies_to<setban_atom, std::string, bool, int64_t>::with<bool>,
   caf::replies_to<listbans_atom>::with<std::vector<ban_info>>,
   caf::replies_to<clearbans_atom>::with<bool>,
+  caf::replies_to<chaininfo_atom>::with<chain_info>,
+  caf::replies_to<blockhash_atom, uint64_t>::with<std::string>,
+  caf::replies_to<getblock_atom, std::string>::with<block_info>,
+  caf::replies_to<generate_atom, uint32_t, uint32_t>::with<
+    std::vector<std::string>>,
+  caf::replies_to<verifychain_atom>::with<std::string>,
   caf::reacts_to<stop_atom>>;
 
 class peer_table;

@@ -2,11 +2,13 @@
 
 // spawn_node with the knobs tests need (internal header).
 
+#include <functional>
 #include <memory>
 
 #include <spdlog/logger.h>
 
 #include "actors/node.hpp"
+#include "protocol/messages.hpp"
 
 namespace timecoin {
 
@@ -16,6 +18,9 @@ struct node_options {
   bool dial_via_backend = false;
   /// Logger of the node; default: a clone of spdlog's default logger.
   std::shared_ptr<spdlog::logger> log;
+  /// Alters every chain answer the node serves (a test double for a peer
+  /// that serves corrupt blocks or snapshots).
+  std::function<void(proto::message&)> tamper_answers;
 };
 
 caf::expected<node_handle> spawn_node(caf::actor_system& sys,

@@ -10,6 +10,8 @@
 #include <sodium.h>
 
 #include "actors/atoms.hpp"
+#include "actors/chain_actor.hpp"
+#include "actors/sync_coordinator.hpp"
 #include "actors/conn_guard.hpp"
 #include "actors/node.hpp"
 #include "security/violations.hpp"
@@ -69,6 +71,10 @@ struct conn_state {
   uint64_t ping_nonce = 0;
   std::optional<time_point> ping_sent;
   uint64_t next_request_id = 1;
+  /// Chain requests sent to the chain reader and not answered yet.
+  uint32_t serving = 0;
+  /// The peer's height as last told to the sync coordinator.
+  uint64_t reported_height = 0;
   std::unordered_map<uint64_t, caf::response_promise> pending;
   std::string peer_label; // for logs: "ip:port" (node id once known)
 };
@@ -234,8 +240,9 @@ void violation(conn_broker* self, security::violation v,
 
 security::local_info local_info_now(const node_context& ctx) {
   auto local = ctx.local;
-  local.best_height = ctx.tip.height;
-  local.best_hash = ctx.tip.hash;
+  auto tip = ctx.tip();
+  local.best_height = tip.height;
+  local.best_hash = tip.hash;
   return local;
 }
 
@@ -280,6 +287,7 @@ void on_connected(conn_broker* self) {
   e.inbound = st.params.role == security::conn_role::acceptor;
   e.connected_since = unix_now();
   st.stats->best_height.store(hello.best_height, std::memory_order_relaxed);
+  st.reported_height = hello.best_height;
   st.peer_label = e.node_id.substr(0, 16) + "@" + e.host + ":"
                   + std::to_string(e.remote_port);
   conn_record rec;
@@ -298,8 +306,12 @@ void on_connected(conn_broker* self) {
                                      : "connection refused");
           return;
         }
-        log(self).info("connected to {} ({})", self->state.peer_label,
-                       self->state.entry.inbound ? "inbound" : "outbound");
+        auto& st = self->state;
+        log(self).info("connected to {} ({})", st.peer_label,
+                       st.entry.inbound ? "inbound" : "outbound");
+        if (st.params.sync)
+          self->send(st.params.sync, sync_peer_atom::value, st.entry.node_id,
+                     st.entry.host, st.entry.services, st.reported_height);
         schedule_ping(self);
       },
       [=](caf::error&) { close_conn(self, "registry gone"); });
@@ -323,7 +335,7 @@ void on_ping_tick(conn_broker* self) {
     randombytes_buf(&st.ping_nonce, sizeof(st.ping_nonce));
     st.ping_sent = now;
     send_msg(self, proto::message{0, proto::ping{st.ping_nonce,
-                                                 st.ctx->tip.height}});
+                                                 st.ctx->tip().height}});
   }
   schedule_ping(self);
 }
@@ -347,6 +359,45 @@ proto::peers known_peers(const node_context& ctx, const std::string& asker) {
   return out;
 }
 
+/// The peer announced `height` (PING, PONG, TIP): shown by getpeerinfo and
+/// told to the sync coordinator when it changed.
+void peer_height(conn_broker* self, uint64_t height) {
+  auto& st = self->state;
+  st.stats->best_height.store(height, std::memory_order_relaxed);
+  if (height == st.reported_height)
+    return;
+  st.reported_height = height;
+  if (st.params.sync)
+    self->send(st.params.sync, peer_height_atom::value, st.entry.node_id,
+               height);
+}
+
+/// A chain request: answered by the chain reader, off this thread.
+void serve_request(conn_broker* self, proto::message msg) {
+  auto& st = self->state;
+  if (!st.params.chain) {
+    send_msg(self, proto::message{msg.id, proto::not_found{"not served"}});
+    return;
+  }
+  if (st.serving >= max_serving_per_peer || st.congested) {
+    send_msg(self, proto::message{msg.id, proto::not_found{"busy"}});
+    return;
+  }
+  ++st.serving;
+  auto id = msg.id;
+  self->request(st.params.chain, caf::infinite, serve_atom::value,
+                std::move(msg))
+    .then(
+      [=](proto::message& answer) {
+        --self->state.serving;
+        send_msg(self, answer);
+      },
+      [=](caf::error&) {
+        --self->state.serving;
+        send_msg(self, proto::message{id, proto::not_found{"not served"}});
+      });
+}
+
 /// A message from a connected peer.
 void dispatch(conn_broker* self, proto::message& msg) {
   auto& st = self->state;
@@ -362,13 +413,13 @@ void dispatch(conn_broker* self, proto::message& msg) {
   switch (msg.type()) {
     case proto::msg_type::ping: {
       auto& p = std::get<proto::ping>(msg.content);
-      st.stats->best_height.store(p.best_height, std::memory_order_relaxed);
-      send_msg(self, proto::message{0, proto::pong{p.nonce, st.ctx->tip.height}});
+      peer_height(self, p.best_height);
+      send_msg(self, proto::message{0, proto::pong{p.nonce, st.ctx->tip().height}});
       break;
     }
     case proto::msg_type::pong: {
       auto& p = std::get<proto::pong>(msg.content);
-      st.stats->best_height.store(p.best_height, std::memory_order_relaxed);
+      peer_height(self, p.best_height);
       if (st.ping_sent && p.nonce == st.ping_nonce) {
         auto rtt = self->clock().now() - *st.ping_sent;
         st.stats->ping_rtt_us.store(
@@ -386,10 +437,12 @@ void dispatch(conn_broker* self, proto::message& msg) {
       self->send(st.params.node, peer_addrs_atom::value, std::move(msg));
       break;
     case proto::msg_type::get_tip:
-      send_msg(self, proto::message{msg.id, proto::tip{st.ctx->tip.height,
-                                                       st.ctx->tip.hash,
-                                                       st.ctx->tip.utxo_root}});
+    {
+      auto tip = st.ctx->tip();
+      send_msg(self, proto::message{msg.id, proto::tip{tip.height, tip.hash,
+                                                       tip.utxo_root}});
       break;
+    }
     case proto::msg_type::bye:
       close_conn(self, "peer said BYE: "
                          + std::get<proto::bye>(msg.content).reason);
@@ -410,13 +463,17 @@ void dispatch(conn_broker* self, proto::message& msg) {
                                std::get<proto::gossip>(msg.content))),
                              st.entry.node_id, st.entry.host, st.stats});
       break;
+    case proto::msg_type::tip:
+      // An unsolicited TIP (no request of ours waits for it): the peer
+      // announces its new tip.
+      peer_height(self, std::get<proto::tip>(msg.content).height);
+      break;
     case proto::msg_type::get_blocks:
     case proto::msg_type::get_hashes:
     case proto::msg_type::get_utxo_chunk:
     case proto::msg_type::get_headers:
       if (msg.id != 0)
-        send_msg(self, proto::message{msg.id,
-                                      proto::not_found{"not served"}});
+        serve_request(self, std::move(msg));
       break;
     default:
       // Answers nobody waits for (late, after a timeout) and messages this
@@ -595,6 +652,11 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
       if (self->state.connected)
         send_msg(self, proto::message{0, proto::bye{reason}});
       close_conn(self, "BYE: " + reason);
+    },
+    [=](violation_atom, uint8_t v, const std::string& what) {
+      // Found by the sync coordinator (an invalid block, header, snapshot).
+      if (!self->state.closing)
+        violation(self, static_cast<security::violation>(v), what);
     },
     [=](reject_atom, uint16_t code, const std::string& reason) {
       reject_and_close(self, static_cast<proto::reject_code>(code), reason);

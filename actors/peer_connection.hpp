@@ -39,7 +39,16 @@ struct conn_params {
   caf::actor limiter;
   /// Verifies GOSSIP off the multiplexer thread (`verify`).
   caf::actor verifiers;
+  /// Learns the peer and its heights (`syncpeer`, `peerheight`).
+  caf::actor sync;
+  /// Answers the peer's chain requests (`serve`).
+  caf::actor chain;
 };
+
+/// Chain requests of one peer being answered at once, at most; more are
+/// answered NOT_FOUND ("busy"), as are requests while the socket is
+/// congested: a peer cannot queue unbounded work or memory on this node.
+constexpr uint32_t max_serving_per_peer = 4;
 
 /// Forks a connection actor for a socket the broker `parent` accepted.
 caf::actor fork_inbound(caf::io::broker* parent,

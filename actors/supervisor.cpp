@@ -7,6 +7,8 @@
 
 #include "actors/atoms.hpp"
 #include "actors/backoff.hpp"
+#include "actors/chain_actor.hpp"
+#include "actors/sync_coordinator.hpp"
 #include "actors/gossip.hpp"
 #include "actors/rate_limiter.hpp"
 #include "actors/connector.hpp"
@@ -41,6 +43,10 @@ struct supervisor_state {
   caf::actor limiter;
   caf::actor verifiers;
   caf::actor listener;
+  caf::actor writer; ///< chain writer (null without a chain)
+  caf::actor reader; ///< chain reader
+  caf::actor sync;   ///< sync coordinator
+  std::string no_chain_reason;
   std::map<std::string, target> targets;
   bool stopping = false;
   std::shared_ptr<dir_lock> lock;
@@ -143,7 +149,7 @@ void start_dial(supervisor_actor* self, const std::string& addr) {
   ++t.generation;
   conn_params params{security::conn_role::dialer, addr, st.registry,
                      caf::actor_cast<caf::actor>(self), st.limiter,
-                     st.verifiers};
+                     st.verifiers, st.sync, st.reader};
   log(self).debug("dialling {}", addr);
   if (st.ctx->dial_via_backend) {
     auto conn = spawn_via_backend(self->system(), t.where.host, t.where.port,
@@ -230,12 +236,31 @@ void on_lost(supervisor_actor* self, const std::string& id,
     schedule_retry(self, a);
 }
 
+/// Asks `dest` and hands its answer (or error) to our requester.
+template <class T, class... Ts>
+caf::result<T> relay_to(supervisor_actor* self, const caf::actor& dest,
+                        Ts&&... xs) {
+  auto rp = self->make_response_promise<T>();
+  self->request(dest, caf::infinite, std::forward<Ts>(xs)...)
+    .then([=](T& x) mutable { rp.deliver(std::move(x)); },
+          [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
+  return rp;
+}
+
+caf::error no_chain(supervisor_actor* self) {
+  return caf::make_error(caf::sec::runtime_error,
+                         "no chain: " + self->state.no_chain_reason);
+}
+
 caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
                          caf::io::doorman_ptr doorman,
-                         std::shared_ptr<dir_lock> lock) {
+                         std::shared_ptr<dir_lock> lock,
+                         std::shared_ptr<chain::store> store,
+                         std::string no_chain_reason) {
   auto& st = self->state;
   st.lock = std::move(lock);
   st.ctx = ctx;
+  st.no_chain_reason = std::move(no_chain_reason);
   st.registry = spawn_registry(self->system(), ctx,
                                caf::actor_cast<caf::actor>(self));
   self->link_to(st.registry);
@@ -245,10 +270,20 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
   st.verifiers = spawn_verifiers(self->system(), ctx, st.registry,
                                  st.limiter);
   self->link_to(st.verifiers);
+  if (store) {
+    st.writer = spawn_chain_writer(self->system(), ctx, store);
+    self->link_to(st.writer);
+    st.reader = spawn_chain_reader(self->system(), ctx, store);
+    self->link_to(st.reader);
+    st.sync = spawn_sync_coordinator(self->system(), ctx, store,
+                                     sync_links{st.writer, st.reader,
+                                                st.registry});
+    self->link_to(st.sync);
+  }
   if (doorman) {
     conn_params params{security::conn_role::acceptor, {}, st.registry,
                        caf::actor_cast<caf::actor>(self), st.limiter,
-                       st.verifiers};
+                       st.verifiers, st.sync, st.reader};
     st.listener = self->system().middleman().spawn_broker(
       listener, std::move(doorman), ctx, std::move(params));
     self->link_to(st.listener);
@@ -373,6 +408,48 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
     [=](peer_addrs_atom, const proto::message&) {
       // Address gossip feeds discovery (a later addition).
     },
+    [=](chaininfo_atom) -> caf::result<chain_info> {
+      auto& st = self->state;
+      if (!st.reader)
+        return no_chain(self);
+      auto rp = self->make_response_promise<chain_info>();
+      auto sync = st.sync;
+      self->request(st.reader, caf::infinite, chaininfo_atom::value)
+        .then(
+          [=](chain_info& info) mutable {
+            self->request(sync, caf::infinite, syncinfo_atom::value)
+              .then(
+                [=](sync_info& s) mutable {
+                  info.sync = std::move(s);
+                  rp.deliver(std::move(info));
+                },
+                [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
+          },
+          [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
+      return rp;
+    },
+    [=](blockhash_atom a, uint64_t height) -> caf::result<std::string> {
+      if (!self->state.reader)
+        return no_chain(self);
+      return relay_to<std::string>(self, self->state.reader, a, height);
+    },
+    [=](getblock_atom a, const std::string& which) -> caf::result<block_info> {
+      if (!self->state.reader)
+        return no_chain(self);
+      return relay_to<block_info>(self, self->state.reader, a, which);
+    },
+    [=](verifychain_atom a) -> caf::result<std::string> {
+      if (!self->state.reader)
+        return no_chain(self);
+      return relay_to<std::string>(self, self->state.reader, a);
+    },
+    [=](generate_atom a, uint32_t n,
+        uint32_t txs) -> caf::result<std::vector<std::string>> {
+      if (!self->state.sync)
+        return no_chain(self);
+      return relay_to<std::vector<std::string>>(self, self->state.sync, a,
+                                                 n, txs);
+    },
     [=](stop_atom) {
       auto& st = self->state;
       if (st.stopping)
@@ -391,9 +468,12 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
 
 caf::actor spawn_supervisor(caf::actor_system& sys, context_ptr ctx,
                             caf::io::doorman_ptr doorman,
-                            std::shared_ptr<dir_lock> lock) {
+                            std::shared_ptr<dir_lock> lock,
+                            std::shared_ptr<chain::store> store,
+                            std::string no_chain_reason) {
   return sys.spawn(supervisor, std::move(ctx), std::move(doorman),
-                   std::move(lock));
+                   std::move(lock), std::move(store),
+                   std::move(no_chain_reason));
 }
 
 } // namespace timecoin

@@ -62,6 +62,10 @@ struct node_config {
   bool masternode = false;
   /// Authorised block producers (hex public keys), a stand-in for consensus.
   std::vector<std::string> producer;
+  /// A fresh node catches up from a peer's UTXO snapshot: headers first
+  /// (checked), then the snapshot (checked against its header's utxo_root),
+  /// then the blocks after it.
+  bool fastsync = false;
   /// Gossip is relayed to this many peers.
   uint32_t gossip_fanout = 8;
 

@@ -59,6 +59,10 @@ enum service_bits : uint32_t {
   service_utxo_snapshots = 4,
 };
 
+/// Gossip kinds the network layer checks (§6); `uint16_t` on the wire.
+constexpr uint16_t gossip_kind_transaction = 1;
+constexpr uint16_t gossip_kind_block = 2;
+
 /// Type 1: the first message on every connection.
 struct hello {
   uint32_t magic = 0;

@@ -18,6 +18,8 @@ std::string_view to_string(violation v) noexcept {
     return "message_before_handshake";
   case violation::flood:
     return "flood";
+  case violation::invalid_block:
+    return "invalid_block";
   case violation::protocol:
     return "protocol";
   }

@@ -27,6 +27,7 @@ enum class violation : uint8_t {
   message_before_handshake = 5, ///< anything but HELLO/AUTH/REJECT too early
   flood = 6,    ///< stayed over its rate limit (`max_consecutive_drops`)
   protocol = 7, ///< any other breach of the protocol (REJECT 8)
+  invalid_block = 8, ///< served a block, header or snapshot that fails §7
 };
 
 /// "malformed_frame", "oversized_frame", ...; "unknown" for other values.

@@ -38,7 +38,7 @@ struct conn_fixture : test::net_fixture {
     peer_local = ctx->local;
     mpx.provide_scribe("peer", 4000, hdl);
     conn_params params{security::conn_role::dialer, "peer:4000", registry,
-                       registry, {}, {}};
+                       registry, {}, {}, {}, {}};
     auto c = spawn_via_backend(sys, "peer", 4000, ctx, params);
     REQUIRE(c);
     conn = *c;
@@ -140,8 +140,9 @@ TEST_CASE_FIXTURE(conn_fixture, "PING is answered with PONG echoing the nonce") 
 }
 
 TEST_CASE_FIXTURE(conn_fixture, "GET_TIP is answered with the local tip") {
-  ctx->tip.height = 0;
-  ctx->tip.hash[0] = 0xab;
+  chain_tip tip;
+  tip.hash[0] = 0xab;
+  ctx->tip_cell->publish(std::make_unique<chain_tip>(tip));
   complete_handshake();
   proto::bytes wire;
   proto::append_frame(wire, proto::message{42, proto::get_tip{}});

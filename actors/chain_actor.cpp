@@ -1,0 +1,226 @@
+#include "actors/chain_actor.hpp"
+
+#include <optional>
+
+#include <caf/all.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/node.hpp"
+#include "chain/producer.hpp"
+#include "chain/store.hpp"
+#include "protocol/codec.hpp"
+
+namespace timecoin {
+
+chain_tip tip_of(const chain::store& store) {
+  auto t = store.tip();
+  return chain_tip{t.height, t.hash, t.utxo_root};
+}
+
+namespace {
+
+caf::error chain_failure(std::string what) {
+  return caf::make_error(caf::sec::runtime_error, std::move(what));
+}
+
+struct writer_state {
+  static inline const char* name = "chain_writer";
+  context_ptr ctx;
+  std::shared_ptr<chain::store> store;
+  std::optional<chain::producer> producer;
+};
+
+using writer_actor = caf::stateful_actor<writer_state>;
+
+chain_write finish(writer_actor* self, uint64_t applied,
+                   const std::optional<chain::chain_error>& err) {
+  auto& st = self->state;
+  chain_write out;
+  out.applied = applied;
+  if (err) {
+    out.ok = false;
+    out.reason = static_cast<uint8_t>(err->reason);
+    out.height = err->height;
+    out.detail = err->detail;
+  }
+  out.tip = tip_of(*st.store);
+  if (applied > 0)
+    st.ctx->tip_cell->publish(std::make_unique<chain_tip>(out.tip));
+  return out;
+}
+
+caf::behavior chain_writer(writer_actor* self, context_ptr ctx,
+                           std::shared_ptr<chain::store> store) {
+  self->state.ctx = std::move(ctx);
+  self->state.store = std::move(store);
+  self->state.ctx->tip_cell->publish(
+    std::make_unique<chain_tip>(tip_of(*self->state.store)));
+  return {
+    [=](apply_atom, const block_list& blocks) {
+      auto r = self->state.store->append(blocks);
+      return finish(self, r.applied, r.error);
+    },
+    [=](reorg_atom, uint64_t fork_height, const block_list& blocks) {
+      auto r = self->state.store->reorganize(fork_height, blocks);
+      if (!r)
+        return finish(self, 0, r.error());
+      return finish(self, blocks.size(), std::nullopt);
+    },
+    [=](install_atom, const header_list& headers, const utxo_list& entries) {
+      auto r = self->state.store->install_snapshot(headers, entries);
+      if (!r)
+        return finish(self, 0, r.error());
+      return finish(self, 1, std::nullopt);
+    },
+    [=](produce_atom, uint32_t n,
+        uint32_t txs) -> caf::result<block_list> {
+      auto& st = self->state;
+      if (st.ctx->cfg.net != proto::network::devnet)
+        return chain_failure("generate is devnet only");
+      if (!st.producer)
+        st.producer.emplace(
+          security::node_key::from_seed(proto::devnet_producer_seed()));
+      auto r = st.producer->generate(*st.store, n, txs, unix_now());
+      if (!r)
+        return chain_failure("block production failed: " + r.error().detail);
+      finish(self, r->size(), std::nullopt);
+      return std::move(*r);
+    },
+  };
+}
+
+struct reader_state {
+  static inline const char* name = "chain_reader";
+  context_ptr ctx;
+  std::shared_ptr<chain::store> store;
+};
+
+using reader_actor = caf::stateful_actor<reader_state>;
+
+proto::message serve(const chain::store& s, const proto::message& req) {
+  proto::message out;
+  out.id = req.id;
+  switch (req.type()) {
+    case proto::msg_type::get_blocks: {
+      const auto& r = std::get<proto::get_blocks>(req.content);
+      out.content = s.get_blocks(r.start, r.count);
+      break;
+    }
+    case proto::msg_type::get_hashes: {
+      const auto& r = std::get<proto::get_hashes>(req.content);
+      out.content = s.get_hashes(r.start, r.count);
+      break;
+    }
+    case proto::msg_type::get_headers: {
+      const auto& r = std::get<proto::get_headers>(req.content);
+      out.content = s.get_headers(r.start, r.count);
+      break;
+    }
+    case proto::msg_type::get_utxo_chunk: {
+      const auto& r = std::get<proto::get_utxo_chunk>(req.content);
+      if (auto chunk = s.snapshot_chunk(r.height, r.index))
+        out.content = std::move(*chunk);
+      else
+        out.content = proto::not_found{"no snapshot at height "
+                                       + std::to_string(r.height)
+                                       + " chunk "
+                                       + std::to_string(r.index)};
+      break;
+    }
+    default:
+      out.content = proto::not_found{"not served"};
+      break;
+  }
+  return out;
+}
+
+std::optional<uint64_t> parse_height(const std::string& text) {
+  if (text.empty() || text.size() > 19)
+    return std::nullopt;
+  uint64_t h = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9')
+      return std::nullopt;
+    h = h * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return h;
+}
+
+caf::behavior chain_reader(reader_actor* self, context_ptr ctx,
+                           std::shared_ptr<chain::store> store) {
+  self->state.ctx = std::move(ctx);
+  self->state.store = std::move(store);
+  return {
+    [=](serve_atom, const proto::message& req) {
+      auto out = serve(*self->state.store, req);
+      if (self->state.ctx->tamper)
+        self->state.ctx->tamper(out);
+      return out;
+    },
+    [=](chaininfo_atom) {
+      const auto& s = *self->state.store;
+      auto t = s.tip();
+      chain_info info;
+      info.chain = self->state.ctx->net->name;
+      info.blocks = t.height;
+      info.best_hash = proto::to_hex(t.hash);
+      info.utxo_root = proto::to_hex(t.utxo_root);
+      info.utxos = t.utxos;
+      info.time = t.timestamp;
+      info.base_height = t.base_height;
+      info.snapshot_heights = s.snapshot_heights();
+      return info;
+    },
+    [=](blockhash_atom, uint64_t height) -> caf::result<std::string> {
+      const auto& s = *self->state.store;
+      if (auto h = s.hash_at(height))
+        return proto::to_hex(*h);
+      return chain_failure("height " + std::to_string(height)
+                           + " is above the tip "
+                           + std::to_string(s.tip().height));
+    },
+    [=](getblock_atom, const std::string& which) -> caf::result<block_info> {
+      const auto& s = *self->state.store;
+      std::optional<uint64_t> height;
+      proto::hash256 hash{};
+      if (proto::from_hex(which, hash))
+        height = s.height_of(hash);
+      else
+        height = parse_height(which);
+      if (!height)
+        return chain_failure("block not found: " + which);
+      auto b = s.block_at(*height);
+      if (!b)
+        return chain_failure("block not found: " + which
+                             + (*height < s.tip().base_height
+                                  ? " (below the fast-sync base)"
+                                  : ""));
+      block_info info;
+      info.height = *height;
+      info.hash = proto::to_hex(proto::block_hash(b->header));
+      info.confirmations = s.tip().height - *height + 1;
+      info.encoded = proto::encode_block(*b);
+      return info;
+    },
+    [=](verifychain_atom) {
+      auto problem = self->state.store->verify();
+      return problem ? *problem : std::string{};
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_chain_writer(caf::actor_system& sys, context_ptr ctx,
+                              std::shared_ptr<chain::store> store) {
+  return sys.spawn<caf::detached>(chain_writer, std::move(ctx),
+                                  std::move(store));
+}
+
+caf::actor spawn_chain_reader(caf::actor_system& sys, context_ptr ctx,
+                              std::shared_ptr<chain::store> store) {
+  return sys.spawn<caf::detached>(chain_reader, std::move(ctx),
+                                  std::move(store));
+}
+
+} // namespace timecoin

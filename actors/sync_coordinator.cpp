@@ -1,0 +1,794 @@
+#include "actors/sync_coordinator.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <set>
+#include <unordered_map>
+
+#include <caf/all.hpp>
+
+#include "actors/atoms.hpp"
+#include "actors/chain_actor.hpp"
+#include "actors/download_plan.hpp"
+#include "actors/node.hpp"
+#include "chain/params.hpp"
+#include "chain/store.hpp"
+#include "protocol/codec.hpp"
+#include "security/violations.hpp"
+
+namespace timecoin {
+
+namespace {
+
+using progress_atom = caf::atom_constant<caf::atom("progress")>;
+
+/// Produced blocks gossiped one by one up to this many; of a longer batch
+/// only the last is: peers find its parent unknown and download the rest.
+constexpr uint32_t max_gossiped_per_generate = 10;
+/// Fast sync gives up on snapshots after this many refused or failed tries
+/// and downloads every block instead.
+constexpr uint32_t max_fastsync_attempts = 3;
+/// A snapshot of more chunks than this is refused (10^8 outputs).
+constexpr uint32_t max_snapshot_chunks = 10'000;
+
+enum class mode : uint8_t { idle, blocks, fork, headers, snapshot };
+
+const char* to_string(mode m) {
+  switch (m) {
+    case mode::idle:
+      return "idle";
+    case mode::blocks:
+      return "blocks";
+    case mode::fork:
+      return "fork";
+    case mode::headers:
+      return "headers";
+    case mode::snapshot:
+      return "snapshot";
+  }
+  return "idle";
+}
+
+struct sync_peer {
+  caf::actor conn;
+  std::string host;
+  uint32_t services = 0;
+};
+
+/// A fast sync under way: headers first, then the snapshot at `height`.
+struct fast_sync {
+  std::string peer;
+  uint64_t height = 0;
+  header_list headers; ///< heights 1 ... as far as received
+  proto::block_header last; ///< the header `headers` continue from
+  utxo_list entries;
+  uint32_t next_chunk = 0;
+  uint32_t total_chunks = 0;
+};
+
+/// A fork being resolved with one peer.
+struct fork_sync {
+  std::string peer;
+  uint64_t fork_height = 0;
+  block_list branch;
+};
+
+struct sync_state {
+  static inline const char* name = "sync_coordinator";
+  context_ptr ctx;
+  std::shared_ptr<const chain::store> store;
+  sync_links links;
+  std::unordered_map<std::string, sync_peer> peers;
+  std::unordered_map<caf::actor_addr, std::string> by_addr;
+  download_plan plan;
+  mode m = mode::idle;
+  bool applying = false;
+  bool ticking = false;
+  chain_tip tip;
+  std::optional<fast_sync> fast;
+  std::optional<fork_sync> fork;
+  uint32_t fast_attempts = 0;
+  bool fast_done = false;
+  std::set<std::string> bad_snapshot_peers;
+  // progress
+  uint64_t last_tick_height = 0;
+  caf::actor_clock::time_point last_tick;
+  uint64_t blocks_per_second = 0;
+  uint64_t rejected_blocks = 0;
+  uint64_t rejected_snapshots = 0;
+  uint64_t reorgs = 0;
+};
+
+using sync_actor = caf::stateful_actor<sync_state>;
+
+spdlog::logger& log(sync_actor* self) {
+  return *self->state.ctx->log;
+}
+
+void pump(sync_actor* self);
+
+/// Charges `v` to the peer (its connection counts it, reports it to the rate
+/// limiter and closes).
+void charge(sync_actor* self, const std::string& id, security::violation v,
+            const std::string& what) {
+  auto i = self->state.peers.find(id);
+  if (i != self->state.peers.end())
+    self->send(i->second.conn, violation_atom::value, static_cast<uint8_t>(v),
+               what);
+}
+
+caf::actor conn_of(sync_actor* self, const std::string& id) {
+  auto i = self->state.peers.find(id);
+  return i == self->state.peers.end() ? caf::actor{} : i->second.conn;
+}
+
+/// Sends `req` to peer `id`; `on_answer(message)` or `on_error(timed_out)`.
+template <class OnAnswer, class OnError>
+void ask(sync_actor* self, const std::string& id, proto::body req,
+         OnAnswer on_answer, OnError on_error) {
+  auto conn = conn_of(self, id);
+  if (!conn) {
+    on_error(false);
+    return;
+  }
+  self->request(conn, caf::infinite, request_atom::value,
+                proto::message{0, std::move(req)})
+    .then([=](proto::message& answer) mutable { on_answer(answer); },
+          [=](caf::error& err) mutable {
+            on_error(err == caf::sec::request_timeout);
+          });
+}
+
+void set_tip(sync_actor* self, const chain_tip& tip) {
+  self->state.tip = tip;
+  self->state.plan.advance(tip.height);
+}
+
+/// Tells every peer our tip (an unsolicited TIP, id 0) after catching up or
+/// producing blocks, so that peers behind us start at once.
+void announce_tip(sync_actor* self) {
+  const auto& t = self->state.tip;
+  auto msg = std::make_shared<const proto::message>(
+    proto::message{0, proto::tip{t.height, t.hash, t.utxo_root}});
+  self->send(self->state.links.registry, broadcast_atom::value, msg);
+}
+
+void back_to_blocks(sync_actor* self) {
+  auto& st = self->state;
+  st.fork.reset();
+  st.m = mode::blocks;
+  st.plan.reset(st.tip.height);
+  pump(self);
+}
+
+// -- forks ------------------------------------------------------------------
+
+void fetch_branch(sync_actor* self);
+
+void finish_fork(sync_actor* self) {
+  auto& st = self->state;
+  auto& f = *st.fork;
+  auto top = f.fork_height + f.branch.size();
+  if (top <= st.tip.height) {
+    log(self).info("fork with {}: its branch ends at {}, not above our {}",
+                   f.peer.substr(0, 16), top, st.tip.height);
+    back_to_blocks(self);
+    return;
+  }
+  auto peer = f.peer;
+  auto fork_height = f.fork_height;
+  auto old_tip = st.tip.height;
+  self->request(st.links.writer, caf::infinite, reorg_atom::value,
+                fork_height, std::move(f.branch))
+    .then(
+      [=](chain_write& w) {
+        auto& st = self->state;
+        if (w.ok) {
+          ++st.reorgs;
+          log(self).info("reorganised: {} blocks above {} replaced, new tip "
+                         "{} {}",
+                         old_tip - fork_height, fork_height, w.tip.height,
+                         proto::to_hex(w.tip.hash));
+          st.tip = w.tip;
+          announce_tip(self);
+        } else {
+          ++st.rejected_blocks;
+          auto why = std::string{chain::to_string(
+                       static_cast<chain::reject_reason>(w.reason))}
+                     + " at height " + std::to_string(w.height) + ": "
+                     + w.detail;
+          log(self).warn("branch from {} refused: {}", peer.substr(0, 16),
+                         why);
+          if (w.reason != static_cast<uint8_t>(chain::reject_reason::too_deep)
+              && w.reason
+                   != static_cast<uint8_t>(chain::reject_reason::not_longer))
+            charge(self, peer, security::violation::invalid_block,
+                   "invalid block in its branch: " + why);
+          st.plan.exclude(peer);
+        }
+        back_to_blocks(self);
+      },
+      [=](caf::error&) { back_to_blocks(self); });
+}
+
+void fetch_branch(sync_actor* self) {
+  auto& st = self->state;
+  auto& f = *st.fork;
+  auto next = f.fork_height + f.branch.size() + 1;
+  auto best = st.plan.peers().count(f.peer) ? st.plan.peers().at(f.peer).best
+                                            : 0;
+  // Enough once the branch is longer than our chain; at most a window past.
+  if (next > best || next > st.tip.height + proto::max_get_blocks) {
+    finish_fork(self);
+    return;
+  }
+  auto count = static_cast<uint16_t>(
+    std::min<uint64_t>(proto::max_get_blocks, best - next + 1));
+  auto peer = f.peer;
+  ask(self, peer, proto::get_blocks{next, count},
+      [=](proto::message& answer) {
+        auto& st = self->state;
+        if (!st.fork || st.fork->peer != peer)
+          return;
+        auto* got = std::get_if<proto::blocks>(&answer.content);
+        if (!got || got->items.empty()) {
+          finish_fork(self);
+          return;
+        }
+        auto& f = *st.fork;
+        for (auto& b : got->items) {
+          if (b.header.height != f.fork_height + f.branch.size() + 1)
+            break;
+          f.branch.push_back(std::move(b));
+        }
+        fetch_branch(self);
+      },
+      [=](bool) {
+        if (self->state.fork && self->state.fork->peer == peer)
+          back_to_blocks(self);
+      });
+}
+
+/// Our tip does not lead to `peer`'s chain: find the common ancestor among
+/// the last max_reorg_depth blocks, fetch its branch, and switch to it if
+/// it is longer.
+void start_fork(sync_actor* self, const std::string& peer) {
+  auto& st = self->state;
+  if (st.m == mode::fork || !st.peers.count(peer))
+    return;
+  st.m = mode::fork;
+  st.plan.reset(st.tip.height);
+  st.fork = fork_sync{peer, 0, {}};
+  auto top = st.tip.height;
+  auto start = top > chain::max_reorg_depth ? top - chain::max_reorg_depth
+                                            : 0;
+  auto count = static_cast<uint16_t>(top - start + 1);
+  log(self).info("our tip {} is not on {}'s chain: looking for the fork",
+                 top, peer.substr(0, 16));
+  ask(self, peer, proto::get_hashes{start, count},
+      [=](proto::message& answer) {
+        auto& st = self->state;
+        if (!st.fork || st.fork->peer != peer)
+          return;
+        auto* theirs = std::get_if<proto::hashes>(&answer.content);
+        if (!theirs) {
+          back_to_blocks(self);
+          return;
+        }
+        auto ours = st.store->get_hashes(start, count);
+        std::optional<uint64_t> common;
+        auto n = std::min(theirs->items.size(), ours.items.size());
+        for (size_t i = 0; i < n; ++i)
+          if (theirs->items[i] == ours.items[i])
+            common = start + i;
+        if (!common) {
+          log(self).warn("no common block with {} in our last {} blocks: not "
+                         "following its chain",
+                         peer.substr(0, 16), count);
+          st.plan.exclude(peer);
+          back_to_blocks(self);
+          return;
+        }
+        st.fork->fork_height = *common;
+        fetch_branch(self);
+      },
+      [=](bool) {
+        if (self->state.fork && self->state.fork->peer == peer)
+          back_to_blocks(self);
+      });
+}
+
+// -- fast sync --------------------------------------------------------------
+
+void fast_sync_failed(sync_actor* self, const std::string& why) {
+  auto& st = self->state;
+  log(self).warn("fast sync: {}", why);
+  st.fast.reset();
+  if (++st.fast_attempts >= max_fastsync_attempts) {
+    log(self).warn("fast sync: giving up after {} attempts; downloading "
+                   "every block",
+                   st.fast_attempts);
+    st.fast_done = true;
+  }
+  back_to_blocks(self);
+}
+
+void install_snapshot(sync_actor* self) {
+  auto& st = self->state;
+  auto& f = *st.fast;
+  auto peer = f.peer;
+  auto height = f.height;
+  auto entries = f.entries.size();
+  self->request(st.links.writer, caf::infinite, install_atom::value,
+                std::move(f.headers), std::move(f.entries))
+    .then(
+      [=](chain_write& w) {
+        auto& st = self->state;
+        if (!w.ok) {
+          ++st.rejected_snapshots;
+          st.bad_snapshot_peers.insert(peer);
+          auto why = std::string{chain::to_string(
+                       static_cast<chain::reject_reason>(w.reason))}
+                     + ": " + w.detail;
+          charge(self, peer, security::violation::invalid_block,
+                 "snapshot refused: " + why);
+          fast_sync_failed(self, "snapshot at " + std::to_string(height)
+                                   + " from " + peer.substr(0, 16)
+                                   + " refused: " + why);
+          return;
+        }
+        log(self).info("fast sync: snapshot at height {} installed ({} "
+                       "unspent outputs, utxo_root {})",
+                       height, entries, proto::to_hex(w.tip.utxo_root));
+        st.tip = w.tip;
+        st.fast.reset();
+        st.fast_done = true;
+        back_to_blocks(self);
+      },
+      [=](caf::error&) { fast_sync_failed(self, "chain writer gone"); });
+}
+
+void fetch_chunk(sync_actor* self) {
+  auto& st = self->state;
+  auto& f = *st.fast;
+  if (f.total_chunks != 0 && f.next_chunk >= f.total_chunks) {
+    install_snapshot(self);
+    return;
+  }
+  auto peer = f.peer;
+  auto height = f.height;
+  auto index = f.next_chunk;
+  ask(self, peer, proto::get_utxo_chunk{height, index},
+      [=](proto::message& answer) {
+        auto& st = self->state;
+        if (!st.fast || st.fast->peer != peer)
+          return;
+        auto& f = *st.fast;
+        auto* chunk = std::get_if<proto::utxo_chunk>(&answer.content);
+        if (!chunk) {
+          fast_sync_failed(self, "no snapshot at "
+                                   + std::to_string(height) + " from "
+                                   + peer.substr(0, 16));
+          return;
+        }
+        if (chunk->height != height || chunk->index != index
+            || chunk->total == 0 || chunk->total > max_snapshot_chunks
+            || (f.total_chunks != 0 && chunk->total != f.total_chunks)) {
+          charge(self, peer, security::violation::protocol,
+                 "UTXO_CHUNK does not answer its request");
+          st.bad_snapshot_peers.insert(peer);
+          fast_sync_failed(self, "malformed snapshot chunk");
+          return;
+        }
+        f.total_chunks = chunk->total;
+        f.entries.insert(f.entries.end(),
+                         std::make_move_iterator(chunk->entries.begin()),
+                         std::make_move_iterator(chunk->entries.end()));
+        ++f.next_chunk;
+        fetch_chunk(self);
+      },
+      [=](bool) {
+        if (self->state.fast && self->state.fast->peer == peer)
+          fast_sync_failed(self, "snapshot request failed");
+      });
+}
+
+void fetch_headers(sync_actor* self) {
+  auto& st = self->state;
+  auto& f = *st.fast;
+  auto have = f.headers.size();
+  if (have >= f.height) {
+    st.m = mode::snapshot;
+    log(self).info("fast sync: {} headers checked; fetching the UTXO "
+                   "snapshot at {}",
+                   have, f.height);
+    fetch_chunk(self);
+    return;
+  }
+  auto start = have + 1;
+  auto count = static_cast<uint16_t>(
+    std::min<uint64_t>(proto::max_get_headers, f.height - have));
+  auto peer = f.peer;
+  ask(self, peer, proto::get_headers{start, count},
+      [=](proto::message& answer) {
+        auto& st = self->state;
+        if (!st.fast || st.fast->peer != peer)
+          return;
+        auto& f = *st.fast;
+        auto* got = std::get_if<proto::headers>(&answer.content);
+        if (!got || got->items.empty()) {
+          fast_sync_failed(self, "no headers from " + peer.substr(0, 16));
+          return;
+        }
+        if (got->items.size() > count)
+          got->items.resize(count);
+        auto ok = chain::check_headers(st.store->params(), f.last,
+                                       got->items);
+        if (!ok) {
+          ++st.rejected_blocks;
+          charge(self, peer, security::violation::invalid_block,
+                 "invalid header: " + ok.error().detail);
+          st.bad_snapshot_peers.insert(peer);
+          st.plan.exclude(peer);
+          fast_sync_failed(self, "invalid header from " + peer.substr(0, 16)
+                                   + ": " + ok.error().detail);
+          return;
+        }
+        f.last = got->items.back().header;
+        f.headers.insert(f.headers.end(),
+                         std::make_move_iterator(got->items.begin()),
+                         std::make_move_iterator(got->items.end()));
+        fetch_headers(self);
+      },
+      [=](bool) {
+        if (self->state.fast && self->state.fast->peer == peer)
+          fast_sync_failed(self, "header request failed");
+      });
+}
+
+/// With `fastsync=1` on a node still at genesis: picks the peer with the
+/// highest snapshot that serves snapshots; true if a fast sync started.
+bool maybe_fast_sync(sync_actor* self) {
+  auto& st = self->state;
+  if (!st.ctx->cfg.fastsync || st.fast_done || st.tip.height != 0)
+    return false;
+  auto interval = st.store->params().snapshot_interval;
+  std::string best_peer;
+  uint64_t best_height = 0;
+  for (const auto& [id, p] : st.plan.peers()) {
+    auto i = st.peers.find(id);
+    if (i == st.peers.end() || p.excluded || st.bad_snapshot_peers.count(id)
+        || !(i->second.services & proto::service_utxo_snapshots))
+      continue;
+    auto h = interval == 0 ? 0 : p.best / interval * interval;
+    if (h > best_height) {
+      best_height = h;
+      best_peer = id;
+    }
+  }
+  if (best_height == 0)
+    return false;
+  st.m = mode::headers;
+  st.plan.reset(st.tip.height);
+  fast_sync f;
+  f.peer = best_peer;
+  f.height = best_height;
+  f.last = st.store->params().genesis.header;
+  st.fast = std::move(f);
+  log(self).info("fast sync: headers 1-{} and the UTXO snapshot at {} from {}",
+                 best_height, best_height, best_peer.substr(0, 16));
+  fetch_headers(self);
+  return true;
+}
+
+// -- block download ---------------------------------------------------------
+
+void on_applied(sync_actor* self, const ready_window& w, chain_write& r) {
+  auto& st = self->state;
+  auto was_behind = st.plan.behind();
+  set_tip(self, r.tip);
+  if (!r.ok) {
+    auto reason = static_cast<chain::reject_reason>(r.reason);
+    if (reason == chain::reject_reason::bad_prev_hash && r.applied == 0
+        && r.height == w.start) {
+      // The peer's blocks continue another chain than ours.
+      start_fork(self, w.source);
+      return;
+    }
+    ++st.rejected_blocks;
+    auto why = std::string{chain::to_string(reason)} + " at height "
+               + std::to_string(r.height) + ": " + r.detail;
+    log(self).warn("block from {} refused: {}", w.source.substr(0, 16), why);
+    charge(self, w.source, security::violation::invalid_block,
+           "invalid block: " + why);
+    auto rest = w.blocks.size() - r.applied;
+    st.plan.give_back(w.start + r.applied, static_cast<uint16_t>(rest),
+                      w.source);
+    st.plan.exclude(w.source);
+  }
+  if (was_behind && !st.plan.behind()) {
+    log(self).info("synchronised at height {} {}", st.tip.height,
+                   proto::to_hex(st.tip.hash));
+    announce_tip(self);
+  }
+}
+
+void try_apply(sync_actor* self) {
+  auto& st = self->state;
+  if (st.applying)
+    return;
+  auto w = st.plan.take_ready();
+  if (!w)
+    return;
+  st.applying = true;
+  auto window = std::make_shared<ready_window>(std::move(*w));
+  self->request(st.links.writer, caf::infinite, apply_atom::value,
+                window->blocks)
+    .then(
+      [=](chain_write& r) {
+        self->state.applying = false;
+        on_applied(self, *window, r);
+        pump(self);
+      },
+      [=](caf::error&) { self->state.applying = false; });
+}
+
+void request_window(sync_actor* self, const std::string& id, block_window w) {
+  ask(self, id, proto::get_blocks{w.start, w.count},
+      [=](proto::message& answer) {
+        auto& st = self->state;
+        auto* got = std::get_if<proto::blocks>(&answer.content);
+        if (!got) {
+          st.plan.on_failure(id, w, false);
+        } else {
+          if (got->items.empty()) {
+            // Past its tip (a full node that went shorter, or a height
+            // learned from a relay) or below its fast-sync base.
+            auto p = st.peers.find(id);
+            st.plan.peer_lacks(id, w.start,
+                               p != st.peers.end()
+                                 && (p->second.services
+                                     & proto::service_full_history));
+          }
+          st.plan.on_answer(id, w, std::move(got->items));
+        }
+        pump(self);
+      },
+      [=](bool timed_out) {
+        if (timed_out)
+          log(self).info("GET_BLOCKS {}+{} to {} timed out: asking elsewhere",
+                         w.start, w.count, id.substr(0, 16));
+        self->state.plan.on_failure(id, w, timed_out);
+        pump(self);
+      });
+}
+
+void ensure_ticking(sync_actor* self) {
+  auto& st = self->state;
+  if (st.ticking)
+    return;
+  st.ticking = true;
+  st.last_tick = self->clock().now();
+  st.last_tick_height = st.tip.height;
+  self->delayed_send(self, sync_progress_interval, progress_atom::value);
+}
+
+void pump(sync_actor* self) {
+  auto& st = self->state;
+  if (st.m == mode::fork || st.m == mode::headers || st.m == mode::snapshot)
+    return;
+  if (maybe_fast_sync(self)) {
+    ensure_ticking(self);
+    return;
+  }
+  while (auto next = st.plan.next_request())
+    request_window(self, next->first, next->second);
+  try_apply(self);
+  st.m = st.plan.behind() || !st.plan.idle() || st.applying ? mode::blocks
+                                                              : mode::idle;
+  if (st.m != mode::idle)
+    ensure_ticking(self);
+}
+
+void tick_progress(sync_actor* self) {
+  auto& st = self->state;
+  st.ticking = false;
+  auto now = self->clock().now();
+  auto secs = std::chrono::duration<double>(now - st.last_tick).count();
+  auto done = st.tip.height - std::min(st.tip.height, st.last_tick_height);
+  st.blocks_per_second = secs > 0 ? static_cast<uint64_t>(done / secs) : 0;
+  if (st.m == mode::idle)
+    return;
+  auto target = std::max(st.plan.target(), st.tip.height);
+  if (st.m == mode::headers || st.m == mode::snapshot) {
+    log(self).info("sync: fast sync, {} ({} headers, {} unspent outputs so "
+                   "far)",
+                   to_string(st.m), st.fast ? st.fast->headers.size() : 0,
+                   st.fast ? st.fast->entries.size() : 0);
+  } else {
+    auto pct = target == 0 ? 100.0 : 100.0 * st.tip.height / target;
+    auto left = target - st.tip.height;
+    std::string eta = st.blocks_per_second > 0
+                        ? std::to_string(left / st.blocks_per_second) + " s"
+                        : std::string{"unknown"};
+    log(self).info("sync: height {} / {} ({:.1f}%), {} blocks/s, ETA {}",
+                   st.tip.height, target, pct, st.blocks_per_second, eta);
+  }
+  ensure_ticking(self);
+}
+
+// -- gossiped blocks ---------------------------------------------------------
+
+void on_gossiped_block(sync_actor* self, const gossip_message& msg) {
+  auto& st = self->state;
+  auto b = proto::decode_block(msg.payload.data(), msg.payload.size());
+  if (!b)
+    return;
+  auto h = b->header.height;
+  if (h <= st.tip.height)
+    return;
+  if (st.peers.count(msg.from_peer))
+    st.plan.peer_best(msg.from_peer, h);
+  if (st.m != mode::idle && st.m != mode::blocks) {
+    return;
+  }
+  if (h == st.tip.height + 1 && b->header.prev_hash != st.tip.hash
+      && st.peers.count(msg.from_peer)) {
+    start_fork(self, msg.from_peer);
+    return;
+  }
+  if (h == st.tip.height + 1 && st.plan.idle() && !st.applying) {
+    // The next block: applied at once (a failure costs the relaying peer
+    // nothing: relays are not validated).
+    st.applying = true;
+    auto source = msg.from_peer;
+    self->request(st.links.writer, caf::infinite, apply_atom::value,
+                  block_list{std::move(*b)})
+      .then(
+        [=](chain_write& r) {
+          auto& st = self->state;
+          st.applying = false;
+          set_tip(self, r.tip);
+          if (!r.ok) {
+            ++st.rejected_blocks;
+            log(self).info("gossiped block {} refused: {}: {}", r.height,
+                           chain::to_string(
+                             static_cast<chain::reject_reason>(r.reason)),
+                           r.detail);
+          }
+          pump(self);
+        },
+        [=](caf::error&) { self->state.applying = false; });
+    return;
+  }
+  pump(self);
+}
+
+// -- the actor ----------------------------------------------------------------
+
+sync_info make_sync_info(const sync_state& st) {
+  sync_info info;
+  info.state = to_string(st.m);
+  info.peers_best_height = st.plan.target();
+  auto target = std::max(info.peers_best_height, st.tip.height);
+  info.progress = target == 0 ? 1.0
+                              : static_cast<double>(st.tip.height) / target;
+  for (const auto& kv : st.plan.peers())
+    if (!kv.second.excluded)
+      ++info.peers;
+  info.blocks_per_second = st.blocks_per_second;
+  info.rejected_blocks = st.rejected_blocks;
+  info.rejected_snapshots = st.rejected_snapshots;
+  info.reorgs = st.reorgs;
+  return info;
+}
+
+caf::behavior sync_coordinator(sync_actor* self, context_ptr ctx,
+                               std::shared_ptr<const chain::store> store,
+                               sync_links links) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.store = std::move(store);
+  st.links = std::move(links);
+  st.tip = tip_of(*st.store);
+  st.plan.reset(st.tip.height);
+  self->send(st.links.registry, subscribe_atom::value,
+             proto::gossip_kind_block, caf::actor_cast<caf::actor>(self));
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    auto i = st.by_addr.find(dm.source);
+    if (i == st.by_addr.end())
+      return;
+    auto id = i->second;
+    st.by_addr.erase(i);
+    auto p = st.peers.find(id);
+    if (p != st.peers.end() && p->second.conn.address() == dm.source) {
+      st.peers.erase(p);
+      st.plan.peer_gone(id);
+      if (st.fast && st.fast->peer == id)
+        fast_sync_failed(self, "peer " + id.substr(0, 16) + " left");
+      else if (st.fork && st.fork->peer == id)
+        back_to_blocks(self);
+      else
+        pump(self);
+    }
+  });
+  return {
+    [=](sync_peer_atom, const std::string& id, const std::string& host,
+        uint32_t services, uint64_t best) {
+      auto& st = self->state;
+      auto conn = caf::actor_cast<caf::actor>(self->current_sender());
+      if (!conn)
+        return;
+      self->monitor(conn);
+      st.by_addr[conn.address()] = id;
+      st.peers[id] = sync_peer{conn, host, services};
+      st.plan.peer_best(id, best);
+      // HELLO's height may be stale by the time the handshake is done.
+      ask(self, id, proto::get_tip{},
+          [=](proto::message& answer) {
+            if (auto* t = std::get_if<proto::tip>(&answer.content)) {
+              self->state.plan.peer_best(id, t->height);
+              pump(self);
+            }
+          },
+          [](bool) {});
+      pump(self);
+    },
+    [=](peer_height_atom, const std::string& id, uint64_t best) {
+      auto& st = self->state;
+      if (!st.peers.count(id))
+        return;
+      st.plan.peer_best(id, best);
+      pump(self);
+    },
+    [=](gossip_atom, const gossip_message& msg) {
+      if (msg.kind == proto::gossip_kind_block)
+        on_gossiped_block(self, msg);
+    },
+    [=](progress_atom) { tick_progress(self); },
+    [=](syncinfo_atom) { return make_sync_info(self->state); },
+    [=](generate_atom, uint32_t n,
+        uint32_t txs) -> caf::result<std::vector<std::string>> {
+      auto rp = self->make_response_promise<std::vector<std::string>>();
+      self->request(self->state.links.writer, caf::infinite,
+                    produce_atom::value, n, txs)
+        .then(
+          [=](block_list& blocks) mutable {
+            std::vector<std::string> hashes;
+            hashes.reserve(blocks.size());
+            for (const auto& b : blocks)
+              hashes.push_back(proto::to_hex(proto::block_hash(b.header)));
+            if (!blocks.empty()) {
+              auto& st = self->state;
+              st.tip = chain_tip{blocks.back().header.height,
+                                 proto::block_hash(blocks.back().header),
+                                 blocks.back().header.utxo_root};
+              st.plan.advance(st.tip.height);
+              auto first = blocks.size() > max_gossiped_per_generate
+                             ? blocks.size() - 1
+                             : 0;
+              // Anonymous: the registry's answer (a bool) is not wanted.
+              for (auto i = first; i < blocks.size(); ++i)
+                caf::anon_send(st.links.registry, publish_atom::value,
+                               proto::gossip_kind_block,
+                               proto::encode_block(blocks[i]));
+            }
+            rp.deliver(std::move(hashes));
+          },
+          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_sync_coordinator(caf::actor_system& sys, context_ptr ctx,
+                                  std::shared_ptr<const chain::store> store,
+                                  sync_links links) {
+  return sys.spawn(sync_coordinator, std::move(ctx), std::move(store),
+                   std::move(links));
+}
+
+} // namespace timecoin

@@ -1,0 +1,227 @@
+// State sync over loopback TLS: full sync, several sources, a corrupt
+// source, forks, fast sync from a snapshot.
+
+#include "tests/integration/cluster.hpp"
+
+#include "protocol/codec.hpp"
+
+using namespace timecoin;
+using namespace timecoin::test;
+
+namespace {
+
+/// Blocks of the main test chain and their transactions.
+constexpr uint32_t chain_blocks = 2000;
+constexpr uint32_t chain_txs = 5;
+
+chain_info info_of(cluster& c, const node_handle& n) {
+  caf::scoped_actor self{*c.sys};
+  chain_info out;
+  self->request(n.actor(), 10s, chaininfo_atom::value)
+    .receive([&](chain_info& i) { out = std::move(i); },
+             [](caf::error&) {});
+  return out;
+}
+
+std::vector<std::string> generate(cluster& c, const node_handle& n,
+                                  uint32_t blocks, uint32_t txs) {
+  caf::scoped_actor self{*c.sys};
+  std::vector<std::string> out;
+  self->request(n.actor(), 300s, generate_atom::value, blocks, txs)
+    .receive([&](std::vector<std::string>& v) { out = std::move(v); },
+             [&](caf::error& e) { FAIL(c.sys->render(e)); });
+  return out;
+}
+
+std::string verify_chain(cluster& c, const node_handle& n) {
+  caf::scoped_actor self{*c.sys};
+  std::string out = "no answer";
+  self->request(n.actor(), 120s, verifychain_atom::value)
+    .receive([&](std::string& s) { out = std::move(s); },
+             [&](caf::error& e) { out = c.sys->render(e); });
+  return out;
+}
+
+/// True once `n` has the same tip and utxo_root as `ref`.
+bool same_tip(cluster& c, const node_handle& n, const chain_info& ref) {
+  auto i = info_of(c, n);
+  return i.blocks == ref.blocks && i.best_hash == ref.best_hash
+         && i.utxo_root == ref.utxo_root;
+}
+
+node_config config_for(const std::string& name,
+                       std::vector<std::string> addnode = {}) {
+  node_config c;
+  c.datadir = fresh_dir(name);
+  c.port = 0;
+  c.port_set = true;
+  c.addnode = std::move(addnode);
+  // Every node shares 127.0.0.1: a ban after the violations this suite
+  // provokes on purpose would cut honest nodes too.
+  c.whitelist = {"127.0.0.1"};
+  return c;
+}
+
+/// Alters the first block of every BLOCKS answer above height 500 (a
+/// changed output value: merkle root and signature no longer match).
+void corrupt_blocks(proto::message& m) {
+  auto* b = std::get_if<proto::blocks>(&m.content);
+  if (!b || b->items.empty() || b->items.front().header.height <= 500)
+    return;
+  auto& txs = b->items.front().transactions;
+  if (!txs.empty() && !txs.front().outputs.empty())
+    txs.front().outputs.front().value += 1;
+}
+
+/// Alters one entry of every UTXO snapshot chunk served.
+void alter_snapshot(proto::message& m) {
+  auto* chunk = std::get_if<proto::utxo_chunk>(&m.content);
+  if (chunk && !chunk->entries.empty())
+    chunk->entries.front().value += 1;
+}
+
+} // namespace
+
+TEST_CASE("a fresh node syncs 2,000 blocks with transactions") {
+  cluster c;
+  auto a = c.start_with(config_for("sync-a"));
+  auto hashes = generate(c, a, chain_blocks, chain_txs);
+  REQUIRE(hashes.size() == chain_blocks);
+  auto ref = info_of(c, a);
+  CHECK(ref.blocks == chain_blocks);
+  CHECK(ref.utxos > chain_blocks);
+  auto b = c.start_with(config_for("sync-b", {addr(a)}));
+  CHECK(eventually([&] { return same_tip(c, b, ref); }, 180s));
+  CHECK(verify_chain(c, b).empty());
+  auto ib = info_of(c, b);
+  CHECK(ib.utxos == ref.utxos);
+  CHECK(ib.base_height == 0);
+  CHECK(ib.sync.state == "idle");
+  CHECK(ib.sync.rejected_blocks == 0);
+}
+
+TEST_CASE("three sources, one stopped mid-sync: the download completes") {
+  cluster c;
+  auto a = c.start_with(config_for("three-a"));
+  generate(c, a, chain_blocks, chain_txs);
+  auto ref = info_of(c, a);
+  auto s1 = c.start_with(config_for("three-s1", {addr(a)}));
+  auto s2 = c.start_with(config_for("three-s2", {addr(a)}));
+  REQUIRE(eventually([&] { return same_tip(c, s1, ref); }, 180s));
+  REQUIRE(eventually([&] { return same_tip(c, s2, ref); }, 180s));
+  auto b = c.start_with(
+    config_for("three-b", {addr(a), addr(s1), addr(s2)}));
+  REQUIRE(eventually([&] { return info_of(c, b).blocks > 0; }, 60s));
+  c.stop(s1);
+  CHECK(eventually([&] { return same_tip(c, b, ref); }, 180s));
+  CHECK(verify_chain(c, b).empty());
+}
+
+TEST_CASE("a source serving a corrupt block is charged; sync completes") {
+  cluster c;
+  auto good = c.start_with(config_for("corrupt-good"));
+  generate(c, good, 1500, 2);
+  auto ref = info_of(c, good);
+  // The bad source holds the same chain and alters what it serves.
+  auto bad_cfg = config_for("corrupt-bad", {addr(good)});
+  node_options bad_opts;
+  bad_opts.log = std::make_shared<spdlog::logger>(
+    "bad", std::make_shared<spdlog::sinks::null_sink_mt>());
+  bad_opts.tamper_answers = corrupt_blocks;
+  auto bad_h = spawn_node(*c.sys, bad_cfg, bad_opts);
+  REQUIRE(bad_h);
+  c.nodes.push_back(*bad_h);
+  auto bad = *bad_h;
+  REQUIRE(eventually([&] { return same_tip(c, bad, ref); }, 180s));
+  auto b = c.start_with(config_for("corrupt-b", {addr(bad), addr(good)}));
+  CHECK(eventually([&] { return same_tip(c, b, ref); }, 180s));
+  auto ib = info_of(c, b);
+  CHECK(ib.sync.rejected_blocks >= 1);
+  CHECK(verify_chain(c, b).empty());
+}
+
+TEST_CASE("a 5-block fork resolves to the longer chain on every node") {
+  cluster c;
+  auto a = c.start_with(config_for("fork-a"));
+  auto cc = c.start_with(config_for("fork-c", {addr(a)}));
+  generate(c, a, 10, 3);
+  auto base = info_of(c, a);
+  REQUIRE(eventually([&] { return same_tip(c, cc, base); }, 60s));
+  auto b_cfg = config_for("fork-b", {addr(a)});
+  auto b = c.start_with(b_cfg);
+  REQUIRE(eventually([&] { return same_tip(c, b, base); }, 60s));
+  c.stop(b);
+  // A (and C with it) goes 5 blocks one way ...
+  generate(c, a, 5, 1);
+  auto short_branch = info_of(c, a);
+  REQUIRE(eventually([&] { return same_tip(c, cc, short_branch); }, 60s));
+  // ... B, alone, 6 blocks another way.
+  b_cfg.addnode.clear();
+  b = c.start_with(b_cfg);
+  generate(c, b, 6, 2);
+  auto long_branch = info_of(c, b);
+  REQUIRE(long_branch.blocks == 16);
+  REQUIRE(long_branch.best_hash != short_branch.best_hash);
+  {
+    caf::scoped_actor self{*c.sys};
+    self->request(b.actor(), 5s, addnode_atom::value, addr(a),
+                  static_cast<uint8_t>(addnode_mode::add))
+      .receive([](bool ok) { CHECK(ok); }, [](caf::error&) {});
+  }
+  CHECK(eventually([&] { return same_tip(c, a, long_branch); }, 60s));
+  CHECK(eventually([&] { return same_tip(c, cc, long_branch); }, 60s));
+  CHECK(info_of(c, a).sync.reorgs == 1);
+  CHECK(info_of(c, a).utxos == long_branch.utxos);
+  CHECK(verify_chain(c, a).empty());
+  CHECK(verify_chain(c, cc).empty());
+}
+
+TEST_CASE("fast sync reaches the full-sync tip from a snapshot") {
+  cluster c;
+  auto a = c.start_with(config_for("fast-a"));
+  // 31 outputs more per block: the snapshot at 400 spans two chunks.
+  generate(c, a, 450, 30);
+  auto ref = info_of(c, a);
+  REQUIRE(ref.snapshot_heights == std::vector<uint64_t>{300, 400});
+  auto fcfg = config_for("fast-f", {addr(a)});
+  fcfg.fastsync = true;
+  auto f = c.start_with(fcfg);
+  CHECK(eventually([&] { return same_tip(c, f, ref); }, 120s));
+  auto fi = info_of(c, f);
+  CHECK(fi.base_height == 400);
+  CHECK(fi.utxos == ref.utxos);
+  CHECK(fi.sync.rejected_snapshots == 0);
+  CHECK(verify_chain(c, f).empty());
+  // Below its base it keeps headers, not blocks.
+  caf::scoped_actor self{*c.sys};
+  bool refused = false;
+  self->request(f.actor(), 5s, getblock_atom::value, std::string{"5"})
+    .receive([](block_info&) {}, [&](caf::error&) { refused = true; });
+  CHECK(refused);
+  // The same chain as a full sync: a node syncing every block agrees.
+  auto full = c.start_with(config_for("fast-full", {addr(a)}));
+  CHECK(eventually([&] { return same_tip(c, full, ref); }, 120s));
+}
+
+TEST_CASE("a snapshot with one altered entry is refused") {
+  cluster c;
+  auto src_cfg = config_for("alter-src");
+  node_options opts;
+  opts.log = std::make_shared<spdlog::logger>(
+    "alter", std::make_shared<spdlog::sinks::null_sink_mt>());
+  opts.tamper_answers = alter_snapshot;
+  auto src_h = spawn_node(*c.sys, src_cfg, opts);
+  REQUIRE(src_h);
+  c.nodes.push_back(*src_h);
+  auto src = *src_h;
+  generate(c, src, 250, 3);
+  auto ref = info_of(c, src);
+  auto fcfg = config_for("alter-f", {addr(src)});
+  fcfg.fastsync = true;
+  auto f = c.start_with(fcfg);
+  CHECK(eventually([&] { return info_of(c, f).sync.rejected_snapshots >= 1; },
+                   60s));
+  // It falls back to downloading every block, and gets the real state.
+  CHECK(eventually([&] { return same_tip(c, f, ref); }, 120s));
+  CHECK(info_of(c, f).base_height == 0);
+}
