@@ -28,8 +28,10 @@ constexpr uint32_t max_gossiped_per_generate = 10;
 /// Fast sync gives up on snapshots after this many refused or failed tries
 /// and downloads every block instead.
 constexpr uint32_t max_fastsync_attempts = 3;
-/// A snapshot of more chunks than this is refused (10^8 outputs).
-constexpr uint32_t max_snapshot_chunks = 10'000;
+/// A snapshot of more chunks than this is refused (10^7 outputs): a fast
+/// sync holds the snapshot in memory (about 90 bytes an output) until it is
+/// checked, so a peer must not be able to announce an endless one.
+constexpr uint32_t max_snapshot_chunks = 1'000;
 
 enum class mode : uint8_t { idle, blocks, fork, headers, snapshot };
 
