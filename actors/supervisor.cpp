@@ -49,6 +49,8 @@ struct supervisor_state {
   std::string no_chain_reason;
   std::map<std::string, target> targets;
   bool stopping = false;
+  bool registry_gone = false;
+  bool listener_gone = false;
   std::shared_ptr<dir_lock> lock;
 };
 
@@ -287,6 +289,7 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
     st.listener = self->system().middleman().spawn_broker(
       listener, std::move(doorman), ctx, std::move(params));
     self->link_to(st.listener);
+    self->monitor(st.listener);
   }
   // Masternodes first, then the other configured peers.
   for (const auto& addr : ctx->cfg.masternode_peers)
@@ -299,8 +302,17 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
         && em.reason != caf::exit_reason::normal)
       self->quit(em.reason);
   });
+  // The node ends once the registry (every connection closed) and the
+  // listener (its socket released in the multiplexer) are gone: an actor
+  // system destroyed right after would otherwise find the listening socket
+  // still registered.
   self->set_down_handler([=](caf::down_msg& dm) {
-    if (dm.source == self->state.registry.address())
+    auto& st = self->state;
+    if (dm.source == st.registry.address())
+      st.registry_gone = true;
+    else if (st.listener && dm.source == st.listener.address())
+      st.listener_gone = true;
+    if (st.registry_gone && (st.listener_gone || !st.listener))
       self->quit(caf::exit_reason::user_shutdown);
   });
   return {

@@ -5,10 +5,14 @@
 
 #include <algorithm>
 #include <deque>
+#include <optional>
 
 namespace timecoin::chain {
 
 namespace {
+
+/// `generate` appends this many blocks per write transaction.
+constexpr std::size_t generate_batch_blocks = 100;
 
 /// The pool holds at most this many coins (re-read when it runs dry).
 constexpr std::size_t max_pool_coins = 100'000;
@@ -35,11 +39,18 @@ producer::producer(security::node_key key)
 
 result<proto::block, chain_error>
 producer::next_block(const store& s, uint32_t txs, int64_t timestamp) {
+  const auto state = s.current_state();
+  if (!state)
+    return chain_error{reject_reason::storage, 0, "cannot read the store"};
+  auto st = *state;
+  return build(s, st, txs, timestamp);
+}
+
+result<proto::block, chain_error>
+producer::build(const store& s, store::tip_state& state, uint32_t txs,
+                int64_t timestamp) {
   try {
-    const auto state = s.current_state();
-    if (!state)
-      return chain_error{reject_reason::storage, 0, "cannot read the store"};
-    const tip_info& tip = state->tip;
+    const tip_info& tip = state.tip;
     const uint64_t height = tip.height + 1;
     const proto::hash256& pk = key_.public_key();
     pool& p = *pool_;
@@ -53,7 +64,7 @@ producer::next_block(const store& s, uint32_t txs, int64_t timestamp) {
     }
 
     proto::block b;
-    proto::lthash16 lt = state->utxos;
+    proto::lthash16& lt = state.utxos;
     std::vector<proto::hash256> ids;
     ids.reserve(txs + 1);
 
@@ -106,6 +117,12 @@ producer::next_block(const store& s, uint32_t txs, int64_t timestamp) {
     // The pool now describes the state after this block: still right if the
     // block is appended, rebuilt on the next call if it is not.
     p.built_for = hash;
+    // `state` too: the next block can be built on this one before it is
+    // stored.
+    state.tip.height = height;
+    state.tip.hash = hash;
+    state.tip.utxo_root = h.utxo_root;
+    state.tip.timestamp = h.timestamp;
     return b;
   } catch (const std::exception& e) {
     pool_->valid = false;
@@ -117,15 +134,41 @@ result<std::vector<proto::block>, chain_error>
 producer::generate(store& s, uint32_t n, uint32_t txs, int64_t timestamp) {
   std::vector<proto::block> out;
   out.reserve(n);
+  const auto state = s.current_state();
+  if (!state)
+    return chain_error{reject_reason::storage, 0, "cannot read the store"};
+  auto st = *state;
+  // Built ahead in memory and appended a batch at a time: one transaction
+  // (one fsync) per batch instead of per block.
+  std::vector<proto::block> batch;
+  auto flush = [&]() -> std::optional<chain_error> {
+    if (batch.empty())
+      return std::nullopt;
+    auto r = s.append(batch);
+    if (r.error) {
+      pool_->valid = false;
+      return r.error;
+    }
+    for (auto& x : batch)
+      out.push_back(std::move(x));
+    batch.clear();
+    return std::nullopt;
+  };
   for (uint32_t i = 0; i < n; ++i) {
-    auto b = next_block(s, txs, timestamp);
+    // An empty pool is re-read from the store: store what was built first.
+    if (pool_->coins.empty())
+      if (auto err = flush())
+        return *err;
+    auto b = build(s, st, txs, timestamp);
     if (!b)
       return b.error();
-    auto r = s.append({b.value()});
-    if (r.error)
-      return *r.error;
-    out.push_back(std::move(b).value());
+    batch.push_back(std::move(b).value());
+    if (batch.size() == generate_batch_blocks)
+      if (auto err = flush())
+        return *err;
   }
+  if (auto err = flush())
+    return *err;
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "chain/store_impl.hpp"
 #include "protocol/codec.hpp"
@@ -112,6 +113,7 @@ result<std::unique_ptr<store>, std::string> store::open(const std::string& dir,
     if (ec)
       return std::string{"cannot create "} + dir + ": " + ec.message();
     auto p = std::make_unique<impl>();
+    p->verify_threads = std::max(1u, std::thread::hardware_concurrency());
     p->dir = dir;
     p->params = std::move(params);
     p->genesis_hash = proto::block_hash(p->params.genesis.header);
@@ -326,23 +328,51 @@ std::vector<proto::utxo_entry> store::coins_of(const proto::hash256& owner,
 // --------------------------------------------------------------------
 
 store::append_result store::append(const std::vector<proto::block>& blocks) {
-  append_result r;
   if (blocks.empty())
-    return r;
+    return {};
   std::lock_guard<std::mutex> lock{impl_->write_mutex};
+  if (blocks.size() < 2 || impl_->verify_threads < 2)
+    return append_locked(blocks.data(), blocks.size(), false);
+  auto r = append_locked(blocks.data(), blocks.size(), true);
+  if (!r.bad_signature_block)
+    return r;
+  // A signature failed in block k: the blocks before it are valid; block k
+  // is checked again, signature by signature, for its exact error.
+  return append_locked(blocks.data(), *r.bad_signature_block + 1, false);
+}
+
+store::append_result store::append_locked(const proto::block* blocks,
+                                          std::size_t count, bool parallel) {
+  append_result r;
   uint64_t height = 0;
   try {
     lmdb::txn t{impl_->env.get(), false};
     chain_state st = load_state(*impl_, t);
     height = st.height + 1;
-    for (const auto& b : blocks) {
-      auto ok = connect_block(*impl_, t, st, b);
+    std::vector<deferred_sig> sigs;
+    std::vector<std::size_t> sigs_end; // per block: sigs.size() after it
+    for (std::size_t i = 0; i < count; ++i) {
+      auto ok = connect_block(*impl_, t, st, blocks[i], false,
+                              parallel ? &sigs : nullptr);
       if (!ok) {
         r.error = ok.error();
         break;
       }
+      sigs_end.push_back(sigs.size());
       ++r.applied;
       height = st.height + 1;
+    }
+    if (parallel && !sigs.empty()) {
+      // Only the signatures of the blocks that passed every other rule.
+      sigs.resize(sigs_end.empty() ? 0 : sigs_end.back());
+      if (auto bad = verify_all(sigs, impl_->verify_threads)) {
+        auto k = static_cast<std::size_t>(
+          std::upper_bound(sigs_end.begin(), sigs_end.end(), *bad)
+          - sigs_end.begin());
+        append_result retry;
+        retry.bad_signature_block = k;
+        return retry; // the transaction aborts: nothing stored
+      }
     }
     if (r.applied > 0) {
       save_state(*impl_, t, st);

@@ -104,10 +104,12 @@ public:
   struct append_result {
     std::size_t applied = 0;         ///< blocks committed, from the first
     std::optional<chain_error> error; ///< why the next one was refused
+    /// Internal: the block whose signature failed in a parallel check.
+    std::optional<std::size_t> bad_signature_block;
   };
   /// Validates `blocks` in order on the tip and commits the valid prefix in
   /// one transaction (one fsync): a refused block and everything after it
-  /// are not applied.
+  /// are not applied. The signatures of a batch are checked on all cores.
   append_result append(const std::vector<proto::block>& blocks);
 
   /// Switches to a branch: disconnects the blocks above `fork_height` with
@@ -139,6 +141,8 @@ public:
 
 private:
   explicit store(std::unique_ptr<impl> p);
+  append_result append_locked(const proto::block* blocks, std::size_t count,
+                              bool parallel);
   std::unique_ptr<impl> impl_;
 };
 

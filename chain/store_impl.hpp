@@ -4,7 +4,9 @@
 // of, shared by store.cpp, validate.cpp, snapshot.cpp and verify.cpp.
 
 #include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "chain/encoding.hpp"
 #include "chain/lmdb.hpp"
@@ -39,6 +41,8 @@ struct store::impl {
   /// One writer at a time (LMDB would serialise them anyway; this keeps the
   /// cached tip in step with the commits).
   std::mutex write_mutex;
+  /// Threads that check a batch's signatures (the machine's cores).
+  unsigned verify_threads = 1;
   mutable std::mutex tip_mutex;
   tip_info cached_tip;
 
@@ -57,13 +61,29 @@ void save_state(store::impl& s, lmdb::txn& t, const chain_state& st);
 std::optional<enc::stored_header>
 read_header(const store::impl& s, const lmdb::txn& t, uint64_t height);
 
+/// A signature whose check is deferred to one parallel pass over a batch.
+struct deferred_sig {
+  proto::hash256 key{};
+  proto::bytes msg;
+  proto::sig64 sig{};
+};
+
+/// Checks every signature of `sigs` on up to `threads` threads; the index of
+/// the first one (in order) that does not verify, if any.
+std::optional<std::size_t> verify_all(const std::vector<deferred_sig>& sigs,
+                                      unsigned threads);
+
 /// Validates `b` on `st` (§7) and, if valid, writes it (block, header, hash
 /// index, UTXO changes, undo) and advances `st`. An invalid block writes
 /// nothing. `genesis`: the network's given block 0, whose producer, signature
-/// and reward are not checked (its data is trusted; its roots are).
+/// and reward are not checked (its data is trusted; its roots are). With
+/// `defer`, signatures are appended there instead of checked: the block is
+/// valid only once they all verify.
 result<void, chain_error> connect_block(store::impl& s, lmdb::txn& t,
                                         chain_state& st, const proto::block& b,
-                                        bool genesis = false);
+                                        bool genesis = false,
+                                        std::vector<deferred_sig>* defer
+                                        = nullptr);
 /// Undoes the tip block: removes its outputs, restores the coins it spent,
 /// deletes its block, header, hash index and undo entries; `st` moves to
 /// the parent. Throws lmdb::error (storage) if the undo data is missing.

@@ -2,7 +2,9 @@
 // state, and the writes that connect or disconnect a block.
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
+#include <thread>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -37,9 +39,47 @@ struct hash256_hash {
 
 } // namespace
 
+std::optional<std::size_t> verify_all(const std::vector<deferred_sig>& sigs,
+                                      unsigned threads) {
+  const std::size_t n = sigs.size();
+  std::atomic<std::size_t> first_bad{n};
+  std::atomic<std::size_t> next{0};
+  // Small slices handed out in order: a failure stops later slices early.
+  constexpr std::size_t slice = 32;
+  auto work = [&] {
+    for (;;) {
+      const std::size_t from = next.fetch_add(slice);
+      if (from >= n || from >= first_bad.load())
+        return;
+      const std::size_t to = std::min(n, from + slice);
+      for (std::size_t i = from; i < to; ++i) {
+        const auto& x = sigs[i];
+        if (!security::verify(x.key, x.msg, x.sig)) {
+          std::size_t cur = first_bad.load();
+          while (i < cur && !first_bad.compare_exchange_weak(cur, i)) {
+          }
+          return;
+        }
+      }
+    }
+  };
+  const unsigned extra = n < 2 * slice ? 0u : std::max(1u, threads) - 1;
+  std::vector<std::thread> pool;
+  pool.reserve(extra);
+  for (unsigned i = 0; i < extra; ++i)
+    pool.emplace_back(work);
+  work();
+  for (auto& th : pool)
+    th.join();
+  if (first_bad.load() < n)
+    return first_bad.load();
+  return std::nullopt;
+}
+
 result<void, chain_error> connect_block(store::impl& s, lmdb::txn& t,
                                         chain_state& st, const proto::block& b,
-                                        bool genesis) {
+                                        bool genesis,
+                                        std::vector<deferred_sig>* defer) {
   const proto::block_header& h = b.header;
   const uint64_t height = h.height;
 
@@ -65,9 +105,12 @@ result<void, chain_error> connect_block(store::impl& s, lmdb::txn& t,
                         + " is not authorised");
   }
   const proto::hash256 bhash = proto::block_hash(h);
-  if (!genesis
-      && !security::verify(h.producer, proto::block_signing_bytes(bhash),
-                           b.producer_signature))
+  if (!genesis && defer)
+    defer->push_back({h.producer, proto::block_signing_bytes(bhash),
+                      b.producer_signature});
+  else if (!genesis
+           && !security::verify(h.producer, proto::block_signing_bytes(bhash),
+                                b.producer_signature))
     return refuse(reject_reason::bad_producer_signature, height,
                   "producer signature does not verify");
 
@@ -144,7 +187,9 @@ result<void, chain_error> connect_block(store::impl& s, lmdb::txn& t,
           c = *dc;
           spent_from_store.emplace_back(o, c);
         }
-        if (!security::verify(c.owner, msg, in.signature))
+        if (defer)
+          defer->push_back({c.owner, msg, in.signature});
+        else if (!security::verify(c.owner, msg, in.signature))
           return refuse(reject_reason::bad_input_signature, height,
                         where(i, j) + ": signature does not verify");
         if (!add_checked(in_sum, c.value))

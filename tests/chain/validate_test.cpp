@@ -260,3 +260,52 @@ TEST_CASE("a batch commits the valid prefix") {
   CHECK(r3.error);
   CHECK(b->append({}).applied == 0);
 }
+
+TEST_CASE("a batch's signatures are checked in parallel, failures exactly") {
+  temp_dir d;
+  auto a = open_store(d.sub("a"));
+  producer p{devnet_key()};
+  // 12 blocks of 21 signatures: a batch large enough for several threads.
+  auto blocks = p.generate(*a, 12, 20, test_time);
+  REQUIRE(blocks);
+  SUBCASE("all valid") {
+    auto b = open_store(d.sub("b"));
+    const auto r = b->append(*blocks);
+    CHECK(r.applied == 12);
+    CHECK(!r.error);
+    CHECK(b->tip().hash == a->tip().hash);
+  }
+  SUBCASE("an input signature of block 8 is bad") {
+    auto batch = *blocks;
+    batch[7].transactions[13].inputs[0].signature[5] ^= 1;
+    auto b = open_store(d.sub("b"));
+    const auto r = b->append(batch);
+    CHECK(r.applied == 7);
+    REQUIRE(r.error);
+    CHECK(r.error->reason == reject_reason::bad_input_signature);
+    CHECK(r.error->height == 8);
+    CHECK(b->tip().height == 7);
+    CHECK(!b->verify());
+  }
+  SUBCASE("the producer signature of block 11 is bad") {
+    auto batch = *blocks;
+    batch[10].producer_signature[0] ^= 1;
+    auto b = open_store(d.sub("b"));
+    const auto r = b->append(batch);
+    CHECK(r.applied == 10);
+    REQUIRE(r.error);
+    CHECK(r.error->reason == reject_reason::bad_producer_signature);
+    CHECK(r.error->height == 11);
+  }
+  SUBCASE("a bad signature before another broken rule: the first wins") {
+    auto batch = *blocks;
+    batch[2].transactions[3].inputs[0].signature[9] ^= 1;
+    batch[5].header.merkle_root[0] ^= 1;
+    auto b = open_store(d.sub("b"));
+    const auto r = b->append(batch);
+    CHECK(r.applied == 2);
+    REQUIRE(r.error);
+    CHECK(r.error->reason == reject_reason::bad_input_signature);
+    CHECK(r.error->height == 3);
+  }
+}
