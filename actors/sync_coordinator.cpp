@@ -174,6 +174,9 @@ void finish_fork(sync_actor* self) {
   if (top <= st.tip.height) {
     log(self).info("fork with {}: its branch ends at {}, not above our {}",
                    f.peer.substr(0, 16), top, st.tip.height);
+    // Its announced height was not real (or its chain went shorter): not
+    // asked again until it announces more.
+    st.plan.peer_lacks(f.peer, top + 1, true);
     back_to_blocks(self);
     return;
   }

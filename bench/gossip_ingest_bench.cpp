@@ -12,12 +12,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <ctime>
 #include <exception>
 #include <filesystem>
-#include <fstream>
-#include <future>
-#include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -27,19 +23,17 @@
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
-#include <dirent.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <spdlog/sinks/null_sink.h>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "actors/connector.hpp"
 #include "actors/node.hpp"
-#include "actors/node_internal.hpp"
+#include "bench/bench_node.hpp"
+#include "bench/cpu_usage.hpp"
+#include "bench/verify_baseline.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/framing.hpp"
 #include "protocol/network.hpp"
@@ -50,6 +44,7 @@
 
 using namespace std::chrono_literals;
 using namespace timecoin;
+using namespace timecoin::bench;
 
 namespace {
 
@@ -76,8 +71,6 @@ constexpr auto probe_interval = 100ms;
 /// Envelopes are re-signed, with a fresh timestamp, once they are this old:
 /// the node drops anything more than 300 s off its clock.
 constexpr int64_t max_envelope_age_seconds = 200;
-/// The node's scheduler threads, as `timed` sets them (apps/timed/main.cpp).
-constexpr std::size_t scheduler_threads = 2;
 
 struct options {
   std::size_t messages = 80'000;
@@ -101,88 +94,14 @@ double seconds_between(bench_clock::time_point a, bench_clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
-/// The node's logger: silent, or debug on stderr with TIMECOIN_BENCH_LOG=1.
-std::shared_ptr<spdlog::logger> node_logger() {
-  if (std::getenv("TIMECOIN_BENCH_LOG") != nullptr) {
-    auto log = std::make_shared<spdlog::logger>(
-        "node", std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
-    log->set_level(spdlog::level::debug);
-    return log;
-  }
-  return std::make_shared<spdlog::logger>(
-      "bench", std::make_shared<spdlog::sinks::null_sink_mt>());
-}
-
 /// The node's verifier count: one per core, as spawn_verifiers.
 unsigned worker_count() {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
 // ---------------------------------------------------------------------------
-// CPU accounting: per thread of this process (exact, from the scheduler's
-// clocks) and for the whole machine (/proc/stat), so that a run can say who
-// used the cores: the feeder, the node, or other processes.
-
-/// CPU seconds of the calling thread.
-double own_cpu_seconds() {
-  timespec ts{};
-  ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-/// CPU seconds of thread `tid` of this process. The clock id is the
-/// kernel's MAKE_THREAD_CPUCLOCK(tid, CPUCLOCK_SCHED); exact, unlike the
-/// tick counts of /proc/self/task/<tid>/stat.
-double thread_cpu_seconds(int tid) {
-  auto id = static_cast<clockid_t>((~static_cast<unsigned>(tid) << 3) | 6u);
-  timespec ts{};
-  if (::clock_gettime(id, &ts) != 0)
-    return 0.0;
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-/// Name and CPU seconds of every thread of this process, by thread id.
-std::map<int, std::pair<std::string, double>> thread_times() {
-  std::map<int, std::pair<std::string, double>> out;
-  DIR* dir = ::opendir("/proc/self/task");
-  if (dir == nullptr)
-    return out;
-  while (auto* e = ::readdir(dir)) {
-    if (e->d_name[0] == '.')
-      continue;
-    std::ifstream in{std::string{"/proc/self/task/"} + e->d_name + "/comm"};
-    std::string name;
-    std::getline(in, name);
-    auto tid = std::atoi(e->d_name);
-    out[tid] = {name, thread_cpu_seconds(tid)};
-  }
-  ::closedir(dir);
-  return out;
-}
-
-/// CPU seconds the whole machine spent busy so far (every core; steal time
-/// counts as busy: another guest had the core), from /proc/stat.
-double machine_busy_seconds() {
-  static const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
-  std::ifstream in{"/proc/stat"};
-  std::string cpu;
-  unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0,
-                     irq = 0, softirq = 0, steal = 0;
-  in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq
-      >> steal;
-  return static_cast<double>(user + nice + system + irq + softirq + steal)
-         / tick;
-}
-
-/// The thread id of `sys`'s multiplexer. CAF 0.17 names its scheduler
-/// workers "caf.multiplexer" too, so the name does not tell.
-int multiplexer_tid(caf::actor_system& sys) {
-  std::promise<int> tid;
-  auto got = tid.get_future();
-  sys.middleman().backend().post(
-      [&tid] { tid.set_value(static_cast<int>(::gettid())); });
-  return got.get();
-}
+// CPU accounting (bench/cpu_usage.hpp), so that a run can say who used the
+// cores: the feeder, the node, or other processes.
 
 /// CPU seconds over a run, by who spent them.
 struct cpu_split {
@@ -197,25 +116,13 @@ struct cpu_split {
   double node() const { return multiplexer + detached + scheduler; }
 };
 
-struct cpu_mark {
-  std::map<int, std::pair<std::string, double>> threads;
-  double machine = 0;
-  bench_clock::time_point at;
-};
-
-cpu_mark mark_cpu() {
-  return {thread_times(), machine_busy_seconds(), bench_clock::now()};
-}
-
 cpu_split cpu_between(const cpu_mark& a, const cpu_mark& b, int mux_tid) {
   cpu_split s;
   const int main_tid = static_cast<int>(::getpid());
   const bool show = std::getenv("TIMECOIN_BENCH_THREADS") != nullptr;
-  double ours = 0;
-  for (const auto& [tid, v] : b.threads) {
-    auto i = a.threads.find(tid);
-    double d = v.second - (i == a.threads.end() ? 0.0 : i->second.second);
-    ours += d;
+  auto spent = cpu_spent_between(a, b);
+  for (const auto& [tid, v] : spent.threads) {
+    double d = v.second;
     if (show)
       std::printf("  thread %d %-16s %6.2f s CPU%s\n", tid, v.first.c_str(), d,
                   tid == mux_tid ? " (multiplexer)" : "");
@@ -228,8 +135,8 @@ cpu_split cpu_between(const cpu_mark& a, const cpu_mark& b, int mux_tid) {
     else
       s.scheduler += d;
   }
-  s.others = std::max(0.0, (b.machine - a.machine) - ours);
-  s.wall = seconds_between(a.at, b.at);
+  s.others = spent.others;
+  s.wall = spent.wall;
   return s;
 }
 
@@ -278,12 +185,6 @@ void sign_feed(feed& f, std::size_t n, std::size_t payload) {
 // ---------------------------------------------------------------------------
 // Baseline: crypto_sign_verify_detached on the signed bytes of the feed.
 
-struct signed_bytes {
-  proto::bytes bytes;
-  proto::bytes sig;
-  proto::bytes pk;
-};
-
 std::vector<signed_bytes> verify_inputs(const feed& f, std::size_t count) {
   std::vector<signed_bytes> out;
   for (std::size_t i = 0; i < count && i < f.envelopes.size(); ++i) {
@@ -293,71 +194,6 @@ std::vector<signed_bytes> verify_inputs(const feed& f, std::size_t count) {
                    g.signature, g.sender});
   }
   return out;
-}
-
-/// What one verifying thread did.
-struct verify_count {
-  uint64_t ok = 0;
-  uint64_t failed = 0;
-  double cpu_seconds = 0;
-};
-
-/// Verifies `in` round-robin until `stop`.
-verify_count verify_loop(const std::vector<signed_bytes>& in,
-                         const std::atomic<bool>& stop) {
-  verify_count c;
-  auto cpu0 = own_cpu_seconds();
-  std::size_t i = 0;
-  while (!stop.load(std::memory_order_relaxed)) {
-    const auto& x = in[i];
-    if (crypto_sign_verify_detached(x.sig.data(), x.bytes.data(),
-                                    x.bytes.size(), x.pk.data())
-        == 0)
-      ++c.ok;
-    else
-      ++c.failed;
-    if (++i == in.size())
-      i = 0;
-  }
-  c.cpu_seconds = own_cpu_seconds() - cpu0;
-  return c;
-}
-
-struct verify_rates {
-  double wall = 0; ///< verifications per second of wall time, all threads
-  double cpu = 0;  ///< verifications per CPU-second: the rate of one core
-  double others = 0; ///< cores other processes used meanwhile
-};
-
-/// `threads` threads verifying at once for `baseline_duration`.
-verify_rates verify_rate(const std::vector<signed_bytes>& in,
-                         unsigned threads) {
-  std::atomic<bool> stop{false};
-  std::vector<verify_count> counts(threads);
-  std::vector<std::thread> pool;
-  auto machine0 = machine_busy_seconds();
-  auto start = bench_clock::now();
-  for (unsigned t = 0; t < threads; ++t)
-    pool.emplace_back([&, t] { counts[t] = verify_loop(in, stop); });
-  std::this_thread::sleep_for(baseline_duration);
-  stop = true;
-  for (auto& th : pool)
-    th.join();
-  auto secs = seconds_between(start, bench_clock::now());
-  auto busy = machine_busy_seconds() - machine0;
-  verify_count total;
-  for (const auto& c : counts) {
-    total.ok += c.ok;
-    total.failed += c.failed;
-    total.cpu_seconds += c.cpu_seconds;
-  }
-  if (total.failed != 0)
-    throw std::runtime_error("baseline: a signature did not verify");
-  verify_rates r;
-  r.wall = static_cast<double>(total.ok) / secs;
-  r.cpu = static_cast<double>(total.ok) / total.cpu_seconds;
-  r.others = std::max(0.0, (busy - total.cpu_seconds) / secs);
-  return r;
 }
 
 // ---------------------------------------------------------------------------
@@ -397,28 +233,20 @@ struct run_result {
 run_result run_node(const feed& f, const options& opt, bool limited,
                     const std::string& tag) {
   caf::actor_system_config cfg;
-  cfg.load<caf::io::middleman>();
-  cfg.set("scheduler.max-threads", scheduler_threads);
+  bench::configure_node_system(cfg);
   if (opt.moderate_sleep_us > 0)
     cfg.set("work-stealing.moderate-sleep-duration",
             caf::timespan{std::chrono::microseconds{opt.moderate_sleep_us}});
   caf::actor_system sys{cfg};
 
-  auto dir = (std::filesystem::temp_directory_path()
-              / ("timecoin-ingest-" + tag + "-" + std::to_string(::getpid())))
-                 .string();
-  std::filesystem::remove_all(dir);
+  auto dir = bench::fresh_datadir("timecoin-ingest", tag);
   node_config conf;
   conf.datadir = dir;
-  conf.port = 0;
-  conf.port_set = true;
   conf.tls = true;
   conf.enable_rate_limiting = limited;
   if (limited)
     conf.max_requests_per_second = opt.limited_rate;
-  node_options nopts;
-  nopts.log = node_logger();
-  auto node = spawn_node(sys, conf, nopts);
+  auto node = bench::spawn_bench_node(sys, conf, "node");
   if (!node)
     throw std::runtime_error("node: " + sys.render(node.error()));
 
@@ -536,9 +364,7 @@ run_result run_node(const feed& f, const options& opt, bool limited,
                 + std::to_string(r.rate_limited) + " rate-limited";
   } // the feeder hangs up
 
-  self->monitor(node->actor());
-  self->send(node->actor(), stop_atom::value);
-  self->receive([](caf::down_msg&) {}, caf::after(setup_timeout) >> [] {});
+  bench::stop_node(sys, *node, setup_timeout);
   caf::anon_send_exit(sub, caf::exit_reason::user_shutdown);
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
@@ -549,12 +375,12 @@ run_result run_node(const feed& f, const options& opt, bool limited,
 // Report.
 
 struct baseline {
-  verify_rates one;      ///< one thread
-  verify_rates parallel; ///< `workers` threads at once
+  verify_rate one;      ///< one thread
+  verify_rate parallel; ///< `workers` threads at once
   unsigned workers = 1;
   /// The bound of the requirement: one core's rate × the verifier count.
   double bound() const { return one.cpu * workers; }
-  double verify_us() const { return 1e6 / one.cpu; }
+  double verify_us() const { return one.us(); }
 };
 
 void print_header() {
@@ -692,8 +518,8 @@ int main(int argc, char** argv) {
     baseline b;
     b.workers = worker_count();
     auto inputs = verify_inputs(f, 1024);
-    b.one = verify_rate(inputs, 1);
-    b.parallel = verify_rate(inputs, b.workers);
+    b.one = measure_verify(inputs, 1, baseline_duration);
+    b.parallel = measure_verify(inputs, b.workers, baseline_duration);
     std::printf("\nbaseline: crypto_sign_verify_detached over the %zu signed "
                 "bytes of an envelope, %.1f s each\n",
                 inputs.front().bytes.size(),
