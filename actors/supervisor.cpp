@@ -79,6 +79,7 @@ struct listener_state {
 /// (per address, new per minute), are closed before any TLS work.
 caf::behavior listener(caf::io::broker* self, caf::io::doorman_ptr doorman,
                        context_ptr ctx, conn_params params) {
+  auto accept_hdl = doorman->hdl();
   self->add_doorman(std::move(doorman));
   auto st = std::make_shared<listener_state>(ctx->cfg);
   self->set_down_handler([=](caf::down_msg& dm) {
@@ -116,6 +117,13 @@ caf::behavior listener(caf::io::broker* self, caf::io::doorman_ptr doorman,
       self->send(params.registry, track_atom::value, conn, std::string{});
     },
     [=](const caf::io::acceptor_closed_msg&) { self->quit(); },
+    [=](shutdown_atom) {
+      // Closes the listening socket itself before quitting: a broker killed
+      // right after it started can leave its acceptor registered in the
+      // multiplexer.
+      self->close(accept_hdl);
+      self->quit();
+    },
   };
 }
 
@@ -470,7 +478,7 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
       log(self).info("stopping: saying BYE to {} peers",
                      st.ctx->table->connected_count());
       if (st.listener)
-        self->send_exit(st.listener, caf::exit_reason::user_shutdown);
+        self->send(st.listener, shutdown_atom::value);
       self->send(st.registry, shutdown_atom::value);
     },
   };
