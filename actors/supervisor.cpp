@@ -75,8 +75,13 @@ struct listener_state {
   uint64_t refused = 0;
 };
 
+using listener_close_atom = caf::atom_constant<caf::atom("lclose")>;
+/// How long after `shutdown` the listener closes its socket (see there).
+constexpr auto listener_close_delay = std::chrono::milliseconds{1};
+
 /// Accepts connections. Banned addresses, and addresses over their limits
 /// (per address, new per minute), are closed before any TLS work.
+
 caf::behavior listener(caf::io::broker* self, caf::io::doorman_ptr doorman,
                        context_ptr ctx, conn_params params) {
   auto accept_hdl = doorman->hdl();
@@ -118,9 +123,14 @@ caf::behavior listener(caf::io::broker* self, caf::io::doorman_ptr doorman,
     },
     [=](const caf::io::acceptor_closed_msg&) { self->quit(); },
     [=](shutdown_atom) {
-      // Closes the listening socket itself before quitting: a broker killed
-      // right after it started can leave its acceptor registered in the
-      // multiplexer.
+      // Closed from a later turn of the multiplexer, never from the one that
+      // started the listener: CAF 0.17 merges an acceptor's add and remove
+      // queued in one turn into no change at all, and the acceptor then
+      // keeps a reference to its own doorman forever (a leak, seen when a
+      // node is stopped right after it started).
+      self->delayed_send(self, listener_close_delay, listener_close_atom::value);
+    },
+    [=](listener_close_atom) {
       self->close(accept_hdl);
       self->quit();
     },
