@@ -81,8 +81,12 @@ caf::behavior chain_writer(writer_actor* self, context_ptr ctx,
         st.producer.emplace(
           security::node_key::from_seed(proto::devnet_producer_seed()));
       auto r = st.producer->generate(*st.store, n, txs, unix_now());
-      if (!r)
+      if (!r) {
+        // Blocks stored before the failure are the tip now.
+        st.ctx->tip_cell->publish(
+          std::make_unique<chain_tip>(tip_of(*st.store)));
         return chain_failure("block production failed: " + r.error().detail);
+      }
       finish(self, r->size(), std::nullopt);
       return std::move(*r);
     },

@@ -85,6 +85,8 @@ spdlog::logger& log(conn_broker* self) {
   return *self->state.ctx->log;
 }
 
+void fail_pending(conn_broker* self);
+
 /// Hands the ciphertext (or, with tls=0, plaintext) in `wire_out` to the
 /// socket's write buffer; true if there was any.
 bool write_wire(conn_broker* self) {
@@ -111,6 +113,7 @@ void flush_now(conn_broker* self) {
           log(self).warn("{}: TLS write failed: {}", st.peer_label,
                          st.tls->last_error());
           st.closing = true;
+          fail_pending(self);
           self->close(st.hdl);
           self->quit();
           return;
@@ -398,11 +401,30 @@ void serve_request(conn_broker* self, proto::message msg) {
       });
 }
 
+/// Types that answer a request (§5, §7).
+bool is_response(proto::msg_type t) {
+  switch (t) {
+    case proto::msg_type::peers:
+    case proto::msg_type::tip:
+    case proto::msg_type::blocks:
+    case proto::msg_type::hashes:
+    case proto::msg_type::utxo_chunk:
+    case proto::msg_type::not_found:
+    case proto::msg_type::headers:
+    case proto::msg_type::pong:
+      return true;
+    default:
+      return false;
+  }
+}
+
 /// A message from a connected peer.
 void dispatch(conn_broker* self, proto::message& msg) {
   auto& st = self->state;
-  // A response to one of our requests.
-  if (msg.id != 0) {
+  // A response to one of our requests. Only answer types: the peer numbers
+  // its own requests independently, so a request of theirs may carry the id
+  // of one of ours.
+  if (msg.id != 0 && is_response(msg.type())) {
     auto i = st.pending.find(msg.id);
     if (i != st.pending.end()) {
       i->second.deliver(std::move(msg));

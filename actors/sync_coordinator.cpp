@@ -14,6 +14,7 @@
 #include "chain/params.hpp"
 #include "chain/store.hpp"
 #include "protocol/codec.hpp"
+#include "security/node_key.hpp"
 #include "security/violations.hpp"
 
 namespace timecoin {
@@ -32,6 +33,16 @@ constexpr uint32_t max_fastsync_attempts = 3;
 /// sync holds the snapshot in memory (about 90 bytes an output) until it is
 /// checked, so a peer must not be able to announce an endless one.
 constexpr uint32_t max_snapshot_chunks = 1'000;
+
+/// A request to a peer fails at the coordinator after this long even if its
+/// connection never answers (the connection's own timeout is 30 s).
+constexpr auto sync_request_deadline = std::chrono::seconds{35};
+/// A fork resolution that has not finished after this long is abandoned: a
+/// peer must not hold the node in fork mode by answering slowly.
+constexpr auto max_fork_duration = std::chrono::minutes{2};
+/// A fork branch is held in memory, unvalidated, up to this many bytes
+/// (estimated) before the reorganisation checks it.
+constexpr std::size_t max_branch_bytes = 256 * 1024 * 1024;
 
 enum class mode : uint8_t { idle, blocks, fork, headers, snapshot };
 
@@ -73,7 +84,32 @@ struct fork_sync {
   std::string peer;
   uint64_t fork_height = 0;
   block_list branch;
+  std::size_t branch_bytes = 0; ///< estimated
+  caf::actor_clock::time_point started;
 };
+
+/// A cheap upper estimate of a block's encoded size.
+std::size_t approx_bytes(const proto::block& b) {
+  std::size_t n = 256;
+  for (const auto& tx : b.transactions)
+    n += 16 + tx.inputs.size() * 112 + tx.outputs.size() * 48;
+  return n;
+}
+
+/// Refusals that say nothing about the peer that served the block: local
+/// storage failures, a tip that moved under the write (blocks produced
+/// meanwhile), and a branch refused for its length.
+bool peer_at_fault(chain::reject_reason r) {
+  switch (r) {
+    case chain::reject_reason::storage:
+    case chain::reject_reason::bad_height:
+    case chain::reject_reason::too_deep:
+    case chain::reject_reason::not_longer:
+      return false;
+    default:
+      return true;
+  }
+}
 
 struct sync_state {
   static inline const char* name = "sync_coordinator";
@@ -124,21 +160,24 @@ caf::actor conn_of(sync_actor* self, const std::string& id) {
   return i == self->state.peers.end() ? caf::actor{} : i->second.conn;
 }
 
-/// Sends `req` to peer `id`; `on_answer(message)` or `on_error(timed_out)`.
+/// Sends `req` to peer `id`; later `on_answer(message)` or
+/// `on_error(timed_out)`. False (and neither is called) if the peer is not
+/// connected.
 template <class OnAnswer, class OnError>
-void ask(sync_actor* self, const std::string& id, proto::body req,
+bool ask(sync_actor* self, const std::string& id, proto::body req,
          OnAnswer on_answer, OnError on_error) {
   auto conn = conn_of(self, id);
-  if (!conn) {
-    on_error(false);
-    return;
-  }
-  self->request(conn, caf::infinite, request_atom::value,
+  if (!conn)
+    return false;
+  // The connection times its requests out after 30 s; this bound only
+  // guards against one that quits without answering.
+  self->request(conn, sync_request_deadline, request_atom::value,
                 proto::message{0, std::move(req)})
     .then([=](proto::message& answer) mutable { on_answer(answer); },
           [=](caf::error& err) mutable {
             on_error(err == caf::sec::request_timeout);
           });
+  return true;
 }
 
 void set_tip(sync_actor* self, const chain_tip& tip) {
@@ -155,11 +194,14 @@ void announce_tip(sync_actor* self) {
   self->send(self->state.links.registry, broadcast_atom::value, msg);
 }
 
-void back_to_blocks(sync_actor* self) {
+/// Leaves fork or fast-sync mode. `reset`: the tip changed under the plan
+/// (a reorganisation, a snapshot): every window starts over.
+void back_to_blocks(sync_actor* self, bool reset = false) {
   auto& st = self->state;
   st.fork.reset();
   st.m = mode::blocks;
-  st.plan.reset(st.tip.height);
+  if (reset)
+    st.plan.reset(st.tip.height);
   pump(self);
 }
 
@@ -196,6 +238,8 @@ void finish_fork(sync_actor* self) {
                          proto::to_hex(w.tip.hash));
           st.tip = w.tip;
           announce_tip(self);
+          back_to_blocks(self, true);
+          return;
         } else {
           ++st.rejected_blocks;
           auto why = std::string{chain::to_string(
@@ -204,12 +248,11 @@ void finish_fork(sync_actor* self) {
                      + w.detail;
           log(self).warn("branch from {} refused: {}", peer.substr(0, 16),
                          why);
-          if (w.reason != static_cast<uint8_t>(chain::reject_reason::too_deep)
-              && w.reason
-                   != static_cast<uint8_t>(chain::reject_reason::not_longer))
+          if (peer_at_fault(static_cast<chain::reject_reason>(w.reason))) {
             charge(self, peer, security::violation::invalid_block,
                    "invalid block in its branch: " + why);
-          st.plan.exclude(peer);
+            st.plan.exclude(peer);
+          }
         }
         back_to_blocks(self);
       },
@@ -222,15 +265,24 @@ void fetch_branch(sync_actor* self) {
   auto next = f.fork_height + f.branch.size() + 1;
   auto best = st.plan.peers().count(f.peer) ? st.plan.peers().at(f.peer).best
                                             : 0;
-  // Enough once the branch is longer than our chain; at most a window past.
-  if (next > best || next > st.tip.height + proto::max_get_blocks) {
+  // Enough once the branch is longer than our chain: the rest comes by the
+  // normal download after the switch.
+  if (next > best || next > st.tip.height + 1) {
     finish_fork(self);
     return;
   }
-  auto count = static_cast<uint16_t>(
-    std::min<uint64_t>(proto::max_get_blocks, best - next + 1));
+  if (self->clock().now() - f.started > max_fork_duration
+      || f.branch_bytes > max_branch_bytes) {
+    log(self).warn("fork with {}: abandoned (too slow or too large)",
+                   f.peer.substr(0, 16));
+    st.plan.exclude(f.peer);
+    back_to_blocks(self);
+    return;
+  }
+  auto count = static_cast<uint16_t>(std::min<uint64_t>(
+    proto::max_get_blocks, std::min(best, st.tip.height + 1) - next + 1));
   auto peer = f.peer;
-  ask(self, peer, proto::get_blocks{next, count},
+  auto asked = ask(self, peer, proto::get_blocks{next, count},
       [=](proto::message& answer) {
         auto& st = self->state;
         if (!st.fork || st.fork->peer != peer)
@@ -241,10 +293,17 @@ void fetch_branch(sync_actor* self) {
           return;
         }
         auto& f = *st.fork;
+        auto before = f.branch.size();
         for (auto& b : got->items) {
           if (b.header.height != f.fork_height + f.branch.size() + 1)
             break;
+          f.branch_bytes += approx_bytes(b);
           f.branch.push_back(std::move(b));
+        }
+        if (f.branch.size() == before) {
+          // Nothing that continues the branch: no progress to wait for.
+          finish_fork(self);
+          return;
         }
         fetch_branch(self);
       },
@@ -252,25 +311,28 @@ void fetch_branch(sync_actor* self) {
         if (self->state.fork && self->state.fork->peer == peer)
           back_to_blocks(self);
       });
+  if (!asked)
+    back_to_blocks(self);
 }
 
 /// Our tip does not lead to `peer`'s chain: find the common ancestor among
 /// the last max_reorg_depth blocks, fetch its branch, and switch to it if
 /// it is longer.
-void start_fork(sync_actor* self, const std::string& peer) {
+bool start_fork(sync_actor* self, const std::string& peer) {
   auto& st = self->state;
-  if (st.m == mode::fork || !st.peers.count(peer))
-    return;
+  auto p = st.plan.peers().find(peer);
+  if (st.m == mode::fork || !st.peers.count(peer)
+      || (p != st.plan.peers().end() && p->second.excluded))
+    return false;
   st.m = mode::fork;
-  st.plan.reset(st.tip.height);
-  st.fork = fork_sync{peer, 0, {}};
+  st.fork = fork_sync{peer, 0, {}, 0, self->clock().now()};
   auto top = st.tip.height;
   auto start = top > chain::max_reorg_depth ? top - chain::max_reorg_depth
                                             : 0;
   auto count = static_cast<uint16_t>(top - start + 1);
   log(self).info("our tip {} is not on {}'s chain: looking for the fork",
                  top, peer.substr(0, 16));
-  ask(self, peer, proto::get_hashes{start, count},
+  auto asked = ask(self, peer, proto::get_hashes{start, count},
       [=](proto::message& answer) {
         auto& st = self->state;
         if (!st.fork || st.fork->peer != peer)
@@ -287,10 +349,14 @@ void start_fork(sync_actor* self, const std::string& peer) {
           if (theirs->items[i] == ours.items[i])
             common = start + i;
         if (!common) {
-          log(self).warn("no common block with {} in our last {} blocks: not "
-                         "following its chain",
-                         peer.substr(0, 16), count);
-          st.plan.exclude(peer);
+          // Only a full answer proves a fork deeper than we follow; a short
+          // one is a peer behind us.
+          if (theirs->items.size() >= count) {
+            log(self).warn("no common block with {} in our last {} blocks: "
+                           "not following its chain",
+                           peer.substr(0, 16), count);
+            st.plan.exclude(peer);
+          }
           back_to_blocks(self);
           return;
         }
@@ -301,6 +367,12 @@ void start_fork(sync_actor* self, const std::string& peer) {
         if (self->state.fork && self->state.fork->peer == peer)
           back_to_blocks(self);
       });
+  if (!asked) {
+    st.m = mode::blocks;
+    st.fork.reset();
+    return false;
+  }
+  return true;
 }
 
 // -- fast sync --------------------------------------------------------------
@@ -330,11 +402,14 @@ void install_snapshot(sync_actor* self) {
       [=](chain_write& w) {
         auto& st = self->state;
         if (!w.ok) {
+          auto reason = static_cast<chain::reject_reason>(w.reason);
+          auto why = std::string{chain::to_string(reason)} + ": " + w.detail;
+          if (!peer_at_fault(reason)) {
+            fast_sync_failed(self, "snapshot not installed: " + why);
+            return;
+          }
           ++st.rejected_snapshots;
           st.bad_snapshot_peers.insert(peer);
-          auto why = std::string{chain::to_string(
-                       static_cast<chain::reject_reason>(w.reason))}
-                     + ": " + w.detail;
           charge(self, peer, security::violation::invalid_block,
                  "snapshot refused: " + why);
           fast_sync_failed(self, "snapshot at " + std::to_string(height)
@@ -348,7 +423,7 @@ void install_snapshot(sync_actor* self) {
         st.tip = w.tip;
         st.fast.reset();
         st.fast_done = true;
-        back_to_blocks(self);
+        back_to_blocks(self, true);
       },
       [=](caf::error&) { fast_sync_failed(self, "chain writer gone"); });
 }
@@ -363,7 +438,7 @@ void fetch_chunk(sync_actor* self) {
   auto peer = f.peer;
   auto height = f.height;
   auto index = f.next_chunk;
-  ask(self, peer, proto::get_utxo_chunk{height, index},
+  auto asked = ask(self, peer, proto::get_utxo_chunk{height, index},
       [=](proto::message& answer) {
         auto& st = self->state;
         if (!st.fast || st.fast->peer != peer)
@@ -396,6 +471,8 @@ void fetch_chunk(sync_actor* self) {
         if (self->state.fast && self->state.fast->peer == peer)
           fast_sync_failed(self, "snapshot request failed");
       });
+  if (!asked)
+    fast_sync_failed(self, "peer " + peer.substr(0, 16) + " left");
 }
 
 void fetch_headers(sync_actor* self) {
@@ -414,7 +491,7 @@ void fetch_headers(sync_actor* self) {
   auto count = static_cast<uint16_t>(
     std::min<uint64_t>(proto::max_get_headers, f.height - have));
   auto peer = f.peer;
-  ask(self, peer, proto::get_headers{start, count},
+  auto asked = ask(self, peer, proto::get_headers{start, count},
       [=](proto::message& answer) {
         auto& st = self->state;
         if (!st.fast || st.fast->peer != peer)
@@ -422,6 +499,8 @@ void fetch_headers(sync_actor* self) {
         auto& f = *st.fast;
         auto* got = std::get_if<proto::headers>(&answer.content);
         if (!got || got->items.empty()) {
+          // It announced a height it does not have.
+          st.plan.peer_lacks(peer, start, true);
           fast_sync_failed(self, "no headers from " + peer.substr(0, 16));
           return;
         }
@@ -449,13 +528,16 @@ void fetch_headers(sync_actor* self) {
         if (self->state.fast && self->state.fast->peer == peer)
           fast_sync_failed(self, "header request failed");
       });
+  if (!asked)
+    fast_sync_failed(self, "peer " + peer.substr(0, 16) + " left");
 }
 
 /// With `fastsync=1` on a node still at genesis: picks the peer with the
 /// highest snapshot that serves snapshots; true if a fast sync started.
 bool maybe_fast_sync(sync_actor* self) {
   auto& st = self->state;
-  if (!st.ctx->cfg.fastsync || st.fast_done || st.tip.height != 0)
+  if (!st.ctx->cfg.fastsync || st.fast_done || st.tip.height != 0
+      || st.applying || !st.plan.idle())
     return false;
   auto interval = st.store->params().snapshot_interval;
   std::string best_peer;
@@ -494,10 +576,19 @@ void on_applied(sync_actor* self, const ready_window& w, chain_write& r) {
   set_tip(self, r.tip);
   if (!r.ok) {
     auto reason = static_cast<chain::reject_reason>(r.reason);
+    auto rest = static_cast<uint16_t>(w.blocks.size() - r.applied);
     if (reason == chain::reject_reason::bad_prev_hash && r.applied == 0
         && r.height == w.start) {
-      // The peer's blocks continue another chain than ours.
+      // The peer's blocks continue another chain than ours: asked again (of
+      // another peer first) and the peer's chain looked at.
+      st.plan.give_back(w.start, rest, w.source);
       start_fork(self, w.source);
+      return;
+    }
+    if (!peer_at_fault(reason)) {
+      log(self).info("window {}+{} not applied: {}: {}", w.start,
+                     w.blocks.size(), chain::to_string(reason), r.detail);
+      st.plan.give_back(w.start + r.applied, rest, std::string{});
       return;
     }
     ++st.rejected_blocks;
@@ -506,9 +597,7 @@ void on_applied(sync_actor* self, const ready_window& w, chain_write& r) {
     log(self).warn("block from {} refused: {}", w.source.substr(0, 16), why);
     charge(self, w.source, security::violation::invalid_block,
            "invalid block: " + why);
-    auto rest = w.blocks.size() - r.applied;
-    st.plan.give_back(w.start + r.applied, static_cast<uint16_t>(rest),
-                      w.source);
+    st.plan.give_back(w.start + r.applied, rest, w.source);
     st.plan.exclude(w.source);
   }
   if (was_behind && !st.plan.behind()) {
@@ -535,11 +624,16 @@ void try_apply(sync_actor* self) {
         on_applied(self, *window, r);
         pump(self);
       },
-      [=](caf::error&) { self->state.applying = false; });
+      [=](caf::error&) {
+        self->state.applying = false;
+        self->state.plan.give_back(window->start,
+                                   static_cast<uint16_t>(window->blocks.size()),
+                                   std::string{});
+      });
 }
 
 void request_window(sync_actor* self, const std::string& id, block_window w) {
-  ask(self, id, proto::get_blocks{w.start, w.count},
+  auto asked = ask(self, id, proto::get_blocks{w.start, w.count},
       [=](proto::message& answer) {
         auto& st = self->state;
         auto* got = std::get_if<proto::blocks>(&answer.content);
@@ -566,6 +660,11 @@ void request_window(sync_actor* self, const std::string& id, block_window w) {
         self->state.plan.on_failure(id, w, timed_out);
         pump(self);
       });
+  if (!asked) {
+    // Gone without our noticing yet: its windows go back in the queue.
+    self->state.plan.on_failure(id, w, false);
+    self->state.plan.peer_gone(id);
+  }
 }
 
 void ensure_ticking(sync_actor* self) {
@@ -631,6 +730,17 @@ void on_gossiped_block(sync_actor* self, const gossip_message& msg) {
     return;
   auto h = b->header.height;
   if (h <= st.tip.height)
+    return;
+  // Relays are not validated (§6): only a block its authorised producer
+  // signed may move a peer's known height or start a fork, or anyone could
+  // announce any height.
+  const auto& producers = st.store->params().producers;
+  if (std::find(producers.begin(), producers.end(), b->header.producer)
+        == producers.end()
+      || !security::verify(b->header.producer,
+                           proto::block_signing_bytes(
+                             proto::block_hash(b->header)),
+                           b->producer_signature))
     return;
   if (st.peers.count(msg.from_peer))
     st.plan.peer_best(msg.from_peer, h);
@@ -778,10 +888,15 @@ caf::behavior sync_coordinator(sync_actor* self, context_ptr ctx,
                 caf::anon_send(st.links.registry, publish_atom::value,
                                proto::gossip_kind_block,
                                proto::encode_block(blocks[i]));
+              announce_tip(self);
             }
             rp.deliver(std::move(hashes));
           },
-          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+          [=](caf::error& err) mutable {
+            // Blocks may have been stored before the failure.
+            set_tip(self, tip_of(*self->state.store));
+            rp.deliver(std::move(err));
+          });
       return rp;
     },
   };

@@ -196,6 +196,37 @@ TEST_CASE_FIXTURE(conn_fixture, "a response carries the request's id back") {
   CHECK(std::get<proto::tip>(got->content).height == 5);
 }
 
+TEST_CASE_FIXTURE(conn_fixture,
+                  "a peer's request with the id of one of ours is a request") {
+  complete_handshake();
+  std::optional<proto::message> got;
+  auto target = conn;
+  sys.spawn([&, target](caf::event_based_actor* self) {
+    self->request(target, caf::infinite, request_atom::value,
+                  proto::message{0, proto::get_tip{}})
+      .then([&](proto::message& m) { got = m; }, [](caf::error&) {});
+  });
+  settle();
+  auto sent = frames_of(written(hdl));
+  REQUIRE(sent.size() == 1);
+  // Both sides number their requests from 1: the peer's GET_TIP carries the
+  // id of ours. It is answered, and does not answer ours.
+  proto::bytes wire;
+  proto::append_frame(wire, proto::message{sent[0].id, proto::get_tip{}});
+  deliver(hdl, wire);
+  CHECK(!got);
+  auto answers = frames_of(written(hdl));
+  REQUIRE(answers.size() == 1);
+  CHECK(answers[0].type() == proto::msg_type::tip);
+  CHECK(answers[0].id == sent[0].id);
+  // The real answer still reaches our request.
+  wire.clear();
+  proto::append_frame(wire, proto::message{sent[0].id, proto::tip{7, {}, {}}});
+  deliver(hdl, wire);
+  REQUIRE(got);
+  CHECK(std::get<proto::tip>(got->content).height == 7);
+}
+
 TEST_CASE_FIXTURE(conn_fixture, "a message before the handshake is refused") {
   written(hdl);
   proto::bytes wire;
