@@ -2,8 +2,10 @@
 // source, forks, fast sync from a snapshot.
 
 #include "tests/integration/cluster.hpp"
+#include "tests/integration/raw_peer.hpp"
 
 #include "protocol/codec.hpp"
+#include "security/envelope.hpp"
 
 using namespace timecoin;
 using namespace timecoin::test;
@@ -224,4 +226,49 @@ TEST_CASE("a snapshot with one altered entry is refused") {
   // It falls back to downloading every block, and gets the real state.
   CHECK(eventually([&] { return same_tip(c, f, ref); }, 120s));
   CHECK(info_of(c, f).base_height == 0);
+}
+
+TEST_CASE("gossiped blocks that are not the producer's move no heights") {
+  cluster c;
+  auto a = c.start_with(config_for("fake-a"));
+  generate(c, a, 3, 1);
+  auto ref = info_of(c, a);
+  raw_peer p;
+  REQUIRE(p.connect(a.p2p_port()));
+  REQUIRE(p.start_tls());
+  REQUIRE(p.handshake());
+  auto id = proto::to_hex(p.key().public_key());
+  REQUIRE(eventually([&] { return a.is_connected(id); }));
+  auto gossip_block = [&](const proto::block& b) {
+    p.send(proto::message{
+      0, security::make_gossip(&p.key(),
+                               proto::params(proto::network::devnet).magic,
+                               proto::gossip_kind_block, raw_peer::now_unix(),
+                               proto::encode_block(b))});
+  };
+  // Far ahead, produced by the peer itself (not authorised).
+  proto::block far;
+  far.header.height = 1'000'000;
+  far.header.producer = p.key().public_key();
+  far.producer_signature = p.key().sign(
+    proto::block_signing_bytes(proto::block_hash(far.header)));
+  far.transactions.resize(1);
+  gossip_block(far);
+  // The next height on another parent, claiming the devnet producer with a
+  // signature that is not its.
+  proto::block fork;
+  fork.header.height = ref.blocks + 1;
+  fork.header.prev_hash[0] = 0x42;
+  fork.header.producer = proto::devnet_producer_public_key();
+  fork.transactions.resize(1);
+  gossip_block(fork);
+  CHECK(throughout(
+    [&] {
+      auto i = info_of(c, a);
+      return i.sync.peers_best_height <= ref.blocks && i.sync.state == "idle"
+             && i.best_hash == ref.best_hash;
+    },
+    1500ms));
+  CHECK(info_of(c, a).sync.reorgs == 0);
+  CHECK(a.is_connected(id));
 }
