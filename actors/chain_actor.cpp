@@ -155,10 +155,10 @@ caf::behavior chain_reader(reader_actor* self, context_ptr ctx,
   self->state.ctx = std::move(ctx);
   self->state.store = std::move(store);
   return {
-    [=](serve_atom, const proto::message& req) {
+    [=](serve_atom, const proto::message& req) -> caf::result<proto::message> {
       auto out = serve(*self->state.store, req);
-      if (self->state.ctx->tamper)
-        self->state.ctx->tamper(out);
+      if (self->state.ctx->tamper && !self->state.ctx->tamper(out))
+        return self->make_response_promise<proto::message>(); // never kept
       return out;
     },
     [=](chaininfo_atom) {

@@ -75,8 +75,9 @@ struct node_context {
   /// test multiplexer, whose connects never block).
   bool dial_via_backend = false;
   /// Test double: alters every chain answer this node serves (a corrupt
-  /// block, an altered snapshot entry). Empty in real nodes.
-  std::function<void(proto::message&)> tamper;
+  /// block, an altered snapshot entry), or swallows it (false: never
+  /// answered). Empty in real nodes.
+  std::function<bool(proto::message&)> tamper;
   std::shared_ptr<spdlog::logger> log;
 };
 

@@ -136,14 +136,22 @@ download_plan::next_request() {
   const std::string* chosen = nullptr;
   bool chosen_avoided = false;
   std::size_t busy = 0;
-  for (const auto& kv : peers_)
+  bool prompt_peer_has_it = false; // a peer that is not slow, busy or not
+  for (const auto& kv : peers_) {
     if (kv.second.inflight > 0)
       ++busy;
+    if (!kv.second.excluded && !kv.second.slow() && kv.second.best >= w.start
+        && kv.second.min_start <= w.start)
+      prompt_peer_has_it = true;
+  }
   for (const auto& [id, p] : peers_) {
     if (p.excluded || p.best < w.start || p.min_start > w.start
         || p.inflight >= p.max_inflight)
       continue;
     if (p.inflight == 0 && busy >= max_download_peers)
+      continue;
+    // A slow peer waits while a prompt one is merely busy.
+    if (p.slow() && prompt_peer_has_it)
       continue;
     bool avoided = id == avoid;
     if (chosen) {
@@ -204,6 +212,8 @@ bool download_plan::on_answer(const std::string& id, block_window w,
             n == 0 ? id : std::string{});
   if (n == 0)
     return true;
+  if (auto p = peers_.find(id); p != peers_.end())
+    ++p->second.answered;
   auto end = w.start + n; // exclusive
   if (end <= tip_ + 1)
     return true; // applied meanwhile (a gossiped or produced block)

@@ -55,7 +55,12 @@ public:
     uint32_t inflight = 0;
     uint32_t max_inflight = max_inflight_per_peer;
     uint32_t timeouts = 0;
+    uint32_t answered = 0; ///< answers that carried blocks
     bool excluded = false; ///< sent an invalid block: never asked again
+
+    /// Timed out more often than it answered: asked only when no other
+    /// peer has the blocks.
+    bool slow() const { return timeouts > answered; }
   };
 
   /// Starts over above `tip`: every window is forgotten (answers still on

@@ -18,9 +18,10 @@ struct node_options {
   bool dial_via_backend = false;
   /// Logger of the node; default: a clone of spdlog's default logger.
   std::shared_ptr<spdlog::logger> log;
-  /// Alters every chain answer the node serves (a test double for a peer
-  /// that serves corrupt blocks or snapshots).
-  std::function<void(proto::message&)> tamper_answers;
+  /// Alters every chain answer the node serves, or (false) never sends it: a
+  /// test double for a peer that serves corrupt blocks or snapshots, or
+  /// leaves requests unanswered.
+  std::function<bool(proto::message&)> tamper_answers;
 };
 
 caf::expected<node_handle> spawn_node(caf::actor_system& sys,

@@ -100,6 +100,27 @@ TEST_CASE("a short answer re-queues the rest; a timeout goes elsewhere") {
   CHECK(p.peers().at(r2->first).max_inflight == 1);
 }
 
+TEST_CASE("a peer that timed out more than it answered waits for the others") {
+  download_plan p;
+  p.reset(0);
+  p.peer_best("prompt", 5000);
+  p.peer_best("slow", 5000);
+  auto reqs = drain(p);
+  REQUIRE(reqs.size() == 2 * max_inflight_per_peer);
+  for (const auto& [id, w] : reqs)
+    if (id == "slow")
+      p.on_failure(id, w, true);
+  // The prompt peer is busy: the slow one is still not asked.
+  for (const auto& [id, w] : drain(p))
+    CHECK(id == "prompt");
+  CHECK(p.peers().at("slow").inflight == 0);
+  // Alone, it is asked again.
+  p.peer_gone("prompt");
+  auto r = p.next_request();
+  REQUIRE(r);
+  CHECK(r->first == "slow");
+}
+
 TEST_CASE("stale answers are ignored after a reset") {
   download_plan p;
   p.reset(0);

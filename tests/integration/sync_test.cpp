@@ -66,20 +66,27 @@ node_config config_for(const std::string& name,
 
 /// Alters the first block of every BLOCKS answer above height 500 (a
 /// changed output value: merkle root and signature no longer match).
-void corrupt_blocks(proto::message& m) {
+bool corrupt_blocks(proto::message& m) {
   auto* b = std::get_if<proto::blocks>(&m.content);
   if (!b || b->items.empty() || b->items.front().header.height <= 500)
-    return;
+    return true;
   auto& txs = b->items.front().transactions;
   if (!txs.empty() && !txs.front().outputs.empty())
     txs.front().outputs.front().value += 1;
+  return true;
+}
+
+/// Never answers GET_BLOCKS (a peer that stalls).
+bool swallow_blocks(proto::message& m) {
+  return !std::holds_alternative<proto::blocks>(m.content);
 }
 
 /// Alters one entry of every UTXO snapshot chunk served.
-void alter_snapshot(proto::message& m) {
+bool alter_snapshot(proto::message& m) {
   auto* chunk = std::get_if<proto::utxo_chunk>(&m.content);
   if (chunk && !chunk->entries.empty())
     chunk->entries.front().value += 1;
+  return true;
 }
 
 } // namespace
@@ -271,4 +278,27 @@ TEST_CASE("gossiped blocks that are not the producer's move no heights") {
     1500ms));
   CHECK(info_of(c, a).sync.reorgs == 0);
   CHECK(a.is_connected(id));
+}
+
+TEST_CASE("windows unanswered for 30 s are asked of another source") {
+  cluster c;
+  auto good = c.start_with(config_for("silent-good"));
+  generate(c, good, 600, 1);
+  auto ref = info_of(c, good);
+  auto silent_cfg = config_for("silent-src", {addr(good)});
+  node_options opts;
+  opts.log = std::make_shared<spdlog::logger>(
+    "silent", std::make_shared<spdlog::sinks::null_sink_mt>());
+  opts.tamper_answers = swallow_blocks;
+  auto silent_h = spawn_node(*c.sys, silent_cfg, opts);
+  REQUIRE(silent_h);
+  c.nodes.push_back(*silent_h);
+  auto silent = *silent_h;
+  // It holds the chain (it downloaded it) but serves no block.
+  REQUIRE(eventually([&] { return same_tip(c, silent, ref); }, 60s));
+  auto b = c.start_with(config_for("silent-b", {addr(silent), addr(good)}));
+  // Windows sent to the silent source time out after 30 s and are asked of
+  // the honest one; without that, the download would stall for good.
+  CHECK(eventually([&] { return same_tip(c, b, ref); }, 120s));
+  CHECK(verify_chain(c, b).empty());
 }
