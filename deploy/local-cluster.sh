@@ -4,6 +4,9 @@
 # RPC ports 24301+2i.
 #   deploy/local-cluster.sh 4
 #   build/bin/time-cli --datadir=data/cluster/node0 --rpcport=24301 getpeerinfo
+# Produce blocks on one node and watch the others follow:
+#   build/bin/time-cli --datadir=data/cluster/node0 --rpcport=24301 generate 500 10
+#   build/bin/time-cli --datadir=data/cluster/node3 --rpcport=24307 getblockchaininfo
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-3}
