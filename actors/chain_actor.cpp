@@ -187,7 +187,8 @@ caf::behavior chain_reader(reader_actor* self, context_ptr ctx,
       const auto& s = *self->state.store;
       std::optional<uint64_t> height;
       proto::hash256 hash{};
-      if (proto::from_hex(which, hash))
+      bool by_hash = proto::from_hex(which, hash);
+      if (by_hash)
         height = s.height_of(hash);
       else
         height = parse_height(which);
@@ -196,13 +197,18 @@ caf::behavior chain_reader(reader_actor* self, context_ptr ctx,
       auto b = s.block_at(*height);
       if (!b)
         return chain_failure("block not found: " + which
-                             + (*height < s.tip().base_height
-                                  ? " (below the fast-sync base)"
+                             + (*height <= s.tip().base_height
+                                  ? " (not stored below a fast-sync base)"
                                   : ""));
+      auto got = proto::block_hash(b->header);
+      // A reorganisation between the two reads: that hash left the chain.
+      if (by_hash && got != hash)
+        return chain_failure("block not found: " + which);
       block_info info;
       info.height = *height;
-      info.hash = proto::to_hex(proto::block_hash(b->header));
-      info.confirmations = s.tip().height - *height + 1;
+      info.hash = proto::to_hex(got);
+      auto tip = s.tip().height; // cached: may trail the block just read
+      info.confirmations = tip >= *height ? tip - *height + 1 : 1;
       info.encoded = proto::encode_block(*b);
       return info;
     },

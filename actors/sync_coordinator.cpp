@@ -396,6 +396,9 @@ void install_snapshot(sync_actor* self) {
   auto peer = f.peer;
   auto height = f.height;
   auto entries = f.entries.size();
+  auto header_hash = f.headers.empty()
+                       ? proto::hash256{}
+                       : proto::block_hash(f.headers.back().header);
   self->request(st.links.writer, caf::infinite, install_atom::value,
                 std::move(f.headers), std::move(f.entries))
     .then(
@@ -410,11 +413,25 @@ void install_snapshot(sync_actor* self) {
           }
           ++st.rejected_snapshots;
           st.bad_snapshot_peers.insert(peer);
-          charge(self, peer, security::violation::invalid_block,
-                 "snapshot refused: " + why);
-          fast_sync_failed(self, "snapshot at " + std::to_string(height)
-                                   + " from " + peer.substr(0, 16)
-                                   + " refused: " + why);
+          auto failed = "snapshot at " + std::to_string(height) + " from "
+                        + peer.substr(0, 16) + " refused: " + why;
+          // Chunks are read one request at a time: a peer that reorganised
+          // across the snapshot height meanwhile served parts of two sets.
+          // Charged only if its header there is still the one we checked.
+          auto asked = ask(
+            self, peer, proto::get_headers{height, 1},
+            [=](proto::message& answer) {
+              auto* h = std::get_if<proto::headers>(&answer.content);
+              if (h && !h->items.empty()
+                  && proto::block_hash(h->items.front().header)
+                       == header_hash)
+                charge(self, peer, security::violation::invalid_block,
+                       "snapshot refused: " + why);
+              fast_sync_failed(self, failed);
+            },
+            [=](bool) { fast_sync_failed(self, failed); });
+          if (!asked)
+            fast_sync_failed(self, failed);
           return;
         }
         log(self).info("fast sync: snapshot at height {} installed ({} "

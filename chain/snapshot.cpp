@@ -150,10 +150,16 @@ store::install_snapshot(const std::vector<proto::signed_header>& headers,
   try {
     lmdb::txn t{impl_->env.get(), false};
     chain_state st = load_state(*impl_, t);
+    // Not the snapshot's fault: the local chain moved on meanwhile.
     if (st.height != 0)
-      return chain_error{reject_reason::bad_snapshot, height,
+      return chain_error{reject_reason::bad_height, height,
                          "the store is past genesis (tip "
                              + std::to_string(st.height) + ")"};
+    if (impl_->params.snapshot_interval == 0
+        || height % impl_->params.snapshot_interval != 0)
+      return chain_error{reject_reason::bad_snapshot, height,
+                         "height " + std::to_string(height)
+                             + " is not a snapshot height"};
     auto ok
         = check_headers(impl_->params, impl_->params.genesis.header, headers);
     if (!ok)

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 #include <unordered_set>
@@ -66,8 +67,13 @@ std::optional<std::size_t> verify_all(const std::vector<deferred_sig>& sigs,
   const unsigned extra = n < 2 * slice ? 0u : std::max(1u, threads) - 1;
   std::vector<std::thread> pool;
   pool.reserve(extra);
-  for (unsigned i = 0; i < extra; ++i)
-    pool.emplace_back(work);
+  try {
+    for (unsigned i = 0; i < extra; ++i)
+      pool.emplace_back(work);
+  } catch (const std::system_error&) {
+    // No thread to be had (limits): the threads started and this one share
+    // the work.
+  }
   work();
   for (auto& th : pool)
     th.join();

@@ -192,7 +192,15 @@ TEST_CASE("a large snapshot is served in sorted chunks of 10,000") {
       = key.sign(proto::block_signing_bytes(proto::block_hash(h.header)));
 
   temp_dir d;
-  auto s = open_store(d.sub("s"));
+  // Height 1 is no snapshot height on devnet (every 100): refused there.
+  auto plain = open_store(d.sub("plain"));
+  auto refused = plain->install_snapshot({h}, entries);
+  REQUIRE(!refused);
+  CHECK(refused.error().reason == reject_reason::bad_snapshot);
+  CHECK(plain->tip().height == 0);
+  auto params = devnet_params();
+  params.snapshot_interval = 1;
+  auto s = open_store(d.sub("s"), params);
   auto r = s->install_snapshot({h}, entries);
   REQUIRE(r);
   CHECK(s->snapshot_heights() == std::vector<uint64_t>{1});
