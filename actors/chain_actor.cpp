@@ -1,5 +1,6 @@
 #include "actors/chain_actor.hpp"
 
+#include <limits>
 #include <optional>
 
 #include <caf/all.hpp>
@@ -8,6 +9,7 @@
 #include "actors/node.hpp"
 #include "chain/producer.hpp"
 #include "chain/store.hpp"
+#include "config/values.hpp"
 #include "protocol/codec.hpp"
 
 namespace timecoin {
@@ -138,18 +140,6 @@ proto::message serve(const chain::store& s, const proto::message& req) {
   return out;
 }
 
-std::optional<uint64_t> parse_height(const std::string& text) {
-  if (text.empty() || text.size() > 19)
-    return std::nullopt;
-  uint64_t h = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9')
-      return std::nullopt;
-    h = h * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return h;
-}
-
 caf::behavior chain_reader(reader_actor* self, context_ptr ctx,
                            std::shared_ptr<chain::store> store) {
   self->state.ctx = std::move(ctx);
@@ -191,7 +181,7 @@ caf::behavior chain_reader(reader_actor* self, context_ptr ctx,
       if (by_hash)
         height = s.height_of(hash);
       else
-        height = parse_height(which);
+        height = parse_uint(which, 0, std::numeric_limits<uint64_t>::max());
       if (!height)
         return chain_failure("block not found: " + which);
       auto b = s.block_at(*height);

@@ -16,6 +16,7 @@
 #include "actors/atoms.hpp"
 #include "actors/chain_actor.hpp"
 #include "actors/connector.hpp"
+#include "actors/forward_answer.hpp"
 #include "actors/node_internal.hpp"
 #include "actors/supervisor.hpp"
 #include "chain/params.hpp"
@@ -91,40 +92,30 @@ network_info make_network_info(const node_context& ctx) {
 
 using facade_actor = node_actor::stateful_pointer<facade_state>;
 
-/// Asks `dest` and delivers its answer (or error) to our requester.
-template <class T, class... Ts>
-caf::result<T> forward(facade_actor self, const caf::actor& dest, Ts&&... xs) {
-  auto rp = self->make_response_promise<T>();
-  self->request(dest, caf::infinite, std::forward<Ts>(xs)...)
-    .then([=](T& answer) mutable { rp.deliver(std::move(answer)); },
-          [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
-  return rp;
-}
-
 node_actor::behavior_type node_facade(facade_actor self, context_ptr ctx,
                                       caf::actor supervisor) {
   self->link_to(supervisor);
   return {
     [=](status_atom) { return make_network_info(*ctx); },
     [=](peers_atom) {
-      return forward<std::vector<peer_info>>(self, supervisor,
+      return forward_answer<std::vector<peer_info>>(self, supervisor,
                                              peers_atom::value);
     },
     [=](addnode_atom, const std::string& addr,
         uint8_t mode) -> caf::result<bool> {
       if (!parse_peer_address(addr) || mode > 2)
         return false;
-      return forward<bool>(self, supervisor, addnode_atom::value, addr, mode);
+      return forward_answer<bool>(self, supervisor, addnode_atom::value, addr, mode);
     },
     [=](disconn_atom, const std::string& who) {
-      return forward<bool>(self, supervisor, disconn_atom::value, who);
+      return forward_answer<bool>(self, supervisor, disconn_atom::value, who);
     },
     [=](addednodes_atom) {
-      return forward<std::vector<added_node_info>>(self, supervisor,
+      return forward_answer<std::vector<added_node_info>>(self, supervisor,
                                                    addednodes_atom::value);
     },
     [=](publish_atom, uint16_t kind, std::vector<uint8_t>& payload) {
-      return forward<bool>(self, supervisor, publish_atom::value, kind,
+      return forward_answer<bool>(self, supervisor, publish_atom::value, kind,
                            std::move(payload));
     },
     [=](subscribe_atom, uint16_t kind, caf::actor& who) {
@@ -134,30 +125,30 @@ node_actor::behavior_type node_facade(facade_actor self, context_ptr ctx,
       caf::anon_send(supervisor, unsub_atom::value, kind, std::move(who));
     },
     [=](setban_atom, const std::string& subnet, bool add, int64_t seconds) {
-      return forward<bool>(self, supervisor, setban_atom::value, subnet, add,
+      return forward_answer<bool>(self, supervisor, setban_atom::value, subnet, add,
                            seconds);
     },
     [=](listbans_atom) {
-      return forward<std::vector<ban_info>>(self, supervisor,
+      return forward_answer<std::vector<ban_info>>(self, supervisor,
                                             listbans_atom::value);
     },
     [=](clearbans_atom) {
-      return forward<bool>(self, supervisor, clearbans_atom::value);
+      return forward_answer<bool>(self, supervisor, clearbans_atom::value);
     },
     [=](chaininfo_atom a) {
-      return forward<chain_info>(self, supervisor, a);
+      return forward_answer<chain_info>(self, supervisor, a);
     },
     [=](blockhash_atom a, uint64_t height) {
-      return forward<std::string>(self, supervisor, a, height);
+      return forward_answer<std::string>(self, supervisor, a, height);
     },
     [=](getblock_atom a, const std::string& which) {
-      return forward<block_info>(self, supervisor, a, which);
+      return forward_answer<block_info>(self, supervisor, a, which);
     },
     [=](generate_atom a, uint32_t n, uint32_t txs) {
-      return forward<std::vector<std::string>>(self, supervisor, a, n, txs);
+      return forward_answer<std::vector<std::string>>(self, supervisor, a, n, txs);
     },
     [=](verifychain_atom a) {
-      return forward<std::string>(self, supervisor, a);
+      return forward_answer<std::string>(self, supervisor, a);
     },
     [=](stop_atom) { caf::anon_send(supervisor, stop_atom::value); },
   };

@@ -12,6 +12,7 @@
 #include "actors/gossip.hpp"
 #include "actors/rate_limiter.hpp"
 #include "actors/connector.hpp"
+#include "actors/forward_answer.hpp"
 #include "actors/node.hpp"
 #include "actors/peer_connection.hpp"
 #include "actors/registry.hpp"
@@ -256,17 +257,6 @@ void on_lost(supervisor_actor* self, const std::string& id,
     schedule_retry(self, a);
 }
 
-/// Asks `dest` and hands its answer (or error) to our requester.
-template <class T, class... Ts>
-caf::result<T> relay_to(supervisor_actor* self, const caf::actor& dest,
-                        Ts&&... xs) {
-  auto rp = self->make_response_promise<T>();
-  self->request(dest, caf::infinite, std::forward<Ts>(xs)...)
-    .then([=](T& x) mutable { rp.deliver(std::move(x)); },
-          [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
-  return rp;
-}
-
 caf::error no_chain(supervisor_actor* self) {
   return caf::make_error(caf::sec::runtime_error,
                          "no chain: " + self->state.no_chain_reason);
@@ -461,23 +451,23 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
     [=](blockhash_atom a, uint64_t height) -> caf::result<std::string> {
       if (!self->state.reader)
         return no_chain(self);
-      return relay_to<std::string>(self, self->state.reader, a, height);
+      return forward_answer<std::string>(self, self->state.reader, a, height);
     },
     [=](getblock_atom a, const std::string& which) -> caf::result<block_info> {
       if (!self->state.reader)
         return no_chain(self);
-      return relay_to<block_info>(self, self->state.reader, a, which);
+      return forward_answer<block_info>(self, self->state.reader, a, which);
     },
     [=](verifychain_atom a) -> caf::result<std::string> {
       if (!self->state.reader)
         return no_chain(self);
-      return relay_to<std::string>(self, self->state.reader, a);
+      return forward_answer<std::string>(self, self->state.reader, a);
     },
     [=](generate_atom a, uint32_t n,
         uint32_t txs) -> caf::result<std::vector<std::string>> {
       if (!self->state.sync)
         return no_chain(self);
-      return relay_to<std::vector<std::string>>(self, self->state.sync, a,
+      return forward_answer<std::vector<std::string>>(self, self->state.sync, a,
                                                  n, txs);
     },
     [=](stop_atom) {

@@ -893,10 +893,7 @@ caf::behavior sync_coordinator(sync_actor* self, context_ptr ctx,
               hashes.push_back(proto::to_hex(proto::block_hash(b.header)));
             if (!blocks.empty()) {
               auto& st = self->state;
-              st.tip = chain_tip{blocks.back().header.height,
-                                 proto::block_hash(blocks.back().header),
-                                 blocks.back().header.utxo_root};
-              st.plan.advance(st.tip.height);
+              set_tip(self, tip_of(*st.store));
               auto first = blocks.size() > max_gossiped_per_generate
                              ? blocks.size() - 1
                              : 0;

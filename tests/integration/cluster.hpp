@@ -87,8 +87,12 @@ struct cluster {
     return start_with(c);
   }
 
-  node_handle start_with(const node_config& c) {
+  /// Starts a node; `tamper`, if given, alters or swallows every chain
+  /// answer it serves (a test double for a corrupt or silent source).
+  node_handle start_with(const node_config& c,
+                         std::function<bool(proto::message&)> tamper = {}) {
     node_options opts;
+    opts.tamper_answers = std::move(tamper);
     // TIMECOIN_TEST_LOG=1 shows the nodes' debug logs on stderr.
     if (std::getenv("TIMECOIN_TEST_LOG") != nullptr) {
       opts.log = std::make_shared<spdlog::logger>(

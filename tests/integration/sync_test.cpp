@@ -132,15 +132,8 @@ TEST_CASE("a source serving a corrupt block is charged; sync completes") {
   generate(c, good, 1500, 2);
   auto ref = info_of(c, good);
   // The bad source holds the same chain and alters what it serves.
-  auto bad_cfg = config_for("corrupt-bad", {addr(good)});
-  node_options bad_opts;
-  bad_opts.log = std::make_shared<spdlog::logger>(
-    "bad", std::make_shared<spdlog::sinks::null_sink_mt>());
-  bad_opts.tamper_answers = corrupt_blocks;
-  auto bad_h = spawn_node(*c.sys, bad_cfg, bad_opts);
-  REQUIRE(bad_h);
-  c.nodes.push_back(*bad_h);
-  auto bad = *bad_h;
+  auto bad =
+    c.start_with(config_for("corrupt-bad", {addr(good)}), corrupt_blocks);
   REQUIRE(eventually([&] { return same_tip(c, bad, ref); }, 180s));
   auto b = c.start_with(config_for("corrupt-b", {addr(bad), addr(good)}));
   CHECK(eventually([&] { return same_tip(c, b, ref); }, 180s));
@@ -214,15 +207,7 @@ TEST_CASE("fast sync reaches the full-sync tip from a snapshot") {
 
 TEST_CASE("a snapshot with one altered entry is refused") {
   cluster c;
-  auto src_cfg = config_for("alter-src");
-  node_options opts;
-  opts.log = std::make_shared<spdlog::logger>(
-    "alter", std::make_shared<spdlog::sinks::null_sink_mt>());
-  opts.tamper_answers = alter_snapshot;
-  auto src_h = spawn_node(*c.sys, src_cfg, opts);
-  REQUIRE(src_h);
-  c.nodes.push_back(*src_h);
-  auto src = *src_h;
+  auto src = c.start_with(config_for("alter-src"), alter_snapshot);
   generate(c, src, 250, 3);
   auto ref = info_of(c, src);
   auto fcfg = config_for("alter-f", {addr(src)});
@@ -285,15 +270,8 @@ TEST_CASE("windows unanswered for 30 s are asked of another source") {
   auto good = c.start_with(config_for("silent-good"));
   generate(c, good, 600, 1);
   auto ref = info_of(c, good);
-  auto silent_cfg = config_for("silent-src", {addr(good)});
-  node_options opts;
-  opts.log = std::make_shared<spdlog::logger>(
-    "silent", std::make_shared<spdlog::sinks::null_sink_mt>());
-  opts.tamper_answers = swallow_blocks;
-  auto silent_h = spawn_node(*c.sys, silent_cfg, opts);
-  REQUIRE(silent_h);
-  c.nodes.push_back(*silent_h);
-  auto silent = *silent_h;
+  auto silent =
+    c.start_with(config_for("silent-src", {addr(good)}), swallow_blocks);
   // It holds the chain (it downloaded it) but serves no block.
   REQUIRE(eventually([&] { return same_tip(c, silent, ref); }, 60s));
   auto b = c.start_with(config_for("silent-b", {addr(silent), addr(good)}));
