@@ -2,7 +2,10 @@
 
 #include "protocol/framing.hpp"
 
+#include <algorithm>
 #include <cstring>
+
+#include "protocol/messages.hpp"
 
 namespace timecoin::proto {
 
@@ -69,9 +72,21 @@ frame_status frame_decoder::next(bytes& out) {
     release();
     return failed_;
   }
-  if (available - frame_header_bytes < length)
-    return frame_status::need_more;
   const uint8_t* payload = buf_.data() + pos_ + frame_header_bytes;
+  const std::size_t have = available - frame_header_bytes;
+  if (type_limits_ && have >= std::min<std::size_t>(length, peek_type_bytes)) {
+    auto limit = max_payload_for(peek_type(payload, std::min<std::size_t>(
+                                                      have, length)),
+                                 awaiting_);
+    if (length > limit) {
+      refused_limit_ = limit;
+      failed_ = frame_status::type_too_large;
+      release();
+      return failed_;
+    }
+  }
+  if (have < length)
+    return frame_status::need_more;
   out.assign(payload, payload + length);
   pos_ += frame_header_bytes + length;
   if (pos_ == buf_.size()) {
@@ -79,6 +94,113 @@ frame_status frame_decoder::next(bytes& out) {
     pos_ = 0;
   }
   return frame_status::frame;
+}
+
+void frame_decoder::shrink(std::size_t keep) {
+  if (pos_ == buf_.size() && buf_.capacity() > keep)
+    release();
+}
+
+namespace {
+
+/// Reads one MessagePack integer at `p` (any encoding); the bytes it took,
+/// or 0 if it is not an integer or not all here.
+std::size_t read_int(const uint8_t* p, std::size_t size, int64_t& value) {
+  if (size == 0)
+    return 0;
+  const uint8_t b = p[0];
+  if (b <= 0x7f) {
+    value = b;
+    return 1;
+  }
+  if (b >= 0xe0) {
+    value = static_cast<int8_t>(b);
+    return 1;
+  }
+  std::size_t n = 0;
+  bool is_signed = false;
+  switch (b) {
+    case 0xcc: n = 1; break;
+    case 0xcd: n = 2; break;
+    case 0xce: n = 4; break;
+    case 0xcf: n = 8; break;
+    case 0xd0: n = 1; is_signed = true; break;
+    case 0xd1: n = 2; is_signed = true; break;
+    case 0xd2: n = 4; is_signed = true; break;
+    case 0xd3: n = 8; is_signed = true; break;
+    default: return 0;
+  }
+  if (size < 1 + n)
+    return 0;
+  uint64_t u = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    u = (u << 8) | p[1 + i];
+  if (is_signed && n < 8 && (u >> (8 * n - 1)) != 0)
+    u |= ~uint64_t{0} << (8 * n); // sign extension
+  value = static_cast<int64_t>(u);
+  return 1 + n;
+}
+
+} // namespace
+
+std::optional<uint16_t> peek_type(const uint8_t* payload, std::size_t size) {
+  if (size == 0)
+    return std::nullopt;
+  std::size_t off = 0;
+  const uint8_t b = payload[0];
+  if (b >= 0x90 && b <= 0x9f)
+    off = 1;
+  else if (b == 0xdc)
+    off = 3;
+  else if (b == 0xdd)
+    off = 5;
+  else
+    return std::nullopt;
+  if (size <= off)
+    return std::nullopt;
+  int64_t value = 0;
+  if (read_int(payload + off, size - off, value) == 0 || value < 0
+      || value > 0xffff)
+    return std::nullopt;
+  return static_cast<uint16_t>(value);
+}
+
+std::size_t max_payload_for(std::optional<uint16_t> type,
+                            bool awaiting_answers) {
+  if (!type)
+    return type_limits::other;
+  switch (static_cast<msg_type>(*type)) {
+    case msg_type::ping:
+    case msg_type::pong:
+    case msg_type::get_peers:
+    case msg_type::get_tip:
+    case msg_type::tip:
+    case msg_type::get_blocks:
+    case msg_type::get_hashes:
+    case msg_type::get_utxo_chunk:
+    case msg_type::get_headers:
+      return type_limits::small;
+    case msg_type::bye:
+    case msg_type::reject:
+    case msg_type::not_found:
+      return type_limits::reason;
+    case msg_type::peers:
+      return type_limits::peers;
+    case msg_type::hashes:
+      return type_limits::hashes;
+    case msg_type::gossip:
+      return max_frame_bytes;
+    case msg_type::blocks:
+      return awaiting_answers ? max_frame_bytes : type_limits::other;
+    case msg_type::headers:
+      return awaiting_answers ? type_limits::headers : type_limits::other;
+    case msg_type::utxo_chunk:
+      return awaiting_answers ? type_limits::utxo_chunk : type_limits::other;
+    case msg_type::hello:
+    case msg_type::hello_auth:
+      return max_handshake_frame_bytes;
+  }
+  return type_limits::other;
 }
 
 } // namespace timecoin::proto

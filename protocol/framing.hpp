@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 
 #include "protocol/types.hpp"
 
@@ -22,7 +23,47 @@ enum class frame_status : uint8_t {
   need_more,      ///< no whole frame buffered yet
   frame_too_large,///< the length prefix exceeds the current bound
   empty_frame,    ///< a zero length prefix (1 <= length is required)
+  type_too_large, ///< longer than the limit for its message type
 };
+
+/// The message type of a payload, read from its first bytes (the array
+/// header and the `type` integer, in any MessagePack integer encoding);
+/// nullopt if those bytes are not here yet or are not of that shape.
+std::optional<uint16_t> peek_type(const uint8_t* payload, std::size_t size);
+
+/// Bytes of payload `peek_type` needs at most.
+constexpr std::size_t peek_type_bytes = 14;
+
+/// What a connection accepts of each message type after the handshake
+/// (docs/PROTOCOL.md, "Size limits per message type"). A peer's PING or
+/// GET_PEERS is a few dozen bytes; the 8 MiB frame bound is for answers to
+/// our own chain requests and for blocks, so nothing else may make a
+/// connection buffer or decode megabytes.
+struct type_limits {
+  /// Requests and small messages: PING, PONG, GET_*, TIP.
+  static constexpr std::size_t small = 1024;
+  /// Messages with a reason string: BYE, REJECT, NOT_FOUND.
+  static constexpr std::size_t reason = 4096;
+  /// PEERS: 1,000 entries of up to ~300 bytes (a 255-byte host name).
+  static constexpr std::size_t peers = 320 * 1024;
+  /// HASHES: 2,000 hashes of 34 bytes.
+  static constexpr std::size_t hashes = 80 * 1024;
+  /// HEADERS: 2,000 headers with their signature, ~230 bytes each.
+  static constexpr std::size_t headers = 640 * 1024;
+  /// UTXO_CHUNK: 10,000 entries of ~100 bytes.
+  static constexpr std::size_t utxo_chunk = 1280 * 1024;
+  /// Unknown types (ignored after the handshake) and answers that no
+  /// request of ours waits for.
+  static constexpr std::size_t other = 64 * 1024;
+};
+
+/// The largest payload accepted for `type`. `awaiting_answers`: a chain
+/// request of ours is outstanding on the connection, so BLOCKS, HEADERS and
+/// UTXO_CHUNK may be as large as their answers are; otherwise they are
+/// limited like unknown types. GOSSIP keeps the frame bound here: its limit
+/// per kind is checked on the decoded envelope.
+std::size_t max_payload_for(std::optional<uint16_t> type,
+                            bool awaiting_answers);
 
 /// Reassembles frames from bytes that arrive in any split. The bound on the
 /// length prefix is checked before anything is allocated for the payload.
@@ -36,11 +77,27 @@ public:
   void set_max_payload(std::size_t n) { max_payload_ = n; }
   std::size_t max_payload() const { return max_payload_; }
 
+  /// Checks each frame against `max_payload_for(type, awaiting_answers())`
+  /// as soon as its first bytes are here (`type_too_large` otherwise), so
+  /// that a frame over its type's limit is refused before it is buffered.
+  void set_type_limits(bool on) { type_limits_ = on; }
+  void set_awaiting_answers(bool on) { awaiting_ = on; }
+
+  /// The limit that refused the last frame (with `type_too_large`).
+  std::size_t refused_limit() const { return refused_limit_; }
+
+  /// Gives memory back after a large frame: the buffer keeps at most
+  /// `keep` bytes of capacity when it holds no partial frame.
+  void shrink(std::size_t keep);
+
   /// Appends received bytes.
   void feed(const uint8_t* data, std::size_t size);
 
   /// Extracts the next whole payload into `out`.
   frame_status next(bytes& out);
+
+  /// Bytes of memory the buffer holds.
+  std::size_t capacity() const { return buf_.capacity(); }
 
   /// Bytes buffered and not yet returned as frames.
   std::size_t buffered() const { return buf_.size() - pos_; }
@@ -56,6 +113,9 @@ private:
   bytes buf_;
   std::size_t pos_ = 0;
   std::size_t max_payload_;
+  bool type_limits_ = false;
+  bool awaiting_ = false;
+  std::size_t refused_limit_ = 0;
   frame_status failed_ = frame_status::need_more;
 };
 

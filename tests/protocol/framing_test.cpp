@@ -174,3 +174,98 @@ TEST_CASE("errors are sticky") {
     CHECK(d.next(out) == frame_status::frame_too_large);
   }
 }
+
+namespace {
+
+/// A frame whose payload starts like a message of `type` and is `size`
+/// bytes long in all.
+bytes typed_frame(uint16_t type, uint32_t size) {
+  bytes f = length_prefix(size);
+  bytes payload{0x93, 0xcd, static_cast<uint8_t>(type >> 8),
+                static_cast<uint8_t>(type)};
+  payload.resize(size, 0);
+  f.insert(f.end(), payload.begin(), payload.end());
+  return f;
+}
+
+} // namespace
+
+TEST_CASE("the message type is read from any integer encoding") {
+  const bytes fixint{0x93, 0x04, 0x00};
+  CHECK(peek_type(fixint.data(), fixint.size()) == uint16_t{4});
+  const bytes u32{0x93, 0xce, 0, 0, 0, 16};
+  CHECK(peek_type(u32.data(), u32.size()) == uint16_t{16});
+  const bytes i8{0x93, 0xd0, 35};
+  CHECK(peek_type(i8.data(), i8.size()) == uint16_t{35});
+  const bytes arr16{0xdc, 0, 3, 0xcc, 7};
+  CHECK(peek_type(arr16.data(), arr16.size()) == uint16_t{7});
+  const bytes negative{0x93, 0xff};
+  CHECK(!peek_type(negative.data(), negative.size()));
+  const bytes too_big{0x93, 0xce, 0, 1, 0, 0};
+  CHECK(!peek_type(too_big.data(), too_big.size()));
+  const bytes truncated{0x93, 0xcd, 0};
+  CHECK(!peek_type(truncated.data(), truncated.size()));
+  const bytes not_array{0x04};
+  CHECK(!peek_type(not_array.data(), not_array.size()));
+  // Real messages.
+  for (const auto& m : sample_messages()) {
+    auto p = encode(m);
+    CHECK(peek_type(p.data(), p.size())
+          == static_cast<uint16_t>(m.type()));
+  }
+}
+
+TEST_CASE("a frame over its type's limit is refused before it is buffered") {
+  // An 8 MiB PING (trailing fields are allowed, so it would decode): refused
+  // from its first bytes, having buffered less than one read.
+  frame_decoder d{max_frame_bytes};
+  d.set_type_limits(true);
+  auto ping = typed_frame(4, max_frame_bytes);
+  d.feed(ping.data(), 64);
+  bytes out;
+  CHECK(d.next(out) == frame_status::type_too_large);
+  CHECK(d.refused_limit() == type_limits::small);
+  CHECK(d.buffered() == 0);
+  CHECK(d.next(out) == frame_status::type_too_large); // sticky
+  // At the limit it passes.
+  frame_decoder ok{max_frame_bytes};
+  ok.set_type_limits(true);
+  auto fits = typed_frame(6, type_limits::small);
+  feed(ok, fits);
+  CHECK(ok.next(out) == frame_status::frame);
+  CHECK(out.size() == type_limits::small);
+}
+
+TEST_CASE("large answers only while a request of ours waits for them") {
+  for (bool awaiting : {false, true}) {
+    CAPTURE(awaiting);
+    frame_decoder d{max_frame_bytes};
+    d.set_type_limits(true);
+    d.set_awaiting_answers(awaiting);
+    auto blocks = typed_frame(35, 1024 * 1024);
+    feed(d, blocks);
+    bytes out;
+    CHECK(d.next(out) == (awaiting ? frame_status::frame
+                                   : frame_status::type_too_large));
+  }
+  CHECK(max_payload_for(std::nullopt, true) == type_limits::other);
+  CHECK(max_payload_for(uint16_t{999}, true) == type_limits::other);
+  CHECK(max_payload_for(uint16_t{16}, false) == max_frame_bytes);
+}
+
+TEST_CASE("the buffer gives its memory back after a large frame") {
+  frame_decoder d{max_frame_bytes};
+  d.set_type_limits(true);
+  d.set_awaiting_answers(true);
+  auto big = typed_frame(35, 4 * 1024 * 1024);
+  feed(d, big);
+  bytes out;
+  REQUIRE(d.next(out) == frame_status::frame);
+  CHECK(d.capacity() >= 4 * 1024 * 1024);
+  d.shrink(256 * 1024);
+  CHECK(d.capacity() <= 256 * 1024);
+  auto small = typed_frame(4, 20);
+  feed(d, small);
+  CHECK(d.next(out) == frame_status::frame);
+  CHECK(out.size() == 20);
+}
