@@ -1,8 +1,9 @@
 #pragma once
 
 // Connection slots (protocol.md §4, REJECT 6 and 7): `maxconnections` in
-// total, at most `maxconnectionsperip` inbound from one address, at most 10
-// new inbound connections per address per minute.
+// total, at most `maxconnectionsperip` inbound from one address and
+// `max_per_group` from one network (/24 IPv4, /48 IPv6), at most 10 new
+// inbound connections per address and 40 per network per minute.
 
 #include <chrono>
 #include <cstddef>
@@ -20,7 +21,13 @@ constexpr uint32_t default_max_connections_per_ip = 3;
 /// New inbound connections one address may open per minute; a reconnecting
 /// honest node needs one, a connect-and-drop loop far more.
 constexpr uint32_t default_max_new_per_ip_per_minute = 10;
-/// The window of the limit above.
+/// Inbound connections one network (/24 IPv4, /48 IPv6) may hold at once:
+/// an attacker with many addresses in one network takes a few slots, not
+/// every slot.
+constexpr uint32_t default_max_connections_per_group = 8;
+/// New inbound connections one network may open per minute.
+constexpr uint32_t default_max_new_per_group_per_minute = 40;
+/// The window of the limits above.
 constexpr auto new_connection_window = std::chrono::minutes{1};
 /// Slots inbound connections can never take, so that a flood of inbound
 /// peers cannot stop the node from dialling out (an eclipse attack). At most
@@ -50,6 +57,8 @@ public:
     no_free_slot = 1,     ///< the node is full (REJECT 6)
     too_many_from_ip = 2, ///< the address holds its share (REJECT 6)
     too_frequent = 3,     ///< the address connects too often (REJECT 7)
+    too_many_from_group = 4, ///< its network holds its share (REJECT 6)
+    group_too_frequent = 5,  ///< its network connects too often (REJECT 7)
   };
 
   /// `max_new_per_ip_per_minute` 0 refuses every non-exempt inbound
@@ -58,7 +67,10 @@ public:
               uint32_t max_per_ip = default_max_connections_per_ip,
               uint32_t max_new_per_ip_per_minute
               = default_max_new_per_ip_per_minute,
-              uint32_t reserved_outbound = default_reserved_outbound);
+              uint32_t reserved_outbound = default_reserved_outbound,
+              uint32_t max_per_group = default_max_connections_per_group,
+              uint32_t max_new_per_group_per_minute
+              = default_max_new_per_group_per_minute);
 
   /// Asks for a slot for a connection with `ip`. On `ok` the slot is taken
   /// and must be given back with `close(ip, inbound)`.
@@ -78,8 +90,13 @@ public:
   uint32_t outbound() const noexcept { return outbound_; }
   /// Open inbound connections from `ip`.
   uint32_t inbound_from(const ip_address& ip) const;
-  /// Addresses with state kept (open connections or recent attempts).
-  std::size_t tracked() const noexcept { return by_address_.size(); }
+  /// Open inbound connections from the network of `ip`.
+  uint32_t inbound_from_group(const ip_address& ip) const;
+  /// Addresses and networks with state kept (open connections or recent
+  /// attempts).
+  std::size_t tracked() const noexcept {
+    return by_address_.size() + by_group_.size();
+  }
 
   uint32_t max_total() const noexcept { return max_total_; }
   /// Slots inbound may use: `max_total` less the outbound reservation.
@@ -92,15 +109,28 @@ private:
   };
 
   void drop_old_tries(address_state& s, time_point now) const;
+  /// Records an attempt in `s`; true if it had `max` recent ones already.
+  bool note_try(address_state& s, time_point now, uint32_t max) const;
+  void release(std::unordered_map<ip_address, address_state,
+                                  ip_address_hash>& map,
+               const ip_address& key);
 
   uint32_t max_total_;
   uint32_t max_inbound_;
   uint32_t max_per_ip_;
   uint32_t max_new_per_minute_;
+  uint32_t max_per_group_;
+  uint32_t max_new_per_group_;
   uint32_t inbound_ = 0;
   uint32_t outbound_ = 0;
   std::unordered_map<ip_address, address_state, ip_address_hash> by_address_;
+  /// Keyed by the network's first address (`network_of`).
+  std::unordered_map<ip_address, address_state, ip_address_hash> by_group_;
 };
+
+/// The network `ip` belongs to for the per-network limits: its /24 (IPv4)
+/// or /48 (IPv6), as the network's first address.
+ip_address network_of(const ip_address& ip);
 
 /// The REJECT code for a refusal: 6 (no free slot) or 7 (rate limited).
 proto::reject_code to_reject_code(conn_limits::admit_result r) noexcept;
