@@ -3,6 +3,7 @@
 // What a node's actors share to defend it: the published ban list, the
 // whitelist and the per-address frame budgets (internal header).
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
@@ -11,6 +12,7 @@
 
 #include "actors/snapshot_cell.hpp"
 #include "security/ban_list.hpp"
+#include "security/bloom.hpp"
 #include "security/subnet.hpp"
 #include "security/token_bucket.hpp"
 
@@ -70,6 +72,50 @@ private:
   std::mutex mtx_;
   security::address_buckets buckets_;
   uint64_t calls_ = 0;
+};
+
+/// Gossip waiting for the verifiers, over the whole node. Each connection
+/// also counts its own share in `conn_stats`; a connection whose share or
+/// the node's total is full stops reading its socket until the verifiers
+/// catch up, so TCP pushes back on the sender.
+struct verify_queue {
+  /// Envelopes queued for verification, node-wide.
+  static constexpr int64_t max_count = 4096;
+  /// Their payload bytes, node-wide.
+  static constexpr int64_t max_bytes = 64 * 1024 * 1024;
+  /// One connection's share: envelopes...
+  static constexpr int64_t max_count_per_peer = 128;
+  /// ...and payload bytes (a block may be larger: one is always admitted).
+  static constexpr int64_t max_bytes_per_peer = 2 * 1024 * 1024;
+
+  std::atomic<int64_t> count{0};
+  std::atomic<int64_t> bytes{0};
+};
+
+/// The ids of the gossip this node has accepted (§6 deduplication): written
+/// by the registry after verification, read by connections before any
+/// signature work, so that an exact replay of a known message costs a hash
+/// and a lookup, never an Ed25519 verification or a place in the verifier
+/// queue. The lock is taken from the multiplexer thread and the registry.
+class seen_gossip {
+public:
+  explicit seen_gossip(const security::bloom_params& p) : bloom_(p) {}
+
+  /// Records `id`; false if it was seen before.
+  bool insert_if_new(const proto::hash256& id, int64_t timestamp,
+                     int64_t now) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return bloom_.insert_if_new(id, timestamp, now);
+  }
+
+  bool contains(const proto::hash256& id) const {
+    std::lock_guard<std::mutex> guard{mtx_};
+    return bloom_.contains(id);
+  }
+
+private:
+  mutable std::mutex mtx_;
+  security::rotating_bloom bloom_;
 };
 
 } // namespace timecoin

@@ -11,16 +11,18 @@ conn_guard::conn_guard(const node_context& ctx,
             || (ip && ctx.whitelist.contains(*ip))),
     ip_(std::move(ip)),
     budgets_(ctx.budgets),
-    bucket_(ctx.cfg.max_requests_per_second) {
+    bucket_(ctx.cfg.max_requests_per_second),
+    bytes_(max_bytes_per_second, max_bytes_burst) {
   // nop
 }
 
-conn_guard::verdict conn_guard::charge(time_point now) {
+conn_guard::verdict conn_guard::charge(time_point now, std::size_t bytes) {
   if (exempt_)
     return verdict::pass;
-  // Both budgets are charged only if the first allows it: a connection over
-  // its own budget does not eat its address's.
-  bool ok = bucket_.try_consume(now)
+  over_bytes_ = bytes > 0 && !bytes_.try_consume(now, static_cast<double>(bytes));
+  // Both frame budgets are charged only if the first allows it: a
+  // connection over its own budget does not eat its address's.
+  bool ok = !over_bytes_ && bucket_.try_consume(now)
             && (!budgets_ || !ip_ || budgets_->try_consume(*ip_, now));
   if (ok)
     return verdict::pass;

@@ -5,6 +5,7 @@
 // streak of drops that turns into a flood violation (internal header).
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -16,6 +17,14 @@
 namespace timecoin {
 
 struct node_context;
+
+/// Bytes of frames a connection may send per second, sustained: rate limits
+/// count bytes as well as frames, so that 1,000 frames of 64 KiB a second
+/// are not "within the limit". Answers to our own requests are not charged
+/// (we asked for them, and their number is ours to bound).
+constexpr uint32_t max_bytes_per_second = 4 * 1024 * 1024;
+/// The byte bucket's depth: two frames of the largest size.
+constexpr uint32_t max_bytes_burst = 16 * 1024 * 1024;
 
 /// Decides, frame by frame, whether a connection is within its budget.
 class conn_guard {
@@ -32,8 +41,11 @@ public:
   /// `ip`: the peer's address (none if unparsable: never exempt).
   conn_guard(const node_context& ctx, std::optional<security::ip_address> ip);
 
-  /// Charges one frame at `now`.
-  verdict charge(time_point now);
+  /// Charges one frame at `now`, and `bytes` to the byte budget.
+  verdict charge(time_point now, std::size_t bytes = 0);
+
+  /// Whether the last refusal was for bytes (else for frames).
+  bool last_over_bytes() const { return over_bytes_; }
 
   /// Re-derives the budget from the number of connected masternodes
   /// (`security::adaptive_gossip_rate`).
@@ -51,6 +63,8 @@ private:
   std::optional<security::ip_address> ip_;
   std::shared_ptr<address_budgets> budgets_;
   security::token_bucket bucket_;
+  security::token_bucket bytes_;
+  bool over_bytes_ = false;
   security::drop_streak streak_;
 };
 

@@ -61,6 +61,10 @@ struct node_context {
   std::shared_ptr<ban_table> bans = std::make_shared<ban_table>();
   /// Exempt from rate limits and automatic bans.
   security::subnet_set whitelist;
+  /// Gossip queued for verification, node-wide.
+  std::shared_ptr<verify_queue> verify = std::make_shared<verify_queue>();
+  /// Ids of accepted gossip (set by `spawn_node`; tests may leave it null).
+  std::shared_ptr<seen_gossip> seen;
   /// Per-address frame budgets; null with `enable_rate_limiting=0`.
   std::shared_ptr<address_budgets> budgets;
   /// The local tip: published by the chain writer after every commit, read
@@ -97,6 +101,19 @@ struct conn_stats {
   std::atomic<uint64_t> rate_limited{0};
   std::atomic<uint64_t> gossip_dropped{0};
   std::atomic<uint64_t> gossip_duplicates{0};
+  /// Gossip of this connection waiting for the verifiers: envelopes and
+  /// payload bytes.
+  std::atomic<int64_t> verify_queued{0};
+  std::atomic<int64_t> verify_queued_bytes{0};
+  /// Times the connection stopped reading because its verifier share, or
+  /// the node's, was full.
+  std::atomic<uint64_t> read_pauses{0};
+  /// Frames dropped over the connection's byte budget.
+  std::atomic<uint64_t> bytes_limited{0};
+  /// Disconnects because the send queue reached its bound.
+  std::atomic<uint64_t> send_overflows{0};
+  /// Bytes queued to send and not yet taken by the socket (estimate).
+  std::atomic<uint64_t> send_queue_bytes{0};
 };
 
 /// The unix time now, in seconds.

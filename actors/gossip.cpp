@@ -8,14 +8,11 @@
 #include "actors/atoms.hpp"
 #include "actors/node.hpp"
 #include "protocol/codec.hpp"
+#include "protocol/framing.hpp"
 #include "security/envelope.hpp"
 #include "security/violations.hpp"
 
 namespace timecoin {
-
-/// Gossip kinds the network layer checks before relaying (§6).
-constexpr uint16_t gossip_kind_transaction = 1;
-constexpr uint16_t gossip_kind_block = 2;
 
 gossip_check check_gossip(const node_context& ctx, const proto::gossip& msg,
                           int64_t now) {
@@ -32,11 +29,27 @@ gossip_check check_gossip(const node_context& ctx, const proto::gossip& msg,
                                   : gossip_check::malformed_kind;
 }
 
+std::size_t max_gossip_payload(uint16_t kind) {
+  /// A block: whatever fits in a frame with its envelope.
+  constexpr std::size_t block_bytes = proto::max_frame_bytes - 1024;
+  /// A transaction of about 2,400 inputs.
+  constexpr std::size_t transaction_bytes = 256 * 1024;
+  /// Votes, proofs, announcements, application messages.
+  constexpr std::size_t other_bytes = 64 * 1024;
+  if (kind == proto::gossip_kind_block)
+    return block_bytes;
+  if (kind == proto::gossip_kind_transaction)
+    return transaction_bytes;
+  return other_bytes;
+}
+
 bool well_formed_payload(const proto::gossip& msg) {
-  if (msg.kind == gossip_kind_transaction
+  if (msg.payload.size() > max_gossip_payload(msg.kind))
+    return false;
+  if (msg.kind == proto::gossip_kind_transaction
       && !proto::decode_transaction(msg.payload.data(), msg.payload.size()))
     return false;
-  if (msg.kind == gossip_kind_block
+  if (msg.kind == proto::gossip_kind_block
       && !proto::decode_block(msg.payload.data(), msg.payload.size()))
     return false;
   return true;
@@ -48,6 +61,13 @@ caf::behavior verifier(caf::event_based_actor* self, context_ptr ctx,
                        caf::actor registry, caf::actor limiter) {
   return {
     [=](verify_atom, gossip_in& in) {
+      // The connection's share and the node's total are given back first:
+      // the connection polls them to resume reading.
+      auto size = static_cast<int64_t>(in.msg->payload.size());
+      in.stats->verify_queued.fetch_sub(1, std::memory_order_relaxed);
+      in.stats->verify_queued_bytes.fetch_sub(size, std::memory_order_relaxed);
+      ctx->verify->count.fetch_sub(1, std::memory_order_relaxed);
+      ctx->verify->bytes.fetch_sub(size, std::memory_order_relaxed);
       switch (check_gossip(*ctx, *in.msg, unix_now())) {
         case gossip_check::ok:
           self->send(registry, gossip_atom::value, std::move(in));
@@ -95,18 +115,16 @@ caf::actor spawn_verifiers(caf::actor_system& sys, context_ptr ctx,
     caf::actor_pool::round_robin());
 }
 
-namespace {
-
-security::bloom_params bloom_for(const node_config& cfg) {
+security::bloom_params gossip_bloom_params(const node_config& cfg) {
   security::bloom_params p;
   p.max_age = std::chrono::seconds{cfg.message_max_age_seconds};
   return p;
 }
 
-} // namespace
-
-gossip_router::gossip_router(const node_config& cfg)
-  : seen_(bloom_for(cfg)),
+gossip_router::gossip_router(const node_config& cfg,
+                             std::shared_ptr<seen_gossip> seen)
+  : seen_(seen ? std::move(seen)
+               : std::make_shared<seen_gossip>(gossip_bloom_params(cfg))),
     fanout_(cfg.gossip_fanout),
     rng_(std::random_device{}()) {
   // nop
@@ -114,7 +132,7 @@ gossip_router::gossip_router(const node_config& cfg)
 
 bool gossip_router::first_sight(const proto::hash256& id, int64_t timestamp,
                                 int64_t now) {
-  return seen_.insert_if_new(id, timestamp, now);
+  return seen_->insert_if_new(id, timestamp, now);
 }
 
 void gossip_router::subscribe(uint16_t kind, const caf::actor& who) {

@@ -28,6 +28,8 @@ struct gossip_in {
   std::string origin; ///< node id (hex) of the peer it came from
   std::string ip;     ///< that peer's address, charged for violations
   std::shared_ptr<conn_stats> stats;
+  /// The message id (§6), computed once by the connection.
+  proto::hash256 id{};
 };
 
 /// Spawns one verifier per core behind a round-robin pool. Verified messages
@@ -45,8 +47,16 @@ enum class gossip_check : uint8_t {
   malformed_kind,  ///< kind 1 or 2 whose payload does not decode: a violation
 };
 
+/// The largest gossip payload of `kind` (docs/PROTOCOL.md, "Gossip payload
+/// limits"): a block may fill a frame, a transaction 256 KiB, every other
+/// kind (consensus votes, announcements, applications) 64 KiB.
+std::size_t max_gossip_payload(uint16_t kind);
+
+/// A bloom configuration for the node's deduplication filter.
+security::bloom_params gossip_bloom_params(const node_config& cfg);
+
 /// Kinds 1 and 2 carry a decodable transaction and block (§6); other kinds
-/// are opaque bytes.
+/// are opaque bytes. Every kind is within `max_gossip_payload`.
 bool well_formed_payload(const proto::gossip& msg);
 
 /// Runs the checks of `gossip_check` on `msg` at `now` (unix seconds).
@@ -56,7 +66,8 @@ gossip_check check_gossip(const node_context& ctx, const proto::gossip& msg,
 /// Deduplication, subscribers and fanout of one node (owned by the registry).
 class gossip_router {
 public:
-  explicit gossip_router(const node_config& cfg);
+  /// `seen`: the node's filter of accepted ids (a private one if null).
+  gossip_router(const node_config& cfg, std::shared_ptr<seen_gossip> seen);
 
   /// Remembers `id` of a message stamped `timestamp`; false if it was seen
   /// before (within the age window). Times in unix seconds.
@@ -74,7 +85,7 @@ public:
                                          const std::string& except);
 
 private:
-  security::rotating_bloom seen_;
+  std::shared_ptr<seen_gossip> seen_;
   std::unordered_map<uint16_t, std::vector<caf::actor>> subs_;
   uint32_t fanout_;
   std::mt19937_64 rng_;

@@ -235,6 +235,7 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
   if (!whitelist)
     return runtime_error("whitelist: " + whitelist.error().message);
   ctx->whitelist = std::move(*whitelist);
+  ctx->seen = std::make_shared<seen_gossip>(gossip_bloom_params(cfg));
   if (cfg.enable_rate_limiting)
     ctx->budgets = std::make_shared<address_budgets>(
       cfg.max_requests_per_second * security::per_address_rate_multiplier,

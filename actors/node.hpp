@@ -37,6 +37,11 @@ struct peer_info {
   uint64_t messages_received = 0;
   uint64_t violations = 0;   ///< protocol violations charged to this peer
   uint64_t rate_limited = 0; ///< frames dropped over the rate limit
+  uint64_t bytes_limited = 0; ///< of those, dropped over the byte budget
+  uint64_t gossip_duplicates = 0; ///< gossip already seen, dropped
+  uint64_t send_queue_bytes = 0;  ///< queued to it, not taken by the socket
+  int64_t verify_queued = 0;      ///< its gossip waiting for the verifiers
+  uint64_t read_pauses = 0;       ///< reads paused for the verifiers
 };
 
 template <class Inspector>
@@ -45,7 +50,8 @@ typename Inspector::result_type inspect(Inspector& f, peer_info& x) {
            x.services, x.user_agent, x.listen_port, x.connected_since,
            x.ping_rtt_us, x.best_height, x.bytes_sent, x.bytes_received,
            x.messages_sent, x.messages_received, x.violations,
-           x.rate_limited);
+           x.rate_limited, x.bytes_limited, x.gossip_duplicates,
+           x.send_queue_bytes, x.verify_queued, x.read_pauses);
 }
 
 /// The node as a whole, as `getnetworkinfo` shows it.

@@ -13,7 +13,10 @@
 #include "actors/chain_actor.hpp"
 #include "actors/sync_coordinator.hpp"
 #include "actors/conn_guard.hpp"
+#include "actors/gossip.hpp"
 #include "actors/node.hpp"
+#include "config/values.hpp"
+#include "security/envelope.hpp"
 #include "security/violations.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/framing.hpp"
@@ -43,6 +46,26 @@ constexpr size_t flush_threshold_bytes = 256 * 1024;
 /// slowly, then costs a queue of shared messages, not ever larger buffers of
 /// ciphertext.
 constexpr size_t write_high_water_bytes = 1024 * 1024;
+/// What a peer may have queued to it, unsent, in bytes (an estimate of the
+/// encoded size, plus the socket's buffer) and in messages. A peer that
+/// does not read is disconnected when it reaches either, not buffered:
+/// three 4 MiB BLOCKS answers fit, which is what an honest peer syncing
+/// from us with its windows pipelined can have in flight.
+constexpr size_t max_send_queue_bytes = 12 * 1024 * 1024;
+constexpr size_t max_send_queue_messages = 4096;
+/// An inbound peer that has sent nothing (no TLS ClientHello) this long
+/// after accept is closed: idle sockets cannot hold the pre-handshake slots
+/// for the whole handshake deadline.
+constexpr auto first_bytes_timeout = std::chrono::seconds{2};
+/// Receive buffers keep at most this much capacity between frames, so a
+/// large frame's memory is given back once it has been handled.
+constexpr size_t keep_buffer_bytes = 256 * 1024;
+/// While a connection's share of the verifier queue (or the node's total)
+/// is full it does not read its socket; it looks again this often.
+constexpr auto verify_resume_poll = std::chrono::milliseconds{5};
+
+using first_bytes_atom = caf::atom_constant<caf::atom("fbytes")>;
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
 
 struct conn_state {
   static inline const char* name = "peer_connection";
@@ -60,6 +83,12 @@ struct conn_state {
   bool congested = false;
   /// Messages to send while `congested`, oldest first (see `send_msg`).
   std::deque<shared_message> backlog;
+  /// Estimated encoded bytes of `backlog`.
+  size_t backlog_bytes = 0;
+  /// Reading is paused: the verifier queue share is full (see `resume`).
+  bool paused = false;
+  /// Any byte arrived (see `first_bytes_timeout`).
+  bool got_bytes = false;
   proto::bytes plain_in;
   proto::bytes plain_out;
   proto::bytes wire_out;
@@ -153,6 +182,50 @@ void encode_msg(conn_broker* self, const proto::message& msg) {
   }
 }
 
+/// An estimate of the encoded size of `msg` (a little above it), for the
+/// send queue's byte bound; exact encoding would cost a copy per peer of
+/// what is shared between them.
+size_t approx_bytes(const proto::message& msg) {
+  constexpr size_t overhead = 32;
+  return std::visit(
+    [](const auto& body) -> size_t {
+      using T = std::decay_t<decltype(body)>;
+      if constexpr (std::is_same_v<T, proto::gossip>) {
+        return overhead + 96 + body.payload.size() + body.sender.size();
+      } else if constexpr (std::is_same_v<T, proto::blocks>) {
+        size_t n = overhead;
+        for (const auto& b : body.items) {
+          n += 256;
+          for (const auto& tx : b.transactions)
+            n += 16 + 110 * tx.inputs.size() + 48 * tx.outputs.size();
+        }
+        return n;
+      } else if constexpr (std::is_same_v<T, proto::peers>) {
+        size_t n = overhead;
+        for (const auto& e : body.entries)
+          n += 64 + e.host.size();
+        return n;
+      } else if constexpr (std::is_same_v<T, proto::hashes>) {
+        return overhead + 34 * body.items.size();
+      } else if constexpr (std::is_same_v<T, proto::headers>) {
+        return overhead + 240 * body.items.size();
+      } else if constexpr (std::is_same_v<T, proto::utxo_chunk>) {
+        return overhead + 110 * body.entries.size();
+      } else {
+        return overhead + 256;
+      }
+    },
+    msg.content);
+}
+
+void close_conn(conn_broker* self, const std::string& why);
+
+/// Bytes queued to the peer and not yet taken by the socket.
+size_t queued_bytes(conn_broker* self) {
+  auto& st = self->state;
+  return st.backlog_bytes + self->wr_buf(st.hdl).size();
+}
+
 /// Queues one frame. Frames queued in one handler go out together at the next
 /// `flush` (self-sent once per batch), or at once past `flush_threshold_bytes`.
 /// While the socket is congested, or messages wait already, `msg` waits in
@@ -166,8 +239,21 @@ void send_msg(conn_broker* self, const proto::message& msg,
     encode_msg(self, msg);
     return;
   }
+  st.backlog_bytes += approx_bytes(msg);
   st.backlog.push_back(shared ? shared
                               : std::make_shared<const proto::message>(msg));
+  st.stats->send_queue_bytes.store(queued_bytes(self),
+                                   std::memory_order_relaxed);
+  if (st.backlog.size() > max_send_queue_messages
+      || queued_bytes(self) > max_send_queue_bytes) {
+    st.stats->send_overflows.fetch_add(1, std::memory_order_relaxed);
+    log(self).info("{}: disconnecting: send queue over its bound ({} "
+                   "messages, {} bytes): the peer does not read",
+                   st.peer_label, st.backlog.size(), queued_bytes(self));
+    st.backlog.clear();
+    st.backlog_bytes = 0;
+    close_conn(self, "send queue full");
+  }
 }
 
 /// Encodes waiting messages while the socket accepts more (all of them with
@@ -177,10 +263,15 @@ void drain_backlog(conn_broker* self, bool everything) {
   while (!st.backlog.empty() && !st.closing && (everything || !st.congested)) {
     auto msg = std::move(st.backlog.front());
     st.backlog.pop_front();
+    st.backlog_bytes -= std::min(st.backlog_bytes, approx_bytes(*msg));
     encode_msg(self, *msg);
   }
+  if (st.backlog.empty())
+    st.backlog_bytes = 0;
   if (!st.closing)
     flush_now(self);
+  st.stats->send_queue_bytes.store(queued_bytes(self),
+                                   std::memory_order_relaxed);
 }
 
 void fail_pending(conn_broker* self) {
@@ -195,7 +286,9 @@ void close_conn(conn_broker* self, const std::string& why) {
   if (st.closing)
     return;
   log(self).debug("{}: closing: {}", st.peer_label, why);
-  // What was queued before the close still goes out, in order.
+  // What was queued before the close still goes out, in order: at most
+  // `max_send_queue_bytes`, since the queue is bounded (a queue over its
+  // bound is dropped before the close).
   drain_backlog(self, true);
   st.closing = true;
   if (st.tls) {
@@ -281,6 +374,7 @@ void on_connected(conn_broker* self) {
   auto& st = self->state;
   st.connected = true;
   st.decoder.set_max_payload(proto::max_frame_bytes);
+  st.decoder.set_type_limits(true);
   const auto& hello = *st.hs->peer_hello();
   auto& e = st.entry;
   e.node_id = proto::to_hex(hello.node_id);
@@ -418,6 +512,78 @@ bool is_response(proto::msg_type t) {
   }
 }
 
+/// The verifier queue is full for this connection or for the node.
+bool verify_share_full(const conn_state& st) {
+  const auto& q = *st.ctx->verify;
+  return st.stats->verify_queued.load(std::memory_order_relaxed)
+           >= verify_queue::max_count_per_peer
+         || st.stats->verify_queued_bytes.load(std::memory_order_relaxed)
+              >= verify_queue::max_bytes_per_peer
+         || q.count.load(std::memory_order_relaxed) >= verify_queue::max_count
+         || q.bytes.load(std::memory_order_relaxed) >= verify_queue::max_bytes;
+}
+
+/// Stops reading the socket until the verifiers have caught up: TCP then
+/// pushes back on the sender, and nothing more of it is buffered here.
+void pause_reading(conn_broker* self) {
+  auto& st = self->state;
+  if (st.paused || st.closing)
+    return;
+  st.paused = true;
+  st.stats->read_pauses.fetch_add(1, std::memory_order_relaxed);
+  self->halt(st.hdl);
+  self->delayed_send(self, verify_resume_poll, resume_atom::value);
+}
+
+void on_plaintext(conn_broker* self, const uint8_t* data, size_t size);
+
+void resume_reading(conn_broker* self) {
+  auto& st = self->state;
+  if (!st.paused || st.closing)
+    return;
+  if (verify_share_full(st)) {
+    self->delayed_send(self, verify_resume_poll, resume_atom::value);
+    return;
+  }
+  st.paused = false;
+  self->trigger(st.hdl);
+  // Frames that arrived with the last read and wait in the decoder.
+  on_plaintext(self, nullptr, 0);
+  if (!st.closing)
+    flush_now(self);
+}
+
+/// A GOSSIP envelope: its size for its kind, then whether it is an exact
+/// replay of a message already accepted (a hash, no signature work), then
+/// on to the verifiers, charged to this connection's share of their queue.
+void on_gossip(conn_broker* self, proto::gossip& g) {
+  auto& st = self->state;
+  if (g.payload.size() > max_gossip_payload(g.kind)) {
+    violation(self, security::violation::malformed_frame,
+              "gossip of kind " + std::to_string(g.kind) + " with "
+                + std::to_string(g.payload.size()) + " bytes, over "
+                + std::to_string(max_gossip_payload(g.kind)));
+    return;
+  }
+  auto id = security::message_id(g);
+  if (st.ctx->seen && st.ctx->seen->contains(id)) {
+    st.stats->gossip_duplicates.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  if (!st.params.verifiers)
+    return;
+  auto size = static_cast<int64_t>(g.payload.size());
+  st.stats->verify_queued.fetch_add(1, std::memory_order_relaxed);
+  st.stats->verify_queued_bytes.fetch_add(size, std::memory_order_relaxed);
+  st.ctx->verify->count.fetch_add(1, std::memory_order_relaxed);
+  st.ctx->verify->bytes.fetch_add(size, std::memory_order_relaxed);
+  gossip_in in{std::make_shared<const proto::gossip>(std::move(g)),
+               st.entry.node_id, st.entry.host, st.stats, id};
+  self->send(st.params.verifiers, verify_atom::value, std::move(in));
+  if (verify_share_full(st))
+    pause_reading(self);
+}
+
 /// A message from a connected peer.
 void dispatch(conn_broker* self, proto::message& msg) {
   auto& st = self->state;
@@ -467,11 +633,14 @@ void dispatch(conn_broker* self, proto::message& msg) {
     }
     case proto::msg_type::bye:
       close_conn(self, "peer said BYE: "
-                         + std::get<proto::bye>(msg.content).reason);
+                         + printable(std::get<proto::bye>(msg.content).reason,
+                                     128));
       break;
     case proto::msg_type::reject:
-      close_conn(self, "peer sent REJECT: "
-                         + std::get<proto::reject>(msg.content).reason);
+      close_conn(self,
+                 "peer sent REJECT: "
+                   + printable(std::get<proto::reject>(msg.content).reason,
+                               128));
       break;
     case proto::msg_type::hello:
     case proto::msg_type::hello_auth:
@@ -479,11 +648,7 @@ void dispatch(conn_broker* self, proto::message& msg) {
                 "handshake message after the handshake");
       break;
     case proto::msg_type::gossip:
-      if (st.params.verifiers)
-        self->send(st.params.verifiers, verify_atom::value,
-                   gossip_in{std::make_shared<const proto::gossip>(std::move(
-                               std::get<proto::gossip>(msg.content))),
-                             st.entry.node_id, st.entry.host, st.stats});
+      on_gossip(self, std::get<proto::gossip>(msg.content));
       break;
     case proto::msg_type::tip:
       // An unsolicited TIP (no request of ours waits for it): the peer
@@ -551,19 +716,35 @@ void handle_payload(conn_broker* self, const proto::bytes& payload) {
     on_connected(self);
 }
 
+/// Bytes of `payload` charged to the byte budget: none for an answer while
+/// requests of ours are outstanding (we asked for it).
+size_t charged_bytes(const conn_state& st, const proto::bytes& payload) {
+  if (!st.pending.empty()) {
+    auto type = proto::peek_type(payload.data(), payload.size());
+    if (type && is_response(static_cast<proto::msg_type>(*type)))
+      return 0;
+  }
+  return payload.size();
+}
+
 void on_plaintext(conn_broker* self, const uint8_t* data, size_t size) {
   auto& st = self->state;
-  st.decoder.feed(data, size);
-  while (!st.closing) {
+  if (size > 0)
+    st.decoder.feed(data, size);
+  while (!st.closing && !st.paused) {
+    st.decoder.set_awaiting_answers(!st.pending.empty());
     switch (st.decoder.next(st.payload)) {
       case proto::frame_status::frame:
         // Charged before decoding: a flood costs us no MessagePack work.
-        switch (st.guard->charge(self->clock().now())) {
+        switch (st.guard->charge(self->clock().now(),
+                                 charged_bytes(st, st.payload))) {
           case conn_guard::verdict::pass:
             handle_payload(self, st.payload);
             break;
           case conn_guard::verdict::drop:
             st.stats->rate_limited.fetch_add(1, std::memory_order_relaxed);
+            if (st.guard->last_over_bytes())
+              st.stats->bytes_limited.fetch_add(1, std::memory_order_relaxed);
             break;
           case conn_guard::verdict::flood:
             st.stats->rate_limited.fetch_add(1, std::memory_order_relaxed);
@@ -579,6 +760,11 @@ void on_plaintext(conn_broker* self, const uint8_t* data, size_t size) {
                   "frame length over "
                     + std::to_string(st.decoder.max_payload()));
         return;
+      case proto::frame_status::type_too_large:
+        violation(self, security::violation::oversized_frame,
+                  "frame over the limit of its message type ("
+                    + std::to_string(st.decoder.refused_limit()) + " bytes)");
+        return;
       case proto::frame_status::empty_frame:
         violation(self, security::violation::malformed_frame, "empty frame");
         return;
@@ -586,10 +772,24 @@ void on_plaintext(conn_broker* self, const uint8_t* data, size_t size) {
   }
 }
 
+/// Gives back the memory of a large frame once it has been handled.
+void shrink_buffers(conn_state& st) {
+  st.decoder.shrink(keep_buffer_bytes);
+  if (st.payload.capacity() > keep_buffer_bytes)
+    proto::bytes{}.swap(st.payload);
+  if (st.plain_in.capacity() > keep_buffer_bytes)
+    proto::bytes{}.swap(st.plain_in);
+  if (st.plain_out.empty() && st.plain_out.capacity() > keep_buffer_bytes)
+    proto::bytes{}.swap(st.plain_out);
+  if (st.wire_out.empty() && st.wire_out.capacity() > keep_buffer_bytes)
+    proto::bytes{}.swap(st.wire_out);
+}
+
 void on_data(conn_broker* self, const caf::io::new_data_msg& msg) {
   auto& st = self->state;
   if (st.closing)
     return;
+  st.got_bytes = true;
   st.stats->bytes_received.fetch_add(msg.buf.size(), std::memory_order_relaxed);
   auto data = reinterpret_cast<const uint8_t*>(msg.buf.data());
   if (!st.tls) {
@@ -614,8 +814,10 @@ void on_data(conn_broker* self, const caf::io::new_data_msg& msg) {
       return;
     }
   }
-  if (!st.closing)
+  if (!st.closing) {
     flush_now(self);
+    shrink_buffers(st);
+  }
 }
 
 caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
@@ -633,6 +835,8 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
   // Reports of bytes written drain the backlog (see write_high_water_bytes).
   self->ack_writes(hdl, true);
   self->delayed_send(self, handshake_timeout, hs_timeout_atom::value);
+  if (st.params.role == security::conn_role::acceptor)
+    self->delayed_send(self, first_bytes_timeout, first_bytes_atom::value);
   if (st.ctx->tls) {
     st.tls = std::make_unique<security::tls_session>(
       st.ctx->tls, st.params.role == security::conn_role::dialer
@@ -661,6 +865,13 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
         report(self, security::violation::handshake_timeout);
       close_conn(self, "handshake not complete after 10 s");
     },
+    [=](first_bytes_atom) {
+      auto& st = self->state;
+      if (st.got_bytes || st.connected || st.closing)
+        return;
+      close_conn(self, "nothing received within 2 s of accept");
+    },
+    [=](resume_atom) { resume_reading(self); },
     [=](ping_tick_atom) { on_ping_tick(self); },
     [=](send_atom, const shared_message& msg) {
       if (self->state.connected)

@@ -8,6 +8,7 @@
 #include "actors/gossip.hpp"
 #include "actors/node.hpp"
 #include "protocol/codec.hpp"
+#include "security/conn_limits.hpp"
 #include "security/envelope.hpp"
 
 namespace timecoin {
@@ -60,6 +61,41 @@ void track(registry_actor* self, const caf::actor& conn,
   }
 }
 
+/// Slots inbound peers may take: `maxconnections` less the outbound
+/// reservation (`security::default_reserved_outbound`, at most half), so that
+/// no number of inbound peers can stop the node from dialling out.
+uint32_t max_inbound(const node_config& cfg) {
+  return cfg.maxconnections
+         - std::min(security::default_reserved_outbound,
+                    cfg.maxconnections / 2);
+}
+
+/// Makes room for an outbound connection in a full node: the youngest
+/// inbound peer that is not whitelisted is asked to leave. False if there is
+/// none.
+bool evict_for_outbound(registry_actor* self) {
+  auto& st = self->state;
+  registered* youngest = nullptr;
+  for (auto& kv : st.by_id) {
+    auto& r = kv.second;
+    if (!r.rec.entry.inbound)
+      continue;
+    auto ip = security::ip_address::parse(r.rec.entry.host);
+    if (ip && st.ctx->whitelist.contains(*ip))
+      continue;
+    if (!youngest
+        || r.rec.entry.connected_since > youngest->rec.entry.connected_since)
+      youngest = &r;
+  }
+  if (!youngest)
+    return false;
+  self->send(youngest->conn, reject_atom::value,
+             static_cast<uint16_t>(proto::reject_code::no_free_slot),
+             std::string{"slot needed for an outbound connection"});
+  st.by_id.erase(youngest->rec.entry.node_id);
+  return true;
+}
+
 uint16_t on_register(registry_actor* self, conn_record& rec) {
   auto& st = self->state;
   auto conn = caf::actor_cast<caf::actor>(self->current_sender());
@@ -78,7 +114,15 @@ uint16_t on_register(registry_actor* self, conn_record& rec) {
                static_cast<uint16_t>(proto::reject_code::duplicate),
                std::string{"duplicate connection"});
     st.by_id.erase(i);
-  } else if (st.by_id.size() >= st.ctx->cfg.maxconnections) {
+  } else if (rec.entry.inbound) {
+    uint32_t inbound = 0;
+    for (const auto& kv : st.by_id)
+      inbound += kv.second.rec.entry.inbound ? 1 : 0;
+    if (st.by_id.size() >= st.ctx->cfg.maxconnections
+        || inbound >= max_inbound(st.ctx->cfg))
+      return static_cast<uint16_t>(proto::reject_code::no_free_slot);
+  } else if (st.by_id.size() >= st.ctx->cfg.maxconnections
+             && !evict_for_outbound(self)) {
     return static_cast<uint16_t>(proto::reject_code::no_free_slot);
   }
   st.conns[conn.address()].since = rec.entry.connected_since;
@@ -109,8 +153,7 @@ void relay(registry_actor* self, const proto::gossip& msg,
 void on_gossip(registry_actor* self, gossip_in& in) {
   auto& st = self->state;
   const auto& msg = *in.msg;
-  if (!st.gossip->first_sight(security::message_id(msg), msg.timestamp,
-                              unix_now())) {
+  if (!st.gossip->first_sight(in.id, msg.timestamp, unix_now())) {
     in.stats->gossip_duplicates.fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -185,6 +228,11 @@ std::vector<peer_info> peer_infos(const registry_state& st) {
     p.messages_received = s.messages_received.load(std::memory_order_relaxed);
     p.violations = s.violations.load(std::memory_order_relaxed);
     p.rate_limited = s.rate_limited.load(std::memory_order_relaxed);
+    p.bytes_limited = s.bytes_limited.load(std::memory_order_relaxed);
+    p.gossip_duplicates = s.gossip_duplicates.load(std::memory_order_relaxed);
+    p.send_queue_bytes = s.send_queue_bytes.load(std::memory_order_relaxed);
+    p.verify_queued = s.verify_queued.load(std::memory_order_relaxed);
+    p.read_pauses = s.read_pauses.load(std::memory_order_relaxed);
     out.push_back(std::move(p));
   }
   return out;
@@ -194,7 +242,8 @@ caf::behavior registry(registry_actor* self, context_ptr ctx,
                        caf::actor supervisor) {
   self->state.ctx = std::move(ctx);
   self->state.supervisor = std::move(supervisor);
-  self->state.gossip = std::make_unique<gossip_router>(self->state.ctx->cfg);
+  self->state.gossip = std::make_unique<gossip_router>(self->state.ctx->cfg,
+                                                       self->state.ctx->seen);
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   return {
     [=](track_atom, const caf::actor& conn, const std::string& target) {

@@ -67,14 +67,24 @@ constexpr uint32_t pending_connection_slack = 16;
 
 struct listener_state {
   explicit listener_state(const node_config& cfg)
-    : limits(cfg.maxconnections + pending_connection_slack,
+    : limits(cfg.maxconnections
+               - std::min(security::default_reserved_outbound,
+                          cfg.maxconnections / 2)
+               + pending_connection_slack,
              cfg.maxconnectionsperip,
              security::default_max_new_per_ip_per_minute,
-             /* reserved_outbound: the listener sees inbound only */ 0) {}
+             /* reserved_outbound: the listener sees inbound only; the
+                registry keeps the outbound slots */ 0) {}
   security::conn_limits limits;
   std::unordered_map<caf::actor_addr, security::ip_address> children;
   uint64_t refused = 0;
+  uint64_t accepted = 0;
 };
+
+/// The listener forgets the attempts of addresses and networks that went
+/// quiet every this many accepted sockets: its records stay bounded by the
+/// open connections plus the attempts of the last minute, with no timer.
+constexpr uint64_t listener_expire_every = 256;
 
 using listener_close_atom = caf::atom_constant<caf::atom("lclose")>;
 /// How long after `shutdown` the listener closes its socket (see there).
@@ -97,6 +107,8 @@ caf::behavior listener(caf::io::broker* self, caf::io::doorman_ptr doorman,
   });
   return {
     [=](const caf::io::new_connection_msg& msg) {
+      if (++st->accepted % listener_expire_every == 0)
+        st->limits.expire(self->clock().now());
       auto host = self->remote_addr(msg.handle);
       auto ip = security::ip_address::parse(host);
       if (!ip) {

@@ -135,3 +135,41 @@ TEST_CASE("a node with no free slot refuses with REJECT 6") {
   f.settle();
 }
 using namespace timecoin;
+
+TEST_CASE("inbound peers never take the outbound slots; outbound evicts the "
+          "youngest inbound peer of a full node") {
+  registry_fixture f;
+  f.ctx->cfg.maxconnections = 20; // 8 reserved for outbound: 12 inbound
+  std::vector<fake_conn> in;
+  for (int i = 0; i < 13; ++i) {
+    char id[8];
+    std::snprintf(id, sizeof id, "1%02d", i);
+    auto rec = record(id, id, true);
+    rec.entry.connected_since = 1000 + i;
+    in.push_back(spawn_conn(f.sys, f.registry, rec));
+    f.settle();
+  }
+  for (int i = 0; i < 12; ++i)
+    CHECK(**in[i].reply == 0);
+  CHECK(**in[12].reply == 6);
+  std::vector<fake_conn> out;
+  for (int i = 0; i < 9; ++i) {
+    char id[8];
+    std::snprintf(id, sizeof id, "2%02d", i);
+    out.push_back(spawn_conn(f.sys, f.registry, record(id, "00", false)));
+    f.settle();
+  }
+  // 8 reserved slots, then a ninth outbound one made by evicting the
+  // youngest inbound peer (connected at 1011).
+  for (auto& o : out)
+    CHECK(**o.reply == 0);
+  CHECK(*in[11].rejected == uint16_t{6});
+  for (int i = 0; i < 11; ++i)
+    CHECK(!in[i].rejected->has_value());
+  CHECK(f.ctx->table->connected_count() == 20);
+  for (auto& c : in)
+    caf::anon_send_exit(c.self, caf::exit_reason::kill);
+  for (auto& c : out)
+    caf::anon_send_exit(c.self, caf::exit_reason::kill);
+  f.settle();
+}
