@@ -81,6 +81,13 @@ bool swallow_blocks(proto::message& m) {
   return !std::holds_alternative<proto::blocks>(m.content);
 }
 
+/// Serves every window but the first (1-128): holds the gap a fresh node
+/// waits for, while filling the windows after it.
+bool hold_gap(proto::message& m) {
+  auto* b = std::get_if<proto::blocks>(&m.content);
+  return !(b && !b->items.empty() && b->items.front().header.height == 1);
+}
+
 /// Alters one entry of every UTXO snapshot chunk served.
 bool alter_snapshot(proto::message& m) {
   auto* chunk = std::get_if<proto::utxo_chunk>(&m.content);
@@ -338,5 +345,28 @@ TEST_CASE("a peer that holds the gap and stuffs the other windows is charged") {
   CHECK(eventually([&] { return same_tip(c, b, ref); }, 120s));
   auto after = info_of(c, b);
   CHECK(after.sync.peers_best_height == ref.blocks);
+  CHECK(verify_chain(c, b).empty());
+}
+
+TEST_CASE("a source holding the gap times out there; the gap is asked elsewhere") {
+  cluster c;
+  auto good = c.start_with(config_for("gap-good"));
+  generate(c, good, 1000, 1);
+  auto ref = info_of(c, good);
+  auto holder = c.start_with(config_for("gap-holder", {addr(good)}), hold_gap);
+  REQUIRE(eventually([&] { return same_tip(c, holder, ref); }, 60s));
+  auto b = c.start_with(config_for("gap-b", {addr(holder)}));
+  // The windows after the gap arrive (held within the buffer budget); the
+  // gap does not, so nothing is applied.
+  CHECK(throughout([&] { return info_of(c, b).blocks == 0; }, 5s));
+  {
+    caf::scoped_actor self{*c.sys};
+    self->request(b.actor(), 5s, addnode_atom::value, addr(good),
+                  static_cast<uint8_t>(addnode_mode::add))
+      .receive([](bool ok) { CHECK(ok); }, [](caf::error&) {});
+  }
+  // The gap's request times out at 30 s and goes to the honest source.
+  CHECK(eventually([&] { return same_tip(c, b, ref); }, 120s));
+  CHECK(info_of(c, b).sync.rejected_blocks == 0);
   CHECK(verify_chain(c, b).empty());
 }
