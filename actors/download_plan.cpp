@@ -2,7 +2,135 @@
 
 #include <algorithm>
 
+#include "protocol/messages.hpp"
+
 namespace timecoin {
+
+namespace {
+
+// MessagePack lengths, as msgpack-c packs (smallest form first).
+std::size_t uint_bytes(uint64_t v) {
+  return v < 0x80          ? 1
+         : v <= 0xff       ? 2
+         : v <= 0xffff     ? 3
+         : v <= 0xffffffff ? 5
+                           : 9;
+}
+
+std::size_t int_bytes(int64_t v) {
+  if (v >= 0)
+    return uint_bytes(static_cast<uint64_t>(v));
+  return v >= -32                    ? 1
+         : v >= -128                 ? 2
+         : v >= -32768               ? 3
+         : v >= INT64_C(-2147483648) ? 5
+                                     : 9;
+}
+
+std::size_t array_bytes(std::size_t n) {
+  return n < 16 ? 1 : n <= 0xffff ? 3 : 5;
+}
+
+std::size_t bin_bytes(std::size_t n) {
+  return n + (n <= 0xff ? 2 : n <= 0xffff ? 3 : 5);
+}
+
+/// The heap a vector holds: its capacity and the block's overhead.
+template <class T>
+std::size_t heap_bytes(const std::vector<T>& v) {
+  return v.capacity() == 0
+             ? 0
+             : v.capacity() * sizeof(T) + heap_block_overhead_bytes;
+}
+
+std::size_t sum_decoded(const std::vector<proto::block>& blocks) {
+  std::size_t n = 0;
+  for (const auto& b : blocks)
+    n += decoded_bytes(b);
+  return n;
+}
+
+} // namespace
+
+std::size_t decoded_bytes(const proto::block& b) {
+  std::size_t n = sizeof(proto::block) + heap_bytes(b.transactions);
+  for (const auto& tx : b.transactions)
+    n += heap_bytes(tx.inputs) + heap_bytes(tx.outputs);
+  return n;
+}
+
+std::size_t encoded_bytes(const proto::block& b) {
+  constexpr std::size_t hash = 32;
+  constexpr std::size_t sig = 64;
+  const auto& h = b.header;
+  std::size_t n = array_bytes(3) // [header, producer_signature, txs]
+                  + array_bytes(7) + uint_bytes(h.version)
+                  + uint_bytes(h.height) + 3 * bin_bytes(hash)
+                  + int_bytes(h.timestamp) + bin_bytes(hash) + bin_bytes(sig)
+                  + array_bytes(b.transactions.size());
+  for (const auto& tx : b.transactions) {
+    n += array_bytes(4) + uint_bytes(tx.version) + array_bytes(tx.inputs.size())
+         + array_bytes(tx.outputs.size()) + uint_bytes(tx.lock_time);
+    for (const auto& in : tx.inputs)
+      n += array_bytes(3) + bin_bytes(hash) + uint_bytes(in.vout)
+           + bin_bytes(sig);
+    for (const auto& out : tx.outputs)
+      n += array_bytes(2) + uint_bytes(out.value) + bin_bytes(hash);
+  }
+  return n;
+}
+
+bool within_answer_bound(const std::vector<proto::block>& blocks) {
+  if (blocks.size() <= 1)
+    return true;
+  std::size_t total = 0;
+  for (const auto& b : blocks) {
+    total += encoded_bytes(b);
+    if (total > proto::max_blocks_answer_bytes)
+      return false;
+  }
+  return true;
+}
+
+void download_plan::hold(ready_window w) {
+  if (auto old = ready_.find(w.start); old != ready_.end())
+    release(old);
+  buffered_bytes_ += w.bytes;
+  if (auto p = peers_.find(w.source); p != peers_.end())
+    p->second.buffered += w.bytes;
+  auto start = w.start;
+  ready_.emplace(start, std::move(w));
+}
+
+std::map<uint64_t, ready_window>::iterator
+download_plan::release(std::map<uint64_t, ready_window>::iterator i) {
+  uncount(i->second);
+  return ready_.erase(i);
+}
+
+void download_plan::uncount(const ready_window& w) {
+  buffered_bytes_ -= std::min(buffered_bytes_, w.bytes);
+  budget_full_ = false;
+  if (auto p = peers_.find(w.source); p != peers_.end()) {
+    p->second.buffered -= std::min(p->second.buffered, w.bytes);
+    p->second.share_full = false;
+  }
+}
+
+template <class Pred>
+std::size_t download_plan::drop_ready(Pred drop, const std::string& avoid) {
+  std::size_t n = 0;
+  for (auto i = ready_.begin(); i != ready_.end();) {
+    if (drop(i->second)) {
+      requeue(i->first, static_cast<uint16_t>(i->second.blocks.size()), avoid);
+      i = release(i);
+      ++n;
+    } else {
+      ++i;
+    }
+  }
+  return n;
+}
 
 void download_plan::reset(uint64_t tip) {
   tip_ = tip;
@@ -10,8 +138,13 @@ void download_plan::reset(uint64_t tip) {
   retry_.clear();
   inflight_.clear();
   ready_.clear();
-  for (auto& kv : peers_)
+  buffered_bytes_ = 0;
+  budget_full_ = false;
+  for (auto& kv : peers_) {
     kv.second.inflight = 0;
+    kv.second.buffered = 0;
+    kv.second.share_full = false;
+  }
 }
 
 void download_plan::advance(uint64_t tip) {
@@ -34,6 +167,7 @@ void download_plan::advance(uint64_t tip) {
   };
   trim_queue();
   while (!ready_.empty() && ready_.begin()->first <= tip) {
+    uncount(ready_.begin()->second);
     auto w = std::move(ready_.begin()->second);
     ready_.erase(ready_.begin());
     auto end = w.start + w.blocks.size();
@@ -41,7 +175,8 @@ void download_plan::advance(uint64_t tip) {
       w.blocks.erase(w.blocks.begin(),
                      w.blocks.begin() + static_cast<long>(tip + 1 - w.start));
       w.start = tip + 1;
-      ready_.emplace(w.start, std::move(w));
+      w.bytes = sum_decoded(w.blocks);
+      hold(std::move(w));
     }
   }
 }
@@ -63,6 +198,10 @@ void download_plan::peer_lacks(const std::string& id, uint64_t height,
 }
 
 void download_plan::peer_gone(const std::string& id) {
+  // Its windows are dropped too: a block of theirs that proved invalid
+  // could no longer be charged to anyone, and their memory must not outlive
+  // the connection.
+  drop_ready([&](const ready_window& w) { return w.source == id; }, id);
   for (auto i = inflight_.begin(); i != inflight_.end();) {
     if (i->second.peer == id) {
       requeue(i->first, i->second.count, id);
@@ -82,14 +221,7 @@ void download_plan::peer_gone(const std::string& id) {
 }
 
 void download_plan::exclude(const std::string& id) {
-  for (auto i = ready_.begin(); i != ready_.end();) {
-    if (i->second.source == id) {
-      requeue(i->first, static_cast<uint16_t>(i->second.blocks.size()), id);
-      i = ready_.erase(i);
-    } else {
-      ++i;
-    }
-  }
+  drop_ready([&](const ready_window& w) { return w.source == id; }, id);
   for (auto i = inflight_.begin(); i != inflight_.end();) {
     if (i->second.peer == id) {
       requeue(i->first, i->second.count, id);
@@ -101,6 +233,7 @@ void download_plan::exclude(const std::string& id) {
   auto& p = peers_[id];
   p.excluded = true;
   p.inflight = 0;
+  p.buffered = 0;
 }
 
 uint64_t download_plan::target() const {
@@ -131,6 +264,10 @@ download_plan::next_request() {
     w.count = static_cast<uint16_t>(
       std::min<uint64_t>(sync_window_blocks, target_height - next_ + 1));
   }
+  // Past a full buffer only the window the others wait for is asked.
+  const bool gap = w.start == tip_ + 1;
+  if (!gap && (budget_full_ || buffered_bytes_ >= max_buffered_bytes))
+    return std::nullopt;
   // The least busy peer that has the window; the one that failed it only if
   // no other can take it.
   const std::string* chosen = nullptr;
@@ -147,6 +284,8 @@ download_plan::next_request() {
   for (const auto& [id, p] : peers_) {
     if (p.excluded || p.best < w.start || p.min_start > w.start
         || p.inflight >= p.max_inflight)
+      continue;
+    if (!gap && (p.share_full || p.buffered >= max_buffered_bytes_per_peer))
       continue;
     if (p.inflight == 0 && busy >= max_download_peers)
       continue;
@@ -197,10 +336,11 @@ bool download_plan::settle(const std::string& id, const block_window& w) {
   return true;
 }
 
-bool download_plan::on_answer(const std::string& id, block_window w,
-                              std::vector<proto::block> blocks) {
+answer_outcome download_plan::on_answer(const std::string& id, block_window w,
+                                        std::vector<proto::block> blocks,
+                                        sync_clock::time_point now) {
   if (!settle(id, w))
-    return false;
+    return answer_outcome::stale;
   // Only the contiguous prefix of the right heights counts.
   std::size_t n = 0;
   while (n < blocks.size() && n < w.count
@@ -211,19 +351,37 @@ bool download_plan::on_answer(const std::string& id, block_window w,
     requeue(w.start + n, static_cast<uint16_t>(w.count - n),
             n == 0 ? id : std::string{});
   if (n == 0)
-    return true;
-  if (auto p = peers_.find(id); p != peers_.end())
+    return answer_outcome::buffered;
+  auto p = peers_.find(id);
+  if (p != peers_.end())
     ++p->second.answered;
   auto end = w.start + n; // exclusive
   if (end <= tip_ + 1)
-    return true; // applied meanwhile (a gossiped or produced block)
+    return answer_outcome::buffered; // applied meanwhile (a gossiped block)
   if (w.start <= tip_) {
     blocks.erase(blocks.begin(),
                  blocks.begin() + static_cast<long>(tip_ + 1 - w.start));
     w.start = tip_ + 1;
   }
-  ready_[w.start] = ready_window{w.start, std::move(blocks), id};
-  return true;
+  auto bytes = sum_decoded(blocks);
+  // The window at tip + 1 is applied next: always taken. Others wait for it
+  // within the budget; past it they are asked again once the gap is filled.
+  if (w.start != tip_ + 1) {
+    auto share = p == peers_.end() ? 0 : p->second.buffered;
+    bool over_share = share + bytes > max_buffered_bytes_per_peer;
+    if (over_share || buffered_bytes_ + bytes > max_buffered_bytes) {
+      ++dropped_;
+      if (over_share && p != peers_.end())
+        p->second.share_full = true;
+      else
+        budget_full_ = true;
+      requeue(w.start, static_cast<uint16_t>(blocks.size()),
+              over_share ? id : std::string{});
+      return answer_outcome::dropped;
+    }
+  }
+  hold(ready_window{w.start, std::move(blocks), id, bytes, now});
+  return answer_outcome::buffered;
 }
 
 void download_plan::on_failure(const std::string& id, block_window w,
@@ -245,9 +403,20 @@ std::optional<ready_window> download_plan::take_ready() {
   auto i = ready_.find(tip_ + 1);
   if (i == ready_.end())
     return std::nullopt;
+  uncount(i->second);
   auto w = std::move(i->second);
   ready_.erase(i);
   return w;
+}
+
+std::size_t download_plan::expire(sync_clock::time_point now) {
+  auto n = drop_ready(
+    [&](const ready_window& w) {
+      return w.start != tip_ + 1 && now - w.arrived >= max_buffered_age;
+    },
+    std::string{});
+  dropped_ += n;
+  return n;
 }
 
 void download_plan::requeue(uint64_t start, uint16_t count,

@@ -41,7 +41,7 @@ constexpr auto sync_request_deadline = std::chrono::seconds{35};
 /// peer must not hold the node in fork mode by answering slowly.
 constexpr auto max_fork_duration = std::chrono::minutes{2};
 /// A fork branch is held in memory, unvalidated, up to this many bytes
-/// (estimated) before the reorganisation checks it.
+/// (`decoded_bytes`) before the reorganisation checks it.
 constexpr std::size_t max_branch_bytes = 256 * 1024 * 1024;
 
 enum class mode : uint8_t { idle, blocks, fork, headers, snapshot };
@@ -88,12 +88,38 @@ struct fork_sync {
   caf::actor_clock::time_point started;
 };
 
-/// A cheap upper estimate of a block's encoded size.
-std::size_t approx_bytes(const proto::block& b) {
-  std::size_t n = 256;
-  for (const auto& tx : b.transactions)
-    n += 16 + tx.inputs.size() * 112 + tx.outputs.size() * 48;
-  return n;
+/// True if `b` names an authorised producer and carries its signature over
+/// the header (which commits to the transactions through the Merkle root,
+/// checked when the block is applied).
+bool signed_by_producer(const chain::chain_params& params,
+                        const proto::block& b) {
+  const auto& producers = params.producers;
+  return std::find(producers.begin(), producers.end(), b.header.producer)
+           != producers.end()
+         && security::verify(b.header.producer,
+                             proto::block_signing_bytes(
+                               proto::block_hash(b.header)),
+                             b.producer_signature);
+}
+
+/// Why a BLOCKS answer is refused before any of it is held, if it is: over
+/// the serving bound (a protocol violation), or a block its producer did not
+/// sign (an invalid block). Signatures are checked on the first `counted`
+/// blocks: the rest are dropped unread.
+std::optional<std::pair<security::violation, std::string>>
+refuse_answer(const chain::chain_params& params,
+              const std::vector<proto::block>& blocks, std::size_t counted) {
+  if (!within_answer_bound(blocks))
+    return std::make_pair(security::violation::protocol,
+                          "BLOCKS answer of " + std::to_string(blocks.size())
+                            + " blocks over the 4 MiB answer bound");
+  auto n = std::min(counted, blocks.size());
+  for (std::size_t i = 0; i < n; ++i)
+    if (!signed_by_producer(params, blocks[i]))
+      return std::make_pair(security::violation::invalid_block,
+                            "block " + std::to_string(blocks[i].header.height)
+                              + " not signed by an authorised producer");
+  return std::nullopt;
 }
 
 /// Refusals that say nothing about the peer that served the block: local
@@ -292,12 +318,22 @@ void fetch_branch(sync_actor* self) {
           finish_fork(self);
           return;
         }
+        if (auto bad = refuse_answer(st.store->params(), got->items, count)) {
+          log(self).warn("fork with {}: {}", peer.substr(0, 16), bad->second);
+          charge(self, peer, bad->first, bad->second);
+          if (bad->first == security::violation::invalid_block) {
+            ++st.rejected_blocks;
+            st.plan.exclude(peer);
+          }
+          back_to_blocks(self);
+          return;
+        }
         auto& f = *st.fork;
         auto before = f.branch.size();
         for (auto& b : got->items) {
           if (b.header.height != f.fork_height + f.branch.size() + 1)
             break;
-          f.branch_bytes += approx_bytes(b);
+          f.branch_bytes += decoded_bytes(b);
           f.branch.push_back(std::move(b));
         }
         if (f.branch.size() == before) {
@@ -656,6 +692,18 @@ void request_window(sync_actor* self, const std::string& id, block_window w) {
         auto* got = std::get_if<proto::blocks>(&answer.content);
         if (!got) {
           st.plan.on_failure(id, w, false);
+        } else if (auto bad = refuse_answer(st.store->params(), got->items,
+                                            w.count)) {
+          // Checked before anything is held: a peer must not fill the
+          // download buffer with blocks the chain would refuse.
+          log(self).warn("GET_BLOCKS {}+{} to {}: {}", w.start, w.count,
+                         id.substr(0, 16), bad->second);
+          charge(self, id, bad->first, bad->second);
+          st.plan.on_failure(id, w, false);
+          if (bad->first == security::violation::invalid_block) {
+            ++st.rejected_blocks;
+            st.plan.exclude(id);
+          }
         } else {
           if (got->items.empty()) {
             // Past its tip (a full node that went shorter, or a height
@@ -666,7 +714,8 @@ void request_window(sync_actor* self, const std::string& id, block_window w) {
                                  && (p->second.services
                                      & proto::service_full_history));
           }
-          st.plan.on_answer(id, w, std::move(got->items));
+          st.plan.on_answer(id, w, std::move(got->items),
+                            self->clock().now());
         }
         pump(self);
       },
@@ -736,6 +785,12 @@ void tick_progress(sync_actor* self) {
                    st.tip.height, target, pct, st.blocks_per_second, eta);
   }
   ensure_ticking(self);
+  if (auto n = st.plan.expire(now); n > 0) {
+    log(self).info("sync: {} windows waited {} s for the ones before them: "
+                   "dropped, asked again",
+                   n, std::chrono::seconds{max_buffered_age}.count());
+    pump(self);
+  }
 }
 
 // -- gossiped blocks ---------------------------------------------------------
@@ -751,13 +806,7 @@ void on_gossiped_block(sync_actor* self, const gossip_message& msg) {
   // Relays are not validated (§6): only a block its authorised producer
   // signed may move a peer's known height or start a fork, or anyone could
   // announce any height.
-  const auto& producers = st.store->params().producers;
-  if (std::find(producers.begin(), producers.end(), b->header.producer)
-        == producers.end()
-      || !security::verify(b->header.producer,
-                           proto::block_signing_bytes(
-                             proto::block_hash(b->header)),
-                           b->producer_signature))
+  if (!signed_by_producer(st.store->params(), *b))
     return;
   if (st.peers.count(msg.from_peer))
     st.plan.peer_best(msg.from_peer, h);

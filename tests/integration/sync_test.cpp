@@ -81,6 +81,13 @@ bool swallow_blocks(proto::message& m) {
   return !std::holds_alternative<proto::blocks>(m.content);
 }
 
+/// Serves every window but the first (1-128): holds the gap a fresh node
+/// waits for, while filling the windows after it.
+bool hold_gap(proto::message& m) {
+  auto* b = std::get_if<proto::blocks>(&m.content);
+  return !(b && !b->items.empty() && b->items.front().header.height == 1);
+}
+
 /// Alters one entry of every UTXO snapshot chunk served.
 bool alter_snapshot(proto::message& m) {
   auto* chunk = std::get_if<proto::utxo_chunk>(&m.content);
@@ -278,5 +285,88 @@ TEST_CASE("windows unanswered for 30 s are asked of another source") {
   // Windows sent to the silent source time out after 30 s and are asked of
   // the honest one; without that, the download would stall for good.
   CHECK(eventually([&] { return same_tip(c, b, ref); }, 120s));
+  CHECK(verify_chain(c, b).empty());
+}
+
+TEST_CASE("a peer that holds the gap and stuffs the other windows is charged") {
+  cluster c;
+  auto good = c.start_with(config_for("stuff-good"));
+  generate(c, good, 600, 1);
+  auto ref = info_of(c, good);
+  auto b = c.start_with(config_for("stuff-b"));
+  // The measured attack: announce height 1,000,000, leave 1-128 unanswered,
+  // answer every other window with one 8 MB block of 1.6 M empty
+  // transactions (64 bytes each once decoded), signed by nobody.
+  raw_peer p;
+  REQUIRE(p.connect(b.p2p_port()));
+  REQUIRE(p.start_tls());
+  REQUIRE(p.handshake());
+  auto id = proto::to_hex(p.key().public_key());
+  REQUIRE(eventually([&] { return b.is_connected(id); }));
+  int stuffed = 0;
+  bool held_gap = false;
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto msg = p.receive(1s);
+    if (!msg) {
+      if (!b.is_connected(id))
+        break;
+      continue;
+    }
+    if (std::holds_alternative<proto::get_tip>(msg->content)) {
+      p.send(proto::message{msg->id, proto::tip{1'000'000, {}, {}}});
+    } else if (auto* gb = std::get_if<proto::get_blocks>(&msg->content)) {
+      if (gb->start == 1) {
+        held_gap = true;
+        continue;
+      }
+      proto::blocks answer;
+      answer.items.resize(1);
+      answer.items[0].header.height = gb->start;
+      answer.items[0].header.producer = proto::devnet_producer_public_key();
+      answer.items[0].transactions.resize(1'600'000);
+      p.send(proto::message{msg->id, std::move(answer)});
+      ++stuffed;
+    }
+  }
+  CHECK(held_gap);
+  CHECK(stuffed >= 1);
+  // Charged at its first stuffed window: the node closed the connection.
+  CHECK_FALSE(b.is_connected(id));
+  auto before = info_of(c, b);
+  CHECK(before.sync.rejected_blocks >= 1);
+  // Its 1,000,000 no longer counts; the honest source brings the chain.
+  {
+    caf::scoped_actor self{*c.sys};
+    self->request(b.actor(), 5s, addnode_atom::value, addr(good),
+                  static_cast<uint8_t>(addnode_mode::add))
+      .receive([](bool ok) { CHECK(ok); }, [](caf::error&) {});
+  }
+  CHECK(eventually([&] { return same_tip(c, b, ref); }, 120s));
+  auto after = info_of(c, b);
+  CHECK(after.sync.peers_best_height == ref.blocks);
+  CHECK(verify_chain(c, b).empty());
+}
+
+TEST_CASE("a source holding the gap times out there; the gap is asked elsewhere") {
+  cluster c;
+  auto good = c.start_with(config_for("gap-good"));
+  generate(c, good, 1000, 1);
+  auto ref = info_of(c, good);
+  auto holder = c.start_with(config_for("gap-holder", {addr(good)}), hold_gap);
+  REQUIRE(eventually([&] { return same_tip(c, holder, ref); }, 60s));
+  auto b = c.start_with(config_for("gap-b", {addr(holder)}));
+  // The windows after the gap arrive (held within the buffer budget); the
+  // gap does not, so nothing is applied.
+  CHECK(throughout([&] { return info_of(c, b).blocks == 0; }, 5s));
+  {
+    caf::scoped_actor self{*c.sys};
+    self->request(b.actor(), 5s, addnode_atom::value, addr(good),
+                  static_cast<uint8_t>(addnode_mode::add))
+      .receive([](bool ok) { CHECK(ok); }, [](caf::error&) {});
+  }
+  // The gap's request times out at 30 s and goes to the honest source.
+  CHECK(eventually([&] { return same_tip(c, b, ref); }, 120s));
+  CHECK(info_of(c, b).sync.rejected_blocks == 0);
   CHECK(verify_chain(c, b).empty());
 }
