@@ -22,6 +22,7 @@
 #include "apps/rpc/caf_backend.hpp"
 #include "apps/rpc/dispatcher.hpp"
 #include "apps/rpc/http_server.hpp"
+#include "apps/timed/datadir.hpp"
 #include "apps/timed/logging.hpp"
 #include "apps/timed/shutdown.hpp"
 #include "config/parser.hpp"
@@ -153,8 +154,14 @@ int main(int argc, char** argv) {
     std::fputs(usage().c_str(), stdout);
     return exit_ok;
   }
+  // Before the log file, for which spdlog would create the directory 0755.
+  auto datadir = prepare_datadir(args->config.data_dir());
+  if (!datadir.error.empty())
+    return fail(datadir.error);
   if (auto ok = setup_logging(args->config); !ok)
     return fail(ok.error().message);
+  if (!datadir.warning.empty())
+    spdlog::warn("{}", datadir.warning);
   std::optional<watchdog> guard;
   int rc = run(args->config, args->conf_file, guard);
   spdlog::shutdown();
