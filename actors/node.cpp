@@ -219,7 +219,9 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0)
     return runtime_error("data directory " + dir
                          + " is in use by another node");
-  auto key = security::node_key::load_or_create(dir + "/node_key");
+  std::string key_warning;
+  auto key
+    = security::node_key::load_or_create(dir + "/node_key", &key_warning);
   if (!key)
     return runtime_error(key.error().message);
   ctx->key = *key;
@@ -252,6 +254,8 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
   ctx->log = opts.log ? opts.log
                       : spdlog::default_logger()->clone(
                         "node " + ctx->node_id_hex.substr(0, 8));
+  if (!key_warning.empty())
+    ctx->log->warn("{}", key_warning);
   auto& local = ctx->local;
   local.magic = ctx->net->magic;
   local.network = ctx->net->name;

@@ -33,7 +33,7 @@ void commit(limiter_actor* self) {
   view->addresses = st.bans;
   view->node_ids = st.banned_ids;
   st.ctx->bans->publish(std::move(view));
-  if (auto ok = st.bans.save(st.path, unix_now()); !ok)
+  if (auto ok = st.bans.save_changes(st.path, unix_now()); !ok)
     log(self).error("{}", ok.error().message);
 }
 
@@ -87,7 +87,13 @@ bool on_setban(limiter_actor* self, const std::string& text, bool add,
   }
   if (seconds <= 0)
     seconds = std::chrono::seconds{default_ban_duration}.count();
-  st.bans.ban(*target, now + seconds, "manual", now);
+  if (!st.bans.can_ban(*target, security::ban_kind::manual)) {
+    log(self).warn("setban {} refused: {} manual bans are the most kept",
+                   target->to_string(), security::max_manual_bans);
+    return false;
+  }
+  st.bans.ban(*target, now + seconds, "manual", now,
+              security::ban_kind::manual);
   log(self).info("banned {} for {} s (setban)", target->to_string(), seconds);
   commit(self);
   // Connections inside the subnet go at once.

@@ -26,8 +26,6 @@ constexpr std::string_view key_file_prefix = "ed25519-seed:";
 constexpr std::size_t max_key_file_bytes = 4096;
 /// Only the owner may read the key (protocol.md §2).
 constexpr mode_t key_file_mode = 0600;
-/// Directories created to hold the key are private as well.
-constexpr mode_t key_dir_mode = 0700;
 /// Random bytes in the name of the temporary file, so that a stale one left
 /// by a crash never blocks the next start.
 constexpr std::size_t temp_suffix_bytes = 8;
@@ -39,20 +37,6 @@ key_error refuse(const std::string& path, const std::string& what) {
 
 key_error malformed(const std::string& path, const std::string& why) {
   return refuse(path, "is malformed: " + why);
-}
-
-/// mkdir -p with mode 0700 for the directories it creates.
-bool make_dirs(const std::string& dir, std::string& err) {
-  for (std::size_t pos = 1; pos <= dir.size(); ++pos) {
-    if (pos != dir.size() && dir[pos] != '/')
-      continue;
-    auto prefix = dir.substr(0, pos);
-    if (::mkdir(prefix.c_str(), key_dir_mode) != 0 && errno != EEXIST) {
-      err = "cannot create directory " + prefix + ": " + errno_text(errno);
-      return false;
-    }
-  }
-  return true;
 }
 
 result<node_key, key_error> parse_key_file(const std::string& path,
@@ -146,7 +130,7 @@ result<node_key, key_error> create_key_file(const std::string& path,
   };
   auto dir = parent_dir(path);
   std::string err;
-  if (dir != "." && !make_dirs(dir, err))
+  if (dir != "." && !make_private_dirs(dir, err))
     return cannot(err);
   std::array<uint8_t, temp_suffix_bytes> suffix{};
   randombytes_buf(suffix.data(), suffix.size());

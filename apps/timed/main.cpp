@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -22,6 +23,8 @@
 #include "apps/rpc/caf_backend.hpp"
 #include "apps/rpc/dispatcher.hpp"
 #include "apps/rpc/http_server.hpp"
+#include "apps/timed/datadir.hpp"
+#include "apps/timed/fd_limit.hpp"
 #include "apps/timed/logging.hpp"
 #include "apps/timed/shutdown.hpp"
 #include "config/parser.hpp"
@@ -45,6 +48,31 @@ constexpr auto shutdown_deadline = std::chrono::seconds{5};
 int fail(const std::string& message) {
   std::fprintf(stderr, "timed: error: %s\n", message.c_str());
   return exit_error;
+}
+
+/// Raises the open-file limit to what `cfg.maxconnections` needs, or lowers
+/// `cfg.maxconnections` to what the limit allows, and logs either. Returns
+/// the fatal message if not even one connection fits, else empty.
+std::string fit_open_file_limit(node_config& cfg) {
+  auto limit = raise_fd_limit(fds_needed(cfg.maxconnections));
+  if (limit.error != 0 && limit.hard == 0) {
+    spdlog::warn("cannot read the open-file limit ({}); maxconnections stays "
+                 "{}",
+                 std::strerror(limit.error), cfg.maxconnections);
+    return {};
+  }
+  auto decision = decide_fd_budget(cfg.maxconnections, limit);
+  if (limit.error != 0 && !decision.message.empty())
+    decision.message += " (setrlimit: " + std::string{std::strerror(limit.error)}
+                        + ")";
+  if (decision.maxconnections == 0)
+    return decision.message;
+  if (decision.reduced)
+    spdlog::warn("{}", decision.message);
+  else if (!decision.message.empty())
+    spdlog::info("{}", decision.message);
+  cfg.maxconnections = decision.maxconnections;
+  return {};
 }
 
 /// Sends `stop` and waits for the node actor to terminate.
@@ -153,8 +181,18 @@ int main(int argc, char** argv) {
     std::fputs(usage().c_str(), stdout);
     return exit_ok;
   }
+  // Before the log file, for which spdlog would create the directory 0755.
+  auto datadir = prepare_datadir(args->config.data_dir());
+  if (!datadir.error.empty())
+    return fail(datadir.error);
   if (auto ok = setup_logging(args->config); !ok)
     return fail(ok.error().message);
+  if (!datadir.warning.empty())
+    spdlog::warn("{}", datadir.warning);
+  if (auto fatal = fit_open_file_limit(args->config); !fatal.empty()) {
+    spdlog::shutdown();
+    return fail(fatal);
+  }
   std::optional<watchdog> guard;
   int rc = run(args->config, args->conf_file, guard);
   spdlog::shutdown();
