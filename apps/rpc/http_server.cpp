@@ -16,7 +16,7 @@ constexpr auto read_timeout = std::chrono::seconds{10};
 
 void set_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump() + "\n", json_type);
+  res.set_content(to_wire(body), json_type);
 }
 
 } // namespace
