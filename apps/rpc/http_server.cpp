@@ -30,6 +30,15 @@ using clock_type = std::chrono::steady_clock;
 constexpr std::size_t read_chunk_bytes = 16 * 1024;
 /// Connections the kernel queues before the reading thread accepts them.
 constexpr int listen_backlog = 64;
+/// Out of file descriptors, accepting pauses this long instead of spinning on
+/// a listening socket that stays readable.
+constexpr auto accept_backoff = std::chrono::milliseconds{100};
+
+/// Milliseconds from `now` until `t` for poll, rounded up, never negative.
+int poll_ms(clock_type::time_point now, clock_type::time_point t) {
+  auto left = std::chrono::ceil<std::chrono::milliseconds>(t - now);
+  return static_cast<int>(std::max<int64_t>(0, left.count()));
+}
 
 void close_fd(int fd) {
   if (fd >= 0)
@@ -152,6 +161,7 @@ struct http_server::impl {
   int listen_fd = -1;
   int wake_fd = -1;
   std::atomic<bool> stopping{false};
+  clock_type::time_point accept_paused_until; // reading thread only
   std::thread reader;
   std::vector<std::thread> workers;
 
@@ -181,14 +191,20 @@ struct http_server::impl {
       erase_dropped(conns);
       fds.clear();
       fds.push_back({wake_fd, POLLIN, 0});
-      fds.push_back({listen_fd, POLLIN, 0});
       int timeout_ms = -1;
+      auto wait_for = [&](clock_type::time_point t) {
+        auto ms = poll_ms(now, t);
+        timeout_ms = timeout_ms < 0 ? ms : std::min(timeout_ms, ms);
+      };
+      if (now >= accept_paused_until) {
+        fds.push_back({listen_fd, POLLIN, 0});
+      } else {
+        fds.push_back({listen_fd, 0, 0});
+        wait_for(accept_paused_until);
+      }
       for (auto& c : conns) {
         fds.push_back({c.fd, POLLIN, 0});
-        auto left
-            = std::chrono::ceil<std::chrono::milliseconds>(c.deadline - now);
-        auto ms = static_cast<int>(std::max<int64_t>(0, left.count()));
-        timeout_ms = timeout_ms < 0 ? ms : std::min(timeout_ms, ms);
+        wait_for(c.deadline);
       }
       if (::poll(fds.data(), fds.size(), timeout_ms) < 0 && errno != EINTR)
         break;
@@ -221,9 +237,13 @@ struct http_server::impl {
     for (std::size_t n = 0; n < limits.max_open_connections; ++n) {
       int fd = ::accept4(listen_fd, nullptr, nullptr,
                          SOCK_NONBLOCK | SOCK_CLOEXEC);
-      if (fd < 0)
+      if (fd < 0) {
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS
+            || errno == ENOMEM)
+          accept_paused_until = clock_type::now() + accept_backoff;
         return;
-      if (conns.size() >= limits.max_open_connections) {
+      }
+      if (!conns.empty() && conns.size() >= limits.max_open_connections) {
         auto oldest = std::min_element(conns.begin(), conns.end(),
                                        [](const auto& a, const auto& b) {
                                          return a.accepted < b.accepted;
