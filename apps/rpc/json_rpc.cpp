@@ -109,4 +109,9 @@ std::optional<json> handle_body(std::string_view body,
   return responses;
 }
 
+std::string to_wire(const json& doc) {
+  // dump() throws type_error 316 on invalid UTF-8 by default.
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
 } // namespace timecoin::rpc

@@ -72,4 +72,10 @@ using rpc_handler = std::function<result<json, rpc_error>(const rpc_request&)>;
 std::optional<json> handle_body(std::string_view body,
                                 const rpc_handler& handler);
 
+/// `doc` as the server sends it: compact JSON and a newline. Strings from
+/// peers (user agents, BYE and ban reasons, anything relayed) need not be
+/// UTF-8; every invalid byte sequence in any string becomes U+FFFD here, so
+/// that no response fails to render. The one place responses are serialised.
+std::string to_wire(const json& doc);
+
 } // namespace timecoin::rpc

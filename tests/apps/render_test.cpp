@@ -215,3 +215,47 @@ TEST_CASE("render_block: inputs, and blocks that do not decode") {
   info.encoded.clear();
   CHECK_FALSE(render_block(info));
 }
+
+TEST_CASE("strings from peers that are not UTF-8 render, escaped") {
+  using namespace std::string_literals;
+  const char* const replacement = "\xEF\xBF\xBD"; // U+FFFD
+  // What a hostile peer may put in a HELLO user agent or a BYE reason.
+  const std::string hostile[] = {
+    "\x80",                    // lone continuation byte
+    "/a\xBF\xBF/",             // continuation bytes after ASCII
+    "\xC0\x80",                // overlong NUL
+    "\xE0\x80\xAF",            // overlong '/'
+    "\xF0\x82\x82\xAC",        // overlong euro sign
+    "\xE2\x82",                // truncated three-byte sequence
+    "x\xF0\x9F\x98",           // truncated four-byte sequence at the end
+    "\xED\xA0\x80",            // UTF-16 surrogate
+    "\xF4\x90\x80\x80",        // beyond U+10FFFF
+    "\xFE\xFF",                // never valid
+  };
+  for (const auto& s : hostile) {
+    peer_info p;
+    p.user_agent = s;
+    auto j = render_peer_info(p);
+    CHECK_THROWS(j.dump()); // the trap: nlohmann's default is to throw
+    std::string wire;
+    REQUIRE_NOTHROW(wire = to_wire(make_result_response(1, json::array({j}))));
+    auto back = json::parse(wire);
+    auto subver = back["result"][0]["subver"].get<std::string>();
+    CHECK_MESSAGE(subver.find(replacement) != std::string::npos, wire);
+  }
+  // NUL and valid multi-byte text are UTF-8: kept as they are.
+  peer_info p;
+  p.user_agent = "a\0b/\xE2\x82\xAC/\xF0\x9F\x98\x80"s;
+  auto wire = to_wire(render_peer_info(p));
+  CHECK(wire.find("\\u0000") != std::string::npos);
+  CHECK(json::parse(wire)["subver"] == p.user_agent);
+  // Every other rendered string goes through the same serialiser.
+  ban_info ban;
+  ban.reason = "\xC3";
+  auto ban_wire = to_wire(render_ban_info(ban, 0));
+  CHECK(json::parse(ban_wire)["ban_reason"] == replacement);
+  network_info info;
+  info.user_agent = "\xFF";
+  CHECK(json::parse(to_wire(render_network_info(info)))["subversion"]
+        == replacement);
+}
