@@ -21,6 +21,7 @@
 #include "actors/supervisor.hpp"
 #include "chain/params.hpp"
 #include "chain/store.hpp"
+#include "security/file_util.hpp"
 
 namespace timecoin {
 
@@ -204,11 +205,11 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
   ctx->cfg = cfg;
   ctx->net = &proto::params(cfg.net);
   auto dir = cfg.data_dir();
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec)
+  // Created 0700, as timed does: it holds the node key and the cookie.
+  std::string dir_err;
+  if (!security::make_private_dirs(dir, dir_err))
     return runtime_error("cannot create data directory " + dir + ": "
-                         + ec.message());
+                         + dir_err);
   auto lock_path = dir + "/.lock";
   int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)

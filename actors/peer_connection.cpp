@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "actors/atoms.hpp"
+#include "actors/send_later.hpp"
 #include "actors/chain_actor.hpp"
 #include "actors/sync_coordinator.hpp"
 #include "actors/conn_guard.hpp"
@@ -367,7 +368,7 @@ void begin_handshake(conn_broker* self) {
 }
 
 void schedule_ping(conn_broker* self) {
-  self->delayed_send(self, ping_interval, ping_tick_atom::value);
+  send_later(self, ping_interval, ping_tick_atom::value);
 }
 
 void on_connected(conn_broker* self) {
@@ -532,7 +533,7 @@ void pause_reading(conn_broker* self) {
   st.paused = true;
   st.stats->read_pauses.fetch_add(1, std::memory_order_relaxed);
   self->halt(st.hdl);
-  self->delayed_send(self, verify_resume_poll, resume_atom::value);
+  send_later(self, verify_resume_poll, resume_atom::value);
 }
 
 void on_plaintext(conn_broker* self, const uint8_t* data, size_t size);
@@ -542,7 +543,7 @@ void resume_reading(conn_broker* self) {
   if (!st.paused || st.closing)
     return;
   if (verify_share_full(st)) {
-    self->delayed_send(self, verify_resume_poll, resume_atom::value);
+    send_later(self, verify_resume_poll, resume_atom::value);
     return;
   }
   st.paused = false;
@@ -834,9 +835,9 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
   self->configure_read(hdl, caf::io::receive_policy::at_most(read_chunk_bytes));
   // Reports of bytes written drain the backlog (see write_high_water_bytes).
   self->ack_writes(hdl, true);
-  self->delayed_send(self, handshake_timeout, hs_timeout_atom::value);
+  send_later(self, handshake_timeout, hs_timeout_atom::value);
   if (st.params.role == security::conn_role::acceptor)
-    self->delayed_send(self, first_bytes_timeout, first_bytes_atom::value);
+    send_later(self, first_bytes_timeout, first_bytes_atom::value);
   if (st.ctx->tls) {
     st.tls = std::make_unique<security::tls_session>(
       st.ctx->tls, st.params.role == security::conn_role::dialer
@@ -901,7 +902,7 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
       msg.id = st.next_request_id++;
       auto rp = self->make_response_promise<proto::message>();
       st.pending.emplace(msg.id, rp);
-      self->delayed_send(self, request_timeout, req_timeout_atom::value,
+      send_later(self, request_timeout, req_timeout_atom::value,
                          msg.id);
       send_msg(self, msg);
       return rp;

@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include "actors/atoms.hpp"
+#include "actors/send_later.hpp"
 #include "actors/node.hpp"
 #include "security/violations.hpp"
 
@@ -122,7 +123,7 @@ caf::behavior rate_limiter(limiter_actor* self, context_ptr ctx,
   else if (st.bans.size() > 0)
     log(self).info("{} bans loaded from {}", st.bans.size(), st.path);
   commit(self);
-  self->delayed_send(self, ban_expiry_interval, expire_atom::value);
+  send_later(self, ban_expiry_interval, expire_atom::value);
   return {
     [=](violation_atom, const std::string& ip, uint8_t kind,
         const std::string& node_id) { on_violation(self, ip, kind, node_id); },
@@ -152,7 +153,7 @@ caf::behavior rate_limiter(limiter_actor* self, context_ptr ctx,
       }
       if (ended > 0)
         commit(self);
-      self->delayed_send(self, ban_expiry_interval, expire_atom::value);
+      send_later(self, ban_expiry_interval, expire_atom::value);
     },
   };
 }

@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 
 #include "actors/atoms.hpp"
+#include "actors/send_later.hpp"
 #include "actors/gossip.hpp"
 #include "actors/node.hpp"
 #include "protocol/codec.hpp"
@@ -315,7 +316,7 @@ caf::behavior registry(registry_actor* self, context_ptr ctx,
       for (const auto& kv : st.conns)
         self->send(caf::actor_cast<caf::actor>(kv.first), bye_atom::value,
                    std::string{"shutting down"});
-      self->delayed_send(self, shutdown_grace, caf::timeout_atom::value);
+      send_later(self, shutdown_grace, caf::timeout_atom::value);
     },
     [=](caf::timeout_atom) {
       for (const auto& kv : self->state.conns)

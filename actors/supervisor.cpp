@@ -6,6 +6,7 @@
 #include <caf/io/all.hpp>
 
 #include "actors/atoms.hpp"
+#include "actors/send_later.hpp"
 #include "actors/backoff.hpp"
 #include "actors/chain_actor.hpp"
 #include "actors/sync_coordinator.hpp"
@@ -141,7 +142,7 @@ caf::behavior listener(caf::io::broker* self, caf::io::doorman_ptr doorman,
       // queued in one turn into no change at all, and the acceptor then
       // keeps a reference to its own doorman forever (a leak, seen when a
       // node is stopped right after it started).
-      self->delayed_send(self, listener_close_delay, listener_close_atom::value);
+      send_later(self, listener_close_delay, listener_close_atom::value);
     },
     [=](listener_close_atom) {
       self->close(accept_hdl);
@@ -168,7 +169,7 @@ void schedule_retry(supervisor_actor* self, const std::string& addr) {
   auto delay = t.delays.next();
   t.next_attempt = self->clock().now() + delay;
   log(self).debug("re-dialling {} in {} ms", addr, delay.count());
-  self->delayed_send(self, delay, dial_atom::value, addr, ++t.generation);
+  send_later(self, delay, dial_atom::value, addr, ++t.generation);
 }
 
 void start_dial(supervisor_actor* self, const std::string& addr) {

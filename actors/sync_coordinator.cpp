@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include "actors/atoms.hpp"
+#include "actors/send_later.hpp"
 #include "actors/chain_actor.hpp"
 #include "actors/download_plan.hpp"
 #include "actors/node.hpp"
@@ -740,7 +741,7 @@ void ensure_ticking(sync_actor* self) {
   st.ticking = true;
   st.last_tick = self->clock().now();
   st.last_tick_height = st.tip.height;
-  self->delayed_send(self, sync_progress_interval, progress_atom::value);
+  send_later(self, sync_progress_interval, progress_atom::value);
 }
 
 void pump(sync_actor* self) {
