@@ -86,6 +86,11 @@ json render_peer_info(const peer_info& peer) {
     {"bestheight", peer.best_height},
     {"violations", peer.violations},
     {"ratelimited", peer.rate_limited},
+    {"bytelimited", peer.bytes_limited},
+    {"gossipduplicates", peer.gossip_duplicates},
+    {"sendqueuebytes", peer.send_queue_bytes},
+    {"verifyqueued", peer.verify_queued},
+    {"readpauses", peer.read_pauses},
   };
   // As bitcoind: no pingtime before the first round trip.
   if (peer.ping_rtt_us >= 0)

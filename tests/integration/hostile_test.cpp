@@ -97,16 +97,30 @@ TEST_CASE("garbage and oversized frames close the connection and count") {
   CHECK(bans_of(c, a) == 0);
 }
 
-TEST_CASE("a silent connection is cut at 10 s") {
+TEST_CASE("a silent socket is cut at 2 s, a stalled handshake at 10 s") {
   cluster c;
   auto a = c.start_with(hostile_config("silent"));
-  raw_peer p;
-  REQUIRE(p.connect(a.p2p_port()));
-  auto start = std::chrono::steady_clock::now();
-  CHECK(p.closed_by_node(15s));
-  auto took = std::chrono::steady_clock::now() - start;
-  CHECK(took >= 9s);
-  CHECK(took <= 12s);
+  {
+    // Not even a TLS ClientHello: the pre-handshake slot is freed quickly.
+    raw_peer p;
+    REQUIRE(p.connect(a.p2p_port()));
+    auto start = std::chrono::steady_clock::now();
+    CHECK(p.closed_by_node(15s));
+    auto took = std::chrono::steady_clock::now() - start;
+    CHECK(took >= 1500ms);
+    CHECK(took <= 5s);
+  }
+  {
+    // A ClientHello, then nothing: the handshake deadline.
+    raw_peer p;
+    REQUIRE(p.connect(a.p2p_port()));
+    p.send_client_hello();
+    auto start = std::chrono::steady_clock::now();
+    CHECK(p.closed_by_node(15s));
+    auto took = std::chrono::steady_clock::now() - start;
+    CHECK(took >= 9s);
+    CHECK(took <= 12s);
+  }
 }
 
 TEST_CASE("three violations ban the address; the ban survives a restart") {

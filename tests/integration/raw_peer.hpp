@@ -10,6 +10,8 @@
 
 #include <cerrno>
 
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -55,6 +57,69 @@ public:
     return true;
   }
 
+  /// TCP connect to 127.0.0.1:port from the loopback address `source`
+  /// (127.x.y.z: many addresses and networks on one host). `rcvbuf`, if
+  /// not 0, shrinks the receive buffer first (a peer that reads nothing
+  /// fills the node's send path sooner). False if refused.
+  bool connect_from(uint16_t port, const std::string& source,
+                    int rcvbuf = 0) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+      return false;
+    if (rcvbuf > 0)
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source.c_str(), &local.sin_addr);
+    sockaddr_in remote{};
+    remote.sin_family = AF_INET;
+    remote.sin_port = htons(port);
+    ::inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0
+        || ::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof remote)
+             != 0) {
+      ::close(fd);
+      return false;
+    }
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    fd_ = fd;
+    return true;
+  }
+
+  /// False once a write failed (the node closed the connection).
+  bool writable() const { return !write_failed_; }
+
+  /// Closes the socket now.
+  void close_now() {
+    if (fd_ >= 0)
+      ::close(fd_);
+    fd_ = -1;
+  }
+
+  /// Round trip of one PING, skipping other messages; none if no PONG
+  /// came back within `limit`.
+  std::optional<std::chrono::microseconds>
+  ping_rtt(std::chrono::milliseconds limit = 5s) {
+    auto nonce = static_cast<uint64_t>(clock::now().time_since_epoch().count());
+    auto start = clock::now();
+    send(proto::message{0, proto::ping{nonce, 0}});
+    auto deadline = start + limit;
+    while (clock::now() < deadline) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - clock::now());
+      auto msg = receive(left);
+      if (!msg)
+        return std::nullopt;
+      if (auto* p = std::get_if<proto::pong>(&msg->content);
+          p && p->nonce == nonce)
+        return std::chrono::duration_cast<std::chrono::microseconds>(
+          clock::now() - start);
+    }
+    return std::nullopt;
+  }
+
   /// Runs the TLS handshake; false if the node closed or failed it.
   bool start_tls() {
     auto ctx = security::tls_context::make(key_);
@@ -70,6 +135,15 @@ public:
         return false;
     }
     return true;
+  }
+
+  /// Sends the TLS ClientHello and nothing more (a stalled handshake).
+  void send_client_hello() {
+    auto ctx = security::tls_context::make(key_);
+    tls_ = std::make_unique<security::tls_session>(*ctx,
+                                                   security::tls_role::client);
+    tls_->start();
+    flush();
   }
 
   /// Sends raw plaintext bytes (through TLS if started).
@@ -120,8 +194,10 @@ public:
   /// Plays the dialling side's HELLO exchange; true once connected.
   bool handshake(uint32_t magic = proto::params(proto::network::devnet).magic,
                  const std::string& network = "devnet",
-                 const std::string& user_agent = "/raw-peer/") {
+                 const std::string& user_agent = "/raw-peer/",
+                 uint16_t listen_port = 0) {
     security::local_info local;
+    local.listen_port = listen_port;
     local.magic = magic;
     local.network = network;
     local.user_agent = user_agent;
@@ -187,6 +263,7 @@ private:
         ::poll(&pfd, 1, 1000);
         continue;
       }
+      write_failed_ = true;
       return;
     }
   }
@@ -234,6 +311,7 @@ private:
   std::unique_ptr<security::tls_session> tls_;
   proto::frame_decoder decoder_;
   bool eof_ = false;
+  bool write_failed_ = false;
   size_t bytes_received_ = 0;
 };
 
