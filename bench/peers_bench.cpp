@@ -157,6 +157,17 @@ ping_stats parse_pings(std::istringstream& in) {
   return s;
 }
 
+/// The node process's memory at one moment.
+struct node_memory {
+  resident_memory resident;
+  uint64_t heap = 0;    ///< malloc's live allocations
+  uint64_t openssl = 0; ///< of which OpenSSL's
+};
+
+node_memory read_node_memory() {
+  return {read_resident_memory(), heap_in_use(), openssl_in_use()};
+}
+
 double mib(uint64_t bytes) {
   return static_cast<double>(bytes) / (1024.0 * 1024.0);
 }
@@ -187,7 +198,7 @@ int run_node(const options& opt, int in, int out) {
   }
   auto settle = std::chrono::milliseconds{opt.settle_ms};
   std::this_thread::sleep_for(settle);
-  auto started = read_resident_memory();
+  auto started = read_node_memory();
   send_line(out, std::to_string(node->p2p_port()));
 
   auto line = read_line(in).value_or("error the peers' process ended");
@@ -201,7 +212,7 @@ int run_node(const options& opt, int in, int out) {
   }
   auto alone = parse_pings(alone_in);
   std::this_thread::sleep_for(settle);
-  auto one_peer = read_resident_memory();
+  auto one_peer = read_node_memory();
 
   send_line(out, "connect");
   line = read_line(in).value_or("");
@@ -213,7 +224,7 @@ int run_node(const options& opt, int in, int out) {
   std::getline(conn_in >> std::ws, first_failure);
   auto node_count = await_connected(*node, connected, 10s);
   std::this_thread::sleep_for(settle);
-  auto held = read_resident_memory();
+  auto held = read_node_memory();
 
   send_line(out, "ping");
   line = read_line(in).value_or("");
@@ -223,7 +234,7 @@ int run_node(const options& opt, int in, int out) {
   uint64_t peers_rss = 0;
   std::size_t still_connected = 0;
   among_in >> peers_rss >> still_connected;
-  auto after_pings = read_resident_memory();
+  auto after_pings = read_node_memory();
   send_line(out, "quit");
 
   auto added = connected > 1 ? connected - 1 : 1;
@@ -237,18 +248,23 @@ int run_node(const options& opt, int in, int out) {
               static_cast<double>(connected) / connect_secs, node_count);
   if (!first_failure.empty())
     std::printf("first failure: %s\n", first_failure.c_str());
-  std::printf("\nnode RSS (MiB)             VmRSS     RssAnon\n");
-  std::printf("  started, no peer      %9.1f   %9.1f\n", mib(started.rss),
-              mib(started.anon));
-  std::printf("  1 peer (before)       %9.1f   %9.1f\n", mib(one_peer.rss),
-              mib(one_peer.anon));
-  std::printf("  %zu peers (after)  %9.1f   %9.1f\n", connected, mib(held.rss),
-              mib(held.anon));
-  std::printf("  after the ping series %9.1f   %9.1f\n", mib(after_pings.rss),
-              mib(after_pings.anon));
-  std::printf("per peer (KiB)          %9.1f   %9.1f   (after - before) / %zu\n",
-              per_peer(one_peer.rss, held.rss),
-              per_peer(one_peer.anon, held.anon), added);
+  std::printf("\nnode memory (MiB)            VmRSS   RssAnon  heap used   OpenSSL\n");
+  auto row = [](const char* what, const node_memory& m) {
+    std::printf("  %-24s %9.1f %9.1f  %9.1f %9.1f\n", what,
+                mib(m.resident.rss), mib(m.resident.anon), mib(m.heap),
+                mib(m.openssl));
+  };
+  row("started, no peer", started);
+  row("1 peer (before)", one_peer);
+  auto held_label = std::to_string(connected) + " peers (after)";
+  row(held_label.c_str(), held);
+  row("after the ping series", after_pings);
+  std::printf("  per peer (KiB)           %9.1f %9.1f  %9.1f %9.1f"
+              "   (after - before) / %zu\n",
+              per_peer(one_peer.resident.rss, held.resident.rss),
+              per_peer(one_peer.resident.anon, held.resident.anon),
+              per_peer(one_peer.heap, held.heap),
+              per_peer(one_peer.openssl, held.openssl), added);
   std::printf("peers' process RSS      %9.1f MiB, %.1f KiB per peer "
               "(not counted above)\n",
               mib(peers_rss),
@@ -290,6 +306,8 @@ int usage(const char* argv0) {
 } // namespace
 
 int main(int argc, char** argv) {
+  // Before anything allocates through OpenSSL (the node's TLS contexts).
+  bool openssl_counted = count_openssl_memory();
   options opt;
   try {
     for (int i = 1; i < argc; ++i) {
@@ -335,6 +353,8 @@ int main(int argc, char** argv) {
   ::close(to_node[1]);
   std::printf("peers_bench: %zu peers, %zu pings every %d ms per series\n",
               opt.peers, opt.pings, opt.ping_interval_ms);
+  if (!openssl_counted)
+    std::printf("(OpenSSL's allocations are not counted: too late)\n");
   std::fflush(stdout);
   auto rc = run_node(opt, to_node[0], to_peers[1]);
   ::close(to_peers[1]);
