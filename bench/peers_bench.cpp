@@ -222,7 +222,9 @@ int run_node(const options& opt, int in, int out) {
   std::string first_failure;
   conn_in >> tag >> connected >> failed >> connect_secs;
   std::getline(conn_in >> std::ws, first_failure);
-  auto node_count = await_connected(*node, connected, 10s);
+  // The registry publishes each registration in a new snapshot of the whole
+  // peer table, so it may trail the handshakes by seconds.
+  auto node_count = await_connected(*node, connected, 60s);
   std::this_thread::sleep_for(settle);
   auto held = read_node_memory();
 
