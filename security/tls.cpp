@@ -4,6 +4,7 @@
 #include <climits>
 #include <cstring>
 
+#include <openssl/buffer.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -19,12 +20,32 @@ constexpr std::size_t alpn_wire_size = sizeof(alpn_wire) - 1;
 static_assert(alpn_wire_size == 1 + 10 && alpn_wire[0] == 10,
               "the ALPN length byte must match the name");
 
-/// The largest plaintext one TLS record carries (RFC 8446 §5.1): a read
-/// never needs more room than this to make progress.
-constexpr std::size_t max_record_plaintext = 16384;
-
 /// OpenSSL counts BIO sizes in int.
 constexpr std::size_t max_bio_chunk = INT_MAX;
+
+/// Capacity a drained memory BIO may keep. A memory BIO never gives memory
+/// back: one burst (the connection encrypts 64 KiB per SSL_write, and
+/// reads up to its read chunk at once) would otherwise stay allocated for
+/// the life of the connection. A BIO over this that is drained by a transfer
+/// of at most this size (the burst is over) is replaced by a fresh one;
+/// during a burst each transfer is larger, and the BIO is reused.
+constexpr std::size_t bio_keep_bytes = 16 * 1024;
+
+/// Allocated bytes of memory BIO `bio`'s buffer.
+std::size_t bio_capacity(BIO* bio) {
+  BUF_MEM* mem = nullptr;
+  BIO_get_mem_ptr(bio, &mem);
+  return mem ? mem->max : 0;
+}
+
+/// A memory BIO for input: empty means "wait for more" (WANT_READ), not end
+/// of file.
+BIO* new_input_bio() {
+  auto* bio = BIO_new(BIO_s_mem());
+  if (bio)
+    BIO_set_mem_eof_return(bio, -1);
+  return bio;
+}
 
 /// Certificate chains are not checked: any self-signed certificate passes
 /// here, its key is checked after the handshake and against HELLO (§2).
@@ -74,6 +95,13 @@ make_ssl_ctx(bool server, const detail::tls_identity& id) {
     return detail::openssl_errors("cannot configure the SSL_CTX");
   SSL_CTX_set_options(c, SSL_OP_NO_TICKET);
   SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+  // An idle session holds no record buffers: OpenSSL frees its read buffer
+  // once a record is consumed and its write buffer once the record is in the
+  // memory BIO (about 34 KiB per session otherwise, for as long as it lives).
+  SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS);
+  // No read-ahead: OpenSSL takes from the input BIO only the record it is
+  // decrypting, so it buffers at most one partial record itself.
+  SSL_CTX_set_read_ahead(c, 0);
   SSL_CTX_set_verify(c, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
                      accept_any_chain);
   if (server) {
@@ -189,15 +217,49 @@ struct tls_session::impl {
     return false;
   }
 
+  /// Replaces the drained input BIO if it holds more than `bio_keep_bytes`
+  /// after a transfer of `transferred` bytes (see `bio_keep_bytes`).
+  void trim_input(std::size_t transferred) {
+    if (!handshake_done || transferred > bio_keep_bytes
+        || BIO_ctrl_pending(rbio) != 0 || bio_capacity(rbio) <= bio_keep_bytes)
+      return;
+    if (auto* fresh = new_input_bio()) {
+      SSL_set0_rbio(ssl, fresh); // frees the old one
+      rbio = fresh;
+    }
+  }
+
+  /// As `trim_input`, for the output BIO.
+  void trim_output(std::size_t transferred) {
+    if (!handshake_done || transferred > bio_keep_bytes
+        || BIO_ctrl_pending(wbio) != 0 || bio_capacity(wbio) <= bio_keep_bytes)
+      return;
+    if (auto* fresh = BIO_new(BIO_s_mem())) {
+      SSL_set0_wbio(ssl, fresh); // frees the old one
+      wbio = fresh;
+    }
+  }
+
   /// Decrypts every complete record waiting in `rbio` onto `plain`.
   tls_status read_plaintext(bytes& plain) {
     auto used = plain.size();
     for (;;) {
-      if (plain.size() - used < max_record_plaintext) {
-        // Plaintext never exceeds the ciphertext it came from: one resize
-        // covers everything waiting, plus one record OpenSSL may hold.
-        plain.resize(used + BIO_ctrl_pending(rbio) + max_record_plaintext);
+      // `plain` grows by what can be decrypted now and no more: it is the
+      // caller's buffer, often kept for the life of the connection.
+      // Plaintext never exceeds the ciphertext it came from, so the
+      // ciphertext waiting in `rbio` plus the plaintext OpenSSL holds
+      // decrypted bounds it, but for a record OpenSSL had partly buffered
+      // itself (no read-ahead: at most one); the rest of that one is
+      // SSL_pending on the next turn. With neither, SSL_read could only
+      // report WANT_READ.
+      auto want = BIO_ctrl_pending(rbio)
+                  + static_cast<std::size_t>(SSL_pending(ssl));
+      if (want == 0) {
+        plain.resize(used);
+        return tls_status::ok;
       }
+      if (plain.size() - used < want)
+        plain.resize(used + want);
       std::size_t n = 0;
       int r = SSL_read_ex(ssl, plain.data() + used,
                           std::min(plain.size() - used, max_bio_chunk), &n);
@@ -235,7 +297,7 @@ tls_session::tls_session(std::shared_ptr<tls_context> ctx, tls_role role)
     st.fail("cannot create an SSL session");
     return;
   }
-  st.rbio = BIO_new(BIO_s_mem());
+  st.rbio = new_input_bio();
   st.wbio = BIO_new(BIO_s_mem());
   if (!st.rbio || !st.wbio) {
     BIO_free(st.rbio);
@@ -244,8 +306,6 @@ tls_session::tls_session(std::shared_ptr<tls_context> ctx, tls_role role)
     st.fail("cannot create memory BIOs");
     return;
   }
-  // An empty input BIO means "wait for more" (WANT_READ), not end of file.
-  BIO_set_mem_eof_return(st.rbio, -1);
   SSL_set_bio(st.ssl, st.rbio, st.wbio);
   if (role == tls_role::client)
     SSL_set_connect_state(st.ssl);
@@ -271,6 +331,7 @@ tls_status tls_session::receive(const uint8_t* data, std::size_t size,
   if (st.peer_closed)
     return tls_status::closed;
   ERR_clear_error();
+  const auto received = size;
   while (size > 0) {
     auto chunk = static_cast<int>(std::min(size, max_bio_chunk));
     int n = BIO_write(st.rbio, data, chunk);
@@ -285,7 +346,10 @@ tls_status tls_session::receive(const uint8_t* data, std::size_t size,
     if (!st.handshake_done)
       return tls_status::ok;
   }
-  return st.read_plaintext(plain);
+  auto status = st.read_plaintext(plain);
+  if (status == tls_status::ok)
+    st.trim_input(received);
+  return status;
 }
 
 bool tls_session::send(const uint8_t* data, std::size_t size) {
@@ -322,7 +386,15 @@ std::size_t tls_session::take_output(bytes& out) {
       break;
     total += static_cast<std::size_t>(n);
   }
+  if (!st.failed)
+    st.trim_output(total);
   return total;
+}
+
+std::size_t tls_session::bio_bytes() const {
+  auto& st = *impl_;
+  return (st.rbio ? bio_capacity(st.rbio) : 0)
+         + (st.wbio ? bio_capacity(st.wbio) : 0);
 }
 
 void tls_session::close() {

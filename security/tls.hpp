@@ -88,6 +88,11 @@ public:
   /// context)`, once established.
   std::optional<hash256> exporter_binding() const;
 
+  /// Bytes allocated for the ciphertext buffers (OpenSSL memory BIOs, in
+  /// and out), for tests and memory accounting. Once a burst is over they
+  /// shrink back to at most 16 KiB each.
+  std::size_t bio_bytes() const;
+
   /// The last OpenSSL error, for logs.
   const std::string& last_error() const;
 

@@ -227,6 +227,70 @@ TEST_CASE("tls: ciphertext delivered a byte at a time") {
   CHECK(server.plain == msg);
 }
 
+TEST_CASE("tls: full records delivered in uneven pieces") {
+  connection c;
+  auto big = random_bytes(200 * 1024); // thirteen 16 KiB records
+  REQUIRE(c.client.session.send(big.data(), big.size()));
+  bytes wire;
+  c.client.session.take_output(wire);
+  // Pieces that end inside records, inside headers and on boundaries.
+  std::size_t piece = 1;
+  for (std::size_t off = 0; off < wire.size(); off += piece) {
+    piece = 1 + (off * 7919 + 4099) % 20000;
+    auto n = std::min(piece, wire.size() - off);
+    c.server.deliver(bytes(wire.begin() + static_cast<long>(off),
+                           wire.begin() + static_cast<long>(off + n)));
+  }
+  CHECK(c.server.status == tls_status::ok);
+  CHECK(c.server.plain == big);
+}
+
+TEST_CASE("tls: the plaintext buffer grows by what arrived") {
+  connection c;
+  auto ping = random_bytes(300);
+  REQUIRE(c.client.session.send(ping.data(), ping.size()));
+  pump(c.client, c.server);
+  REQUIRE(c.server.plain == ping);
+  // The caller's buffer often lives as long as the connection: a small
+  // record must not reserve room for a whole 16 KiB one.
+  CHECK(c.server.plain.capacity() < 4096);
+}
+
+TEST_CASE("tls: ciphertext buffers shrink once a burst is over") {
+  connection c;
+  // A burst as the connection sends one: 64 KiB per SSL_write, the
+  // ciphertext moved after each.
+  auto chunk = random_bytes(64 * 1024);
+  for (int i = 0; i < 16; ++i) {
+    REQUIRE(c.client.session.send(chunk.data(), chunk.size()));
+    REQUIRE(c.server.session.send(chunk.data(), chunk.size()));
+    pump(c.client, c.server);
+  }
+  CHECK(c.server.plain.size() == 16 * chunk.size());
+  // During the burst the buffers are reused, not reallocated per write.
+  CHECK(c.client.session.bio_bytes() > 64 * 1024);
+  CHECK(c.server.session.bio_bytes() > 64 * 1024);
+
+  c.client.plain.clear();
+  c.server.plain.clear();
+  auto ping = random_bytes(40);
+  REQUIRE(c.client.session.send(ping.data(), ping.size()));
+  REQUIRE(c.server.session.send(ping.data(), ping.size()));
+  pump(c.client, c.server);
+  CHECK(c.client.plain == ping);
+  CHECK(c.server.plain == ping);
+  CHECK(c.client.session.bio_bytes() <= 2 * 16 * 1024);
+  CHECK(c.server.session.bio_bytes() <= 2 * 16 * 1024);
+
+  // Fresh buffers carry on: another burst and a closing word.
+  REQUIRE(c.client.session.send(chunk.data(), chunk.size()));
+  pump(c.client, c.server);
+  CHECK(c.server.plain.size() == ping.size() + chunk.size());
+  c.server.session.close();
+  pump(c.client, c.server);
+  CHECK(c.client.status == tls_status::closed);
+}
+
 TEST_CASE("tls: close_notify closes") {
   connection c;
   bytes last{'b', 'y', 'e'};
