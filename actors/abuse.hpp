@@ -39,6 +39,11 @@ public:
     });
   }
 
+  /// Entries in the published ban list.
+  std::size_t count() const {
+    return cell_.read([](const ban_view& v) { return v.addresses.size(); });
+  }
+
   bool node_banned(const std::string& node_id_hex, int64_t now) const {
     return cell_.read([&](const ban_view& v) {
       auto i = v.node_ids.find(node_id_hex);

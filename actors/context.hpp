@@ -2,6 +2,7 @@
 
 // State shared by all actors of one node, fixed at start (internal header).
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -44,6 +45,50 @@ private:
   int fd_ = -1;
 };
 
+/// Why a connection closed, for the metrics.
+enum class close_reason : uint8_t {
+  local,             ///< this node's choice: BYE, stop, duplicate, operator
+  peer_closed,       ///< the peer closed the socket or sent close_notify
+  peer_bye,          ///< the peer said BYE
+  peer_reject,       ///< the peer sent REJECT
+  violation,         ///< a protocol violation (charged)
+  send_queue_full,   ///< the peer did not read (send queue bound)
+  no_first_bytes,    ///< nothing within 2 s of accept
+  handshake_timeout, ///< no handshake within 10 s
+  ping_timeout,      ///< no PONG within 90 s
+  tls_failure,       ///< TLS failed
+  count_,
+};
+
+/// "local", "peer_closed", ...
+const char* to_string(close_reason r);
+
+/// Node-wide counters for the operator's metrics (relaxed atomics).
+struct node_counters {
+  using counter = std::atomic<uint64_t>;
+  /// Connections closed, by `close_reason`.
+  std::array<counter, static_cast<size_t>(close_reason::count_)> closed{};
+  /// Violations charged, by `security::violation` (index = its value).
+  std::array<counter, 16> violations{};
+  /// Automatic bans made.
+  counter bans{};
+  /// Inbound sockets the listener refused, by `conn_limits::admit_result`
+  /// (index 0: banned address).
+  std::array<counter, 8> refused{};
+  /// Gossip: accepted (verified, first sight), relayed frames, duplicates
+  /// (before and after verification), stale or future, invalid.
+  counter gossip_accepted{};
+  counter gossip_relayed{};
+  counter gossip_duplicates{};
+  counter gossip_stale{};
+  counter gossip_invalid{};
+  /// Frames dropped over a frame or byte budget.
+  counter frames_rate_limited{};
+  counter frames_byte_limited{};
+  /// Times a connection paused reading for the verifiers.
+  counter read_pauses{};
+};
+
 /// Everything a node's actors share. Immutable after `spawn_node`, except the
 /// members that say otherwise.
 struct node_context {
@@ -61,6 +106,8 @@ struct node_context {
   std::shared_ptr<ban_table> bans = std::make_shared<ban_table>();
   /// Exempt from rate limits and automatic bans.
   security::subnet_set whitelist;
+  /// Counters for the metrics.
+  std::shared_ptr<node_counters> counters = std::make_shared<node_counters>();
   /// Gossip queued for verification, node-wide.
   std::shared_ptr<verify_queue> verify = std::make_shared<verify_queue>();
   /// Ids of accepted gossip (set by `spawn_node`; tests may leave it null).

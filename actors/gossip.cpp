@@ -74,8 +74,10 @@ caf::behavior verifier(caf::event_based_actor* self, context_ptr ctx,
           break;
         case gossip_check::stale_or_future:
           in.stats->gossip_dropped.fetch_add(1, std::memory_order_relaxed);
+          ctx->counters->gossip_stale.fetch_add(1, std::memory_order_relaxed);
           break;
         case gossip_check::bad_signature:
+          ctx->counters->gossip_invalid.fetch_add(1, std::memory_order_relaxed);
           in.stats->gossip_dropped.fetch_add(1, std::memory_order_relaxed);
           in.stats->violations.fetch_add(1, std::memory_order_relaxed);
           self->send(limiter, violation_atom::value, in.ip,
@@ -83,6 +85,7 @@ caf::behavior verifier(caf::event_based_actor* self, context_ptr ctx,
                      in.origin);
           break;
         case gossip_check::malformed_kind:
+          ctx->counters->gossip_invalid.fetch_add(1, std::memory_order_relaxed);
           in.stats->gossip_dropped.fetch_add(1, std::memory_order_relaxed);
           in.stats->violations.fetch_add(1, std::memory_order_relaxed);
           self->send(limiter, violation_atom::value, in.ip,

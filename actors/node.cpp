@@ -151,6 +151,9 @@ node_actor::behavior_type node_facade(facade_actor self, context_ptr ctx,
     [=](verifychain_atom a) {
       return forward_answer<std::string>(self, supervisor, a);
     },
+    [=](metrics_atom a) {
+      return forward_answer<metrics_snapshot>(self, supervisor, a);
+    },
     [=](stop_atom) { caf::anon_send(supervisor, stop_atom::value); },
   };
 }

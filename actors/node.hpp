@@ -180,6 +180,25 @@ typename Inspector::result_type inspect(Inspector& f, block_info& x) {
            x.confirmations, x.encoded);
 }
 
+/// One sample of a metric, for the operator's metrics endpoint (Prometheus
+/// text exposition: `name{label="value",...} value`).
+struct metric_sample {
+  std::string name;  ///< `timecoin_...`, Prometheus naming rules
+  std::string help;  ///< one line
+  std::string type;  ///< "counter" or "gauge"
+  std::vector<std::pair<std::string, std::string>> labels;
+  double value = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, metric_sample& x) {
+  return f(caf::meta::type_name("metric_sample"), x.name, x.help, x.type,
+           x.labels, x.value);
+}
+
+/// Every sample of a node at one moment; samples of one name are adjacent.
+using metrics_snapshot = std::vector<metric_sample>;
+
 /// `addnode` modes, as in bitcoind.
 enum class addnode_mode : uint8_t {
   add,    ///< dial now and re-dial forever
@@ -205,6 +224,7 @@ using blockhash_atom = caf::atom_constant<caf::atom("blockhash")>;
 using getblock_atom = caf::atom_constant<caf::atom("getblock")>;
 using generate_atom = caf::atom_constant<caf::atom("generate")>;
 using verifychain_atom = caf::atom_constant<caf::atom("verifychn")>;
+using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
 
 /// The node's typed interface.
 /// - `status` → network_info
@@ -227,6 +247,7 @@ using verifychain_atom = caf::atom_constant<caf::atom("verifychn")>;
 ///   signed with the devnet producer key, each carrying up to txs_per_block
 ///   transactions; they are applied and gossiped
 /// - `verifychain` → "" if the chain store is consistent, else what is wrong
+/// - `metrics` → the node's metrics (docs/OPERATIONS.md, "Metrics")
 /// - `stop`: BYE to every peer, then the node and its actors exit
 using node_actor = caf::typed_actor<
   caf::replies_to<status_atom>::with<network_info>,
@@ -246,6 +267,7 @@ using node_actor = caf::typed_actor<
   caf::replies_to<generate_atom, uint32_t, uint32_t>::with<
     std::vector<std::string>>,
   caf::replies_to<verifychain_atom>::with<std::string>,
+  caf::replies_to<metrics_atom>::with<metrics_snapshot>,
   caf::reacts_to<stop_atom>>;
 
 class peer_table;

@@ -90,6 +90,8 @@ struct conn_state {
   bool paused = false;
   /// Any byte arrived (see `first_bytes_timeout`).
   bool got_bytes = false;
+  /// Why the connection closes, for the metrics (set before closing).
+  close_reason why = close_reason::local;
   proto::bytes plain_in;
   proto::bytes plain_out;
   proto::bytes wire_out;
@@ -142,6 +144,9 @@ void flush_now(conn_broker* self) {
         if (!st.tls->send(st.plain_out.data() + off, n)) {
           log(self).warn("{}: TLS write failed: {}", st.peer_label,
                          st.tls->last_error());
+          st.ctx->counters
+            ->closed[static_cast<size_t>(close_reason::tls_failure)]
+            .fetch_add(1, std::memory_order_relaxed);
           st.closing = true;
           fail_pending(self);
           self->close(st.hdl);
@@ -253,6 +258,7 @@ void send_msg(conn_broker* self, const proto::message& msg,
                    st.peer_label, st.backlog.size(), queued_bytes(self));
     st.backlog.clear();
     st.backlog_bytes = 0;
+    st.why = close_reason::send_queue_full;
     close_conn(self, "send queue full");
   }
 }
@@ -286,6 +292,8 @@ void close_conn(conn_broker* self, const std::string& why) {
   auto& st = self->state;
   if (st.closing)
     return;
+  st.ctx->counters->closed[static_cast<size_t>(st.why)].fetch_add(
+    1, std::memory_order_relaxed);
   log(self).debug("{}: closing: {}", st.peer_label, why);
   // What was queued before the close still goes out, in order: at most
   // `max_send_queue_bytes`, since the queue is bounded (a queue over its
@@ -327,6 +335,8 @@ void violation(conn_broker* self, security::violation v,
                const std::string& what) {
   auto& st = self->state;
   report(self, v);
+  if (!st.closing)
+    st.why = close_reason::violation;
   log(self).info("{}: protocol violation ({}): {}", st.peer_label,
                  security::to_string(v), what);
   if (!st.connected)
@@ -426,6 +436,7 @@ void on_ping_tick(conn_broker* self) {
   }), now);
   if (st.ping_sent) {
     if (now - *st.ping_sent >= ping_timeout) {
+      st.why = close_reason::ping_timeout;
       close_conn(self, "no PONG for 90 s");
       return;
     }
@@ -532,6 +543,7 @@ void pause_reading(conn_broker* self) {
     return;
   st.paused = true;
   st.stats->read_pauses.fetch_add(1, std::memory_order_relaxed);
+  st.ctx->counters->read_pauses.fetch_add(1, std::memory_order_relaxed);
   self->halt(st.hdl);
   send_later(self, verify_resume_poll, resume_atom::value);
 }
@@ -569,6 +581,8 @@ void on_gossip(conn_broker* self, proto::gossip& g) {
   auto id = security::message_id(g);
   if (st.ctx->seen && st.ctx->seen->contains(id)) {
     st.stats->gossip_duplicates.fetch_add(1, std::memory_order_relaxed);
+    st.ctx->counters->gossip_duplicates.fetch_add(1,
+                                                  std::memory_order_relaxed);
     return;
   }
   if (!st.params.verifiers)
@@ -633,11 +647,13 @@ void dispatch(conn_broker* self, proto::message& msg) {
       break;
     }
     case proto::msg_type::bye:
+      st.why = close_reason::peer_bye;
       close_conn(self, "peer said BYE: "
                          + printable(std::get<proto::bye>(msg.content).reason,
                                      128));
       break;
     case proto::msg_type::reject:
+      st.why = close_reason::peer_reject;
       close_conn(self,
                  "peer sent REJECT: "
                    + printable(std::get<proto::reject>(msg.content).reason,
@@ -744,8 +760,14 @@ void on_plaintext(conn_broker* self, const uint8_t* data, size_t size) {
             break;
           case conn_guard::verdict::drop:
             st.stats->rate_limited.fetch_add(1, std::memory_order_relaxed);
-            if (st.guard->last_over_bytes())
+            if (st.guard->last_over_bytes()) {
               st.stats->bytes_limited.fetch_add(1, std::memory_order_relaxed);
+              st.ctx->counters->frames_byte_limited.fetch_add(
+                1, std::memory_order_relaxed);
+            } else {
+              st.ctx->counters->frames_rate_limited.fetch_add(
+                1, std::memory_order_relaxed);
+            }
             break;
           case conn_guard::verdict::flood:
             st.stats->rate_limited.fetch_add(1, std::memory_order_relaxed);
@@ -803,6 +825,7 @@ void on_data(conn_broker* self, const caf::io::new_data_msg& msg) {
       log(self).info("{}: TLS failure: {}", st.peer_label,
                      st.tls->last_error());
       flush_now(self); // the TLS alert
+      st.why = close_reason::tls_failure;
       close_conn(self, "TLS failure");
       return;
     }
@@ -811,6 +834,7 @@ void on_data(conn_broker* self, const caf::io::new_data_msg& msg) {
     if (!st.plain_in.empty())
       on_plaintext(self, st.plain_in.data(), st.plain_in.size());
     if (status == security::tls_status::closed) {
+      st.why = close_reason::peer_closed;
       close_conn(self, "TLS close_notify");
       return;
     }
@@ -864,12 +888,14 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
       // A peer that dialled us and then stalls holds a slot: a violation.
       if (st.params.role == security::conn_role::acceptor)
         report(self, security::violation::handshake_timeout);
+      st.why = close_reason::handshake_timeout;
       close_conn(self, "handshake not complete after 10 s");
     },
     [=](first_bytes_atom) {
       auto& st = self->state;
       if (st.got_bytes || st.connected || st.closing)
         return;
+      st.why = close_reason::no_first_bytes;
       close_conn(self, "nothing received within 2 s of accept");
     },
     [=](resume_atom) { resume_reading(self); },
@@ -919,6 +945,9 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
       auto& st = self->state;
       if (!st.closing) {
         log(self).debug("{}: connection closed by peer", st.peer_label);
+        st.ctx->counters
+          ->closed[static_cast<size_t>(close_reason::peer_closed)]
+          .fetch_add(1, std::memory_order_relaxed);
         st.closing = true;
         fail_pending(self);
         self->quit();

@@ -45,6 +45,8 @@ void on_violation(limiter_actor* self, const std::string& ip_text,
   if (!ip)
     return;
   auto v = static_cast<security::violation>(kind);
+  if (kind < st.ctx->counters->violations.size())
+    st.ctx->counters->violations[kind].fetch_add(1, std::memory_order_relaxed);
   if (st.ctx->whitelist.contains(*ip)) {
     log(self).info("violation {} by whitelisted {}: not counted",
                    security::to_string(v), ip_text);
@@ -66,6 +68,7 @@ void on_violation(limiter_actor* self, const std::string& ip_text,
     auto& t = st.banned_ids[node_id];
     t = std::max(t, until);
   }
+  st.ctx->counters->bans.fetch_add(1, std::memory_order_relaxed);
   log(self).warn("banned {} for {} s after {} violations", ip_text,
                  ban->count(), count);
   commit(self);

@@ -146,6 +146,8 @@ void relay(registry_actor* self, const proto::gossip& msg,
   if (targets.empty())
     return;
   auto shared = std::make_shared<const proto::message>(proto::message{0, msg});
+  st.ctx->counters->gossip_relayed.fetch_add(targets.size(),
+                                             std::memory_order_relaxed);
   for (const auto& id : targets)
     self->send(st.by_id.at(id).conn, send_atom::value, shared);
 }
@@ -156,8 +158,11 @@ void on_gossip(registry_actor* self, gossip_in& in) {
   const auto& msg = *in.msg;
   if (!st.gossip->first_sight(in.id, msg.timestamp, unix_now())) {
     in.stats->gossip_duplicates.fetch_add(1, std::memory_order_relaxed);
+    st.ctx->counters->gossip_duplicates.fetch_add(1,
+                                                  std::memory_order_relaxed);
     return;
   }
+  st.ctx->counters->gossip_accepted.fetch_add(1, std::memory_order_relaxed);
   const auto& subs = st.gossip->subscribers(msg.kind);
   if (!subs.empty()) {
     gossip_message out{msg.kind, msg.payload,

@@ -14,6 +14,7 @@
 #include "actors/rate_limiter.hpp"
 #include "actors/connector.hpp"
 #include "actors/forward_answer.hpp"
+#include "actors/metrics.hpp"
 #include "actors/node.hpp"
 #include "actors/peer_connection.hpp"
 #include "actors/registry.hpp"
@@ -118,6 +119,7 @@ caf::behavior listener(caf::io::broker* self, caf::io::doorman_ptr doorman,
       }
       if (ctx->bans->address_banned(*ip, unix_now())) {
         ++st->refused;
+        ctx->counters->refused[0].fetch_add(1, std::memory_order_relaxed);
         ctx->log->debug("refused {}: banned", host);
         self->close(msg.handle);
         return;
@@ -126,6 +128,8 @@ caf::behavior listener(caf::io::broker* self, caf::io::doorman_ptr doorman,
       auto admit = st->limits.try_open(*ip, true, self->clock().now(), exempt);
       if (admit != security::conn_limits::admit_result::ok) {
         ++st->refused;
+        ctx->counters->refused[static_cast<size_t>(admit)].fetch_add(
+          1, std::memory_order_relaxed);
         ctx->log->debug("refused {}: {}", host, security::to_string(admit));
         self->close(msg.handle);
         return;
@@ -470,6 +474,17 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
       if (!self->state.reader)
         return no_chain(self);
       return forward_answer<block_info>(self, self->state.reader, a, which);
+    },
+    [=](metrics_atom) -> caf::result<metrics_snapshot> {
+      auto rp = self->make_response_promise<metrics_snapshot>();
+      self->request(self->state.registry, std::chrono::seconds{5},
+                    peers_atom::value)
+        .then(
+          [=](std::vector<peer_info>& peers) mutable {
+            rp.deliver(collect_metrics(*self->state.ctx, peers));
+          },
+          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+      return rp;
     },
     [=](verifychain_atom a) -> caf::result<std::string> {
       if (!self->state.reader)

@@ -99,6 +99,7 @@ node_actor::behavior_type fake_node(node_actor::pointer self) {
       return std::vector<std::string>(n, std::string(64, 'c'));
     },
     [](verifychain_atom) { return std::string{}; },
+    [](metrics_atom) { return metrics_snapshot{}; },
     [self](stop_atom) { self->quit(); },
   };
 }
