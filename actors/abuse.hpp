@@ -80,16 +80,16 @@ private:
 };
 
 /// Gossip waiting for the verifiers, over the whole node. Each connection
-/// also counts its own share in `conn_stats`; a connection whose share or
-/// the node's total is full stops reading its socket until the verifiers
-/// catch up, so TCP pushes back on the sender.
+/// also counts its own share in `conn_stats`; while its share or the node's
+/// total is full, a connection drops its peer's GOSSIP frames undecoded
+/// (see `shed_gossip` in peer_connection.cpp for why not a pause).
 struct verify_queue {
   /// Envelopes queued for verification, node-wide.
   static constexpr int64_t max_count = 4096;
   /// Their payload bytes, node-wide.
   static constexpr int64_t max_bytes = 64 * 1024 * 1024;
   /// One connection's share: envelopes...
-  static constexpr int64_t max_count_per_peer = 128;
+  static constexpr int64_t max_count_per_peer = 256;
   /// ...and payload bytes (a block may be larger: one is always admitted).
   static constexpr int64_t max_bytes_per_peer = 2 * 1024 * 1024;
 

@@ -85,8 +85,8 @@ struct node_counters {
   /// Frames dropped over a frame or byte budget.
   counter frames_rate_limited{};
   counter frames_byte_limited{};
-  /// Times a connection paused reading for the verifiers.
-  counter read_pauses{};
+  /// Gossip frames dropped undecoded because the verifier queue was full.
+  counter gossip_shed{};
 };
 
 /// Everything a node's actors share. Immutable after `spawn_node`, except the
@@ -152,9 +152,9 @@ struct conn_stats {
   /// payload bytes.
   std::atomic<int64_t> verify_queued{0};
   std::atomic<int64_t> verify_queued_bytes{0};
-  /// Times the connection stopped reading because its verifier share, or
-  /// the node's, was full.
-  std::atomic<uint64_t> read_pauses{0};
+  /// Its gossip frames dropped undecoded because its verifier share, or the
+  /// node's, was full.
+  std::atomic<uint64_t> verify_shed{0};
   /// Frames dropped over the connection's byte budget.
   std::atomic<uint64_t> bytes_limited{0};
   /// Disconnects because the send queue reached its bound.

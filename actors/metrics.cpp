@@ -115,9 +115,9 @@ metrics_snapshot collect_metrics(const node_context& ctx,
             {{"budget", "frames"}}, c.frames_rate_limited);
   b.counter("timecoin_frames_dropped_total", dropped_help,
             {{"budget", "bytes"}}, c.frames_byte_limited);
-  b.counter("timecoin_read_pauses_total",
-            "Times a connection stopped reading for the verifiers.", {},
-            c.read_pauses);
+  b.counter("timecoin_gossip_shed_total",
+            "Gossip frames dropped undecoded: the verifier queue was full.",
+            {}, c.gossip_shed);
   b.add("timecoin_verify_queue_messages",
         "Gossip waiting for the verifiers.", "gauge", {},
         static_cast<double>(ctx.verify->count.load(std::memory_order_relaxed)));

@@ -41,7 +41,7 @@ struct peer_info {
   uint64_t gossip_duplicates = 0; ///< gossip already seen, dropped
   uint64_t send_queue_bytes = 0;  ///< queued to it, not taken by the socket
   int64_t verify_queued = 0;      ///< its gossip waiting for the verifiers
-  uint64_t read_pauses = 0;       ///< reads paused for the verifiers
+  uint64_t verify_shed = 0;       ///< gossip dropped: verifiers full
 };
 
 template <class Inspector>
@@ -51,7 +51,7 @@ typename Inspector::result_type inspect(Inspector& f, peer_info& x) {
            x.ping_rtt_us, x.best_height, x.bytes_sent, x.bytes_received,
            x.messages_sent, x.messages_received, x.violations,
            x.rate_limited, x.bytes_limited, x.gossip_duplicates,
-           x.send_queue_bytes, x.verify_queued, x.read_pauses);
+           x.send_queue_bytes, x.verify_queued, x.verify_shed);
 }
 
 /// The node as a whole, as `getnetworkinfo` shows it.

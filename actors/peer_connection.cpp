@@ -29,8 +29,16 @@ namespace {
 using clock_type = caf::actor_clock::clock_type;
 using time_point = caf::actor_clock::time_point;
 
-/// Bytes asked of the socket per read event.
-constexpr size_t read_chunk_bytes = 64 * 1024;
+/// Bytes asked of the socket per read event while the peer sends little.
+/// CAF 0.17 keeps a read buffer of this size per connection, zero-filled
+/// and resident, so it sets most of what an idle peer costs
+/// (docs/BENCHMARKS.md, "Idle peers").
+constexpr size_t idle_read_bytes = 2 * 1024;
+/// ... and while it sends a lot: a read that fills the idle buffer switches
+/// to this, which keeps bulk transfers at few read events.
+constexpr size_t bulk_read_bytes = 64 * 1024;
+/// Reads in a row smaller than `idle_read_bytes` that switch back.
+constexpr uint32_t small_reads_to_idle = 32;
 /// Plaintext handed to OpenSSL per SSL_write. TLS cuts it into 16 KiB
 /// records either way; bounded writes keep OpenSSL's output memory BIO small
 /// and reused, where one write of a whole backlog grows it by reallocation
@@ -60,13 +68,33 @@ constexpr size_t max_send_queue_messages = 4096;
 constexpr auto first_bytes_timeout = std::chrono::seconds{2};
 /// Receive buffers keep at most this much capacity between frames, so a
 /// large frame's memory is given back once it has been handled.
-constexpr size_t keep_buffer_bytes = 256 * 1024;
-/// While a connection's share of the verifier queue (or the node's total)
-/// is full it does not read its socket; it looks again this often.
-constexpr auto verify_resume_poll = std::chrono::milliseconds{5};
+constexpr size_t keep_buffer_bytes = 16 * 1024;
 
 using first_bytes_atom = caf::atom_constant<caf::atom("fbytes")>;
-using resume_atom = caf::atom_constant<caf::atom("resume")>;
+
+/// A FIFO that holds no memory while empty (libstdc++'s `std::deque`
+/// allocates about 600 bytes as soon as it is constructed: per idle peer).
+template <class T>
+class lazy_queue {
+public:
+  bool empty() const { return !q_ || q_->empty(); }
+  size_t size() const { return q_ ? q_->size() : 0; }
+  void push_back(T x) {
+    if (!q_)
+      q_ = std::make_unique<std::deque<T>>();
+    q_->push_back(std::move(x));
+  }
+  T& front() { return q_->front(); }
+  void pop_front() {
+    q_->pop_front();
+    if (q_->empty())
+      q_.reset();
+  }
+  void clear() { q_.reset(); }
+
+private:
+  std::unique_ptr<std::deque<T>> q_;
+};
 
 struct conn_state {
   static inline const char* name = "peer_connection";
@@ -83,13 +111,15 @@ struct conn_state {
   /// The socket's write buffer is over `write_high_water_bytes`.
   bool congested = false;
   /// Messages to send while `congested`, oldest first (see `send_msg`).
-  std::deque<shared_message> backlog;
+  lazy_queue<shared_message> backlog;
   /// Estimated encoded bytes of `backlog`.
   size_t backlog_bytes = 0;
-  /// Reading is paused: the verifier queue share is full (see `resume`).
-  bool paused = false;
   /// Any byte arrived (see `first_bytes_timeout`).
   bool got_bytes = false;
+  /// The current read size (`idle_read_bytes` or `bulk_read_bytes`).
+  size_t read_size = idle_read_bytes;
+  /// Small reads in a row while reading in bulk.
+  uint32_t small_reads = 0;
   /// Why the connection closes, for the metrics (set before closing).
   close_reason why = close_reason::local;
   proto::bytes plain_in;
@@ -535,37 +565,6 @@ bool verify_share_full(const conn_state& st) {
          || q.bytes.load(std::memory_order_relaxed) >= verify_queue::max_bytes;
 }
 
-/// Stops reading the socket until the verifiers have caught up: TCP then
-/// pushes back on the sender, and nothing more of it is buffered here.
-void pause_reading(conn_broker* self) {
-  auto& st = self->state;
-  if (st.paused || st.closing)
-    return;
-  st.paused = true;
-  st.stats->read_pauses.fetch_add(1, std::memory_order_relaxed);
-  st.ctx->counters->read_pauses.fetch_add(1, std::memory_order_relaxed);
-  self->halt(st.hdl);
-  send_later(self, verify_resume_poll, resume_atom::value);
-}
-
-void on_plaintext(conn_broker* self, const uint8_t* data, size_t size);
-
-void resume_reading(conn_broker* self) {
-  auto& st = self->state;
-  if (!st.paused || st.closing)
-    return;
-  if (verify_share_full(st)) {
-    send_later(self, verify_resume_poll, resume_atom::value);
-    return;
-  }
-  st.paused = false;
-  self->trigger(st.hdl);
-  // Frames that arrived with the last read and wait in the decoder.
-  on_plaintext(self, nullptr, 0);
-  if (!st.closing)
-    flush_now(self);
-}
-
 /// A GOSSIP envelope: its size for its kind, then whether it is an exact
 /// replay of a message already accepted (a hash, no signature work), then
 /// on to the verifiers, charged to this connection's share of their queue.
@@ -595,8 +594,6 @@ void on_gossip(conn_broker* self, proto::gossip& g) {
   gossip_in in{std::make_shared<const proto::gossip>(std::move(g)),
                st.entry.node_id, st.entry.host, st.stats, id};
   self->send(st.params.verifiers, verify_atom::value, std::move(in));
-  if (verify_share_full(st))
-    pause_reading(self);
 }
 
 /// A message from a connected peer.
@@ -733,6 +730,28 @@ void handle_payload(conn_broker* self, const proto::bytes& payload) {
     on_connected(self);
 }
 
+/// While the connection's share of the verifier queue, or the node's, is
+/// full, its GOSSIP frames are dropped undecoded (counted, not charged):
+/// gossip is best effort and other peers relay it, and the verifiers cannot
+/// take more anyway. Other messages (PING, chain answers) still pass.
+///
+/// Not a pause of the socket: CAF 0.17 loses a `trigger` (resume reading)
+/// that meets a pending `halt` of the same socket in one multiplexer turn,
+/// and a connection then is never read again (seen in the throughput
+/// benchmark); a paused socket would also hold back the peer's PONGs and
+/// chain answers.
+bool shed_gossip(conn_state& st, const proto::bytes& payload) {
+  if (!st.connected || !verify_share_full(st))
+    return false;
+  auto type = proto::peek_type(payload.data(), payload.size());
+  if (!type || *type != static_cast<uint16_t>(proto::msg_type::gossip))
+    return false;
+  st.stats->messages_received.fetch_add(1, std::memory_order_relaxed);
+  st.stats->verify_shed.fetch_add(1, std::memory_order_relaxed);
+  st.ctx->counters->gossip_shed.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
 /// Bytes of `payload` charged to the byte budget: none for an answer while
 /// requests of ours are outstanding (we asked for it).
 size_t charged_bytes(const conn_state& st, const proto::bytes& payload) {
@@ -748,10 +767,12 @@ void on_plaintext(conn_broker* self, const uint8_t* data, size_t size) {
   auto& st = self->state;
   if (size > 0)
     st.decoder.feed(data, size);
-  while (!st.closing && !st.paused) {
+  while (!st.closing) {
     st.decoder.set_awaiting_answers(!st.pending.empty());
     switch (st.decoder.next(st.payload)) {
       case proto::frame_status::frame:
+        if (shed_gossip(st, st.payload))
+          continue;
         // Charged before decoding: a flood costs us no MessagePack work.
         switch (st.guard->charge(self->clock().now(),
                                  charged_bytes(st, st.payload))) {
@@ -808,7 +829,34 @@ void shrink_buffers(conn_state& st) {
     proto::bytes{}.swap(st.wire_out);
 }
 
-void on_data(conn_broker* self, const caf::io::new_data_msg& msg) {
+/// Adapts the read size to the traffic: bulk after a read that filled the
+/// buffer, idle again after many small reads. Going idle also gives the
+/// bulk buffer back: CAF reuses `msg.buf` for the next read.
+void adapt_reads(conn_broker* self, caf::io::new_data_msg& msg) {
+  auto& st = self->state;
+  const auto n = msg.buf.size();
+  if (st.read_size == idle_read_bytes) {
+    if (n >= idle_read_bytes) {
+      st.read_size = bulk_read_bytes;
+      st.small_reads = 0;
+      self->configure_read(st.hdl, caf::io::receive_policy::at_most(
+                                     bulk_read_bytes));
+    }
+    return;
+  }
+  if (n >= idle_read_bytes) {
+    st.small_reads = 0;
+    return;
+  }
+  if (++st.small_reads < small_reads_to_idle)
+    return;
+  st.read_size = idle_read_bytes;
+  self->configure_read(st.hdl,
+                       caf::io::receive_policy::at_most(idle_read_bytes));
+  std::vector<char>{}.swap(msg.buf);
+}
+
+void on_data(conn_broker* self, caf::io::new_data_msg& msg) {
   auto& st = self->state;
   if (st.closing)
     return;
@@ -856,7 +904,7 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
   st.peer_label = st.entry.host + ":" + std::to_string(st.entry.remote_port);
   st.ip = security::ip_address::parse(st.entry.host);
   st.guard.emplace(*st.ctx, st.ip);
-  self->configure_read(hdl, caf::io::receive_policy::at_most(read_chunk_bytes));
+  self->configure_read(hdl, caf::io::receive_policy::at_most(idle_read_bytes));
   // Reports of bytes written drain the backlog (see write_high_water_bytes).
   self->ack_writes(hdl, true);
   send_later(self, handshake_timeout, hs_timeout_atom::value);
@@ -875,7 +923,11 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
   }
   self->set_down_handler([](caf::down_msg&) {});
   return {
-    [=](const caf::io::new_data_msg& msg) { on_data(self, msg); },
+    [=](caf::io::new_data_msg& msg) {
+      on_data(self, msg);
+      if (!self->state.closing)
+        adapt_reads(self, msg);
+    },
     [=](flush_atom) {
       self->state.flush_scheduled = false;
       if (!self->state.closing)
@@ -898,7 +950,6 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
       st.why = close_reason::no_first_bytes;
       close_conn(self, "nothing received within 2 s of accept");
     },
-    [=](resume_atom) { resume_reading(self); },
     [=](ping_tick_atom) { on_ping_tick(self); },
     [=](send_atom, const shared_message& msg) {
       if (self->state.connected)

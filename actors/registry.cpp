@@ -238,7 +238,7 @@ std::vector<peer_info> peer_infos(const registry_state& st) {
     p.gossip_duplicates = s.gossip_duplicates.load(std::memory_order_relaxed);
     p.send_queue_bytes = s.send_queue_bytes.load(std::memory_order_relaxed);
     p.verify_queued = s.verify_queued.load(std::memory_order_relaxed);
-    p.read_pauses = s.read_pauses.load(std::memory_order_relaxed);
+    p.verify_shed = s.verify_shed.load(std::memory_order_relaxed);
     out.push_back(std::move(p));
   }
   return out;

@@ -30,8 +30,10 @@ bool conn_limits::note_try(address_state& s, time_point now,
   // Refused attempts count too; only the latest `max` of them matter.
   bool too_frequent = s.tries.size() >= max;
   s.tries.push_back(now);
-  while (s.tries.size() > max)
-    s.tries.pop_front();
+  if (s.tries.size() > max)
+    s.tries.erase(s.tries.begin(),
+                  s.tries.begin()
+                    + static_cast<std::ptrdiff_t>(s.tries.size() - max));
   return too_frequent;
 }
 
@@ -47,8 +49,12 @@ void conn_limits::release(
 }
 
 void conn_limits::drop_old_tries(address_state& s, time_point now) const {
-  while (!s.tries.empty() && now - s.tries.front() >= new_connection_window)
-    s.tries.pop_front();
+  auto keep = std::find_if(s.tries.begin(), s.tries.end(), [&](time_point t) {
+    return now - t < new_connection_window;
+  });
+  s.tries.erase(s.tries.begin(), keep);
+  if (s.tries.empty())
+    s.tries.shrink_to_fit();
 }
 
 conn_limits::admit_result conn_limits::try_open(const ip_address& ip,

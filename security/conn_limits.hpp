@@ -8,7 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <vector>
 #include <unordered_map>
 
 #include "protocol/messages.hpp"
@@ -105,7 +105,9 @@ public:
 private:
   struct address_state {
     uint32_t open = 0;            ///< inbound connections open
-    std::deque<time_point> tries; ///< recent inbound attempts, oldest first
+    /// Recent inbound attempts, oldest first; at most the per-minute limit
+    /// (a vector: an empty deque would cost ~600 bytes per address).
+    std::vector<time_point> tries;
   };
 
   void drop_old_tries(address_state& s, time_point now) const;

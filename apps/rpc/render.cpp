@@ -90,7 +90,7 @@ json render_peer_info(const peer_info& peer) {
     {"gossipduplicates", peer.gossip_duplicates},
     {"sendqueuebytes", peer.send_queue_bytes},
     {"verifyqueued", peer.verify_queued},
-    {"readpauses", peer.read_pauses},
+    {"verifyshed", peer.verify_shed},
   };
   // As bitcoind: no pingtime before the first round trip.
   if (peer.ping_rtt_us >= 0)

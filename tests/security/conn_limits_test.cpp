@@ -165,7 +165,7 @@ TEST_CASE("expire forgets addresses with no connection and no recent try") {
   limits.expire(t0 + 60s + 500ms); // attempts up to 500 ms have aged out
   CHECK(limits.tracked() == 998);
   limits.expire(t0 + 2min);
-  CHECK(limits.tracked() == 1); // spread(999) is still connected
+  CHECK(limits.tracked() == 2); // spread(999) and its network: connected
   CHECK(limits.inbound_from(spread(999)) == 1);
 }
 
