@@ -48,6 +48,10 @@ struct node_config {
   /// The host time-cli sends its requests to (time-cli only).
   std::string rpcconnect = "127.0.0.1";
 
+  /// Prometheus metrics (timed only): port (0: not served) and bind address.
+  uint16_t metricsport = 0;
+  std::string metricsbind = "127.0.0.1";
+
   /// Log level: trace, debug, info, warn, error, off (or 0/1 for info/debug).
   std::string debug = "info";
   /// Log file (timed only): empty for stderr only; a relative path is taken

@@ -81,7 +81,7 @@ apply_result apply_whitelist(const std::string& value,
   return {};
 }
 
-/// `bind` and `rpcbind`: an IP address ("0.0.0.0", "::", "[::1]").
+/// `bind`, `rpcbind` and `metricsbind`: an IP address ("0.0.0.0", "::", "[::1]").
 template <std::string node_config::*Field>
 apply_result apply_bind(const std::string& value, const std::string& where,
                         node_config& cfg) {
@@ -143,6 +143,16 @@ apply_result apply_rpcport(const std::string& value, const std::string& where,
   if (!port)
     return bad_value(where, value, "a port number (1-65535)");
   cfg.rpcport = *port;
+  return {};
+}
+
+apply_result apply_metricsport(const std::string& value,
+                              const std::string& where, node_config& cfg) {
+  // 0: metrics are not served (the default).
+  auto port = parse_port(value, true);
+  if (!port)
+    return bad_value(where, value, "a port number (0-65535)");
+  cfg.metricsport = *port;
   return {};
 }
 
@@ -254,6 +264,10 @@ std::vector<setting_info> make_settings() {
      false, false, false, apply_rpcport},
     {"rpcconnect", "<host>", "127.0.0.1", "node time-cli talks to",
      false, false, false, apply_rpcconnect},
+    {"metricsport", "<port>", "0", "Prometheus metrics port, 0: off",
+     false, false, false, apply_metricsport},
+    {"metricsbind", "<ip>", "127.0.0.1", "address the metrics server binds",
+     false, false, false, apply_bind<&nc::metricsbind>},
     {"debug", "<level>", "info",
      "trace debug info warn error off; 1=debug",
      false, true, false, apply_debug},

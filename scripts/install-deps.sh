@@ -8,6 +8,8 @@ packages=(
   libcaf-dev libssl-dev libsodium-dev libmsgpack-cxx-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev libcli11-dev
   doctest-dev liblmdb-dev
+  # tests/apps/timed_cli_test.sh scrapes the metrics endpoint.
+  curl
   # scripts/fuzz.sh: clang's sanitizer and libFuzzer runtimes
   # (libclang_rt.fuzzer-x86_64.a, only recommended by clang), and
   # llvm-symbolizer for readable sanitizer reports.

@@ -76,6 +76,8 @@ public:
   generate(uint32_t n, uint32_t txs) = 0;
   /// "" if the chain store is consistent, else what is wrong (`verifychain`).
   virtual result<std::string, backend_error> verify_chain() = 0;
+  /// The node's metrics, for the Prometheus endpoint (not an RPC method).
+  virtual result<metrics_snapshot, backend_error> metrics() = 0;
   /// Asks the daemon to shut down (`stop`); returns at once.
   virtual void request_stop() = 0;
 };

@@ -106,6 +106,10 @@ result<std::string, backend_error> caf_backend::verify_chain() {
   return ask<std::string>(timeout_, verifychain_atom::value);
 }
 
+result<metrics_snapshot, backend_error> caf_backend::metrics() {
+  return ask<metrics_snapshot>(timeout_, metrics_atom::value);
+}
+
 void caf_backend::request_stop() {
   if (on_stop_)
     on_stop_();

@@ -46,6 +46,7 @@ public:
   result<std::vector<std::string>, backend_error>
   generate(uint32_t n, uint32_t txs) override;
   result<std::string, backend_error> verify_chain() override;
+  result<metrics_snapshot, backend_error> metrics() override;
   void request_stop() override;
 
 private:

@@ -19,6 +19,8 @@
 #include <spdlog/spdlog.h>
 
 #include "actors/node.hpp"
+#include "apps/metrics/metrics_server.hpp"
+#include "apps/metrics/prometheus.hpp"
 #include "apps/rpc/auth.hpp"
 #include "apps/rpc/caf_backend.hpp"
 #include "apps/rpc/dispatcher.hpp"
@@ -97,6 +99,20 @@ std::string address(const std::string& host, uint16_t port) {
            : host + ":" + std::to_string(port);
 }
 
+bool is_loopback(const std::string& host) {
+  return host == "127.0.0.1" || host == "::1";
+}
+
+/// Scrapes for the metrics endpoint: the node's samples, rendered.
+metrics::scrape_fn node_scrape(rpc::node_backend& backend) {
+  return [&backend]() -> result<std::string, metrics::scrape_error> {
+    auto samples = backend.metrics();
+    if (!samples)
+      return metrics::scrape_error{samples.error().message};
+    return metrics::render_prometheus(*samples);
+  };
+}
+
 /// Runs the node until asked to stop. `guard` is armed at shutdown and
 /// outlives the actor system, whose destructor waits for every actor.
 int run(const node_config& cfg, const std::string& conf_file,
@@ -118,43 +134,63 @@ int run(const node_config& cfg, const std::string& conf_file,
   std::unique_ptr<rpc::http_server> server;
   auto cookie_path = std::filesystem::path{cfg.data_dir()}
                      / std::string{rpc::cookie_file_name};
+  std::unique_ptr<metrics::metrics_server> metrics_endpoint;
   int rc = exit_ok;
   bool cookie_written = false;
   std::string rpc_text = "off";
+  std::string metrics_text;
+  // Bind every port first, write the cookie after: a second daemon that
+  // cannot bind must not overwrite the running one's cookie.
+  std::string cookie;
   if (cfg.server) {
-    // Bind first, write the cookie after: a second daemon that cannot bind
-    // must not overwrite the running one's cookie.
-    auto cookie = rpc::make_cookie();
+    auto made = rpc::make_cookie();
     result<uint16_t, rpc::server_error> port = rpc::server_error{};
-    if (!cookie) {
+    if (!made) {
       port = rpc::server_error{"cannot make the RPC cookie: "
-                               + cookie.error().message};
+                               + made.error().message};
     } else {
+      cookie = *made;
       server = std::make_unique<rpc::http_server>(
-        *cookie,
+        cookie,
         [&dispatch](const rpc::rpc_request& req) { return dispatch(req); });
       port = server->start(cfg.rpcbind, cfg.rpc_port());
     }
-    if (!port) {
+    if (!port)
       rc = fail(port.error().message);
-    } else if (auto ok = rpc::write_cookie(cookie_path.string(), *cookie);
-               !ok) {
-      rc = fail(ok.error().message);
-    } else {
-      cookie_written = true;
+    else
       rpc_text = address(cfg.rpcbind, *port);
-    }
+  }
+  if (rc == exit_ok && cfg.metricsport != 0) {
+    metrics_endpoint
+      = std::make_unique<metrics::metrics_server>(node_scrape(backend));
+    auto port = metrics_endpoint->start(cfg.metricsbind, cfg.metricsport);
+    if (!port)
+      rc = fail(port.error().message);
+    else
+      metrics_text = ", metrics http://" + address(cfg.metricsbind, *port)
+                     + "/metrics";
+  }
+  if (rc == exit_ok && cfg.server) {
+    if (auto ok = rpc::write_cookie(cookie_path.string(), cookie); !ok)
+      rc = fail(ok.error().message);
+    else
+      cookie_written = true;
   }
   if (rc == exit_ok) {
     auto p2p = cfg.listen ? address(cfg.bind, node->p2p_port())
                           : std::string{"not listening"};
-    spdlog::info("timed started: node {} on {}, P2P {}, RPC {}{}",
+    spdlog::info("timed started: node {} on {}, P2P {}, RPC {}{}{}",
                  node->node_id(), proto::params(cfg.net).name, p2p, rpc_text,
+                 metrics_text,
                  conf_file.empty() ? "" : ", config " + conf_file);
-    if (cfg.server && cfg.rpcbind != "127.0.0.1" && cfg.rpcbind != "::1")
+    if (cfg.server && !is_loopback(cfg.rpcbind))
       spdlog::warn("RPC listens on {} without TLS: the cookie crosses the "
                    "network in clear",
                    cfg.rpcbind);
+    if (metrics_endpoint && !is_loopback(cfg.metricsbind))
+      spdlog::warn("metrics are served on {} to anyone who can connect (no "
+                   "authentication)",
+                   cfg.metricsbind);
     spdlog::info("shutting down ({})", shutdown.wait());
   }
   guard.emplace(shutdown_deadline, exit_unclean);
@@ -162,6 +198,8 @@ int run(const node_config& cfg, const std::string& conf_file,
     rc = exit_unclean;
   if (server)
     server->stop();
+  if (metrics_endpoint)
+    metrics_endpoint->stop();
   std::error_code ec;
   if (cookie_written)
     std::filesystem::remove(cookie_path, ec);

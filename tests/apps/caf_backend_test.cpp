@@ -99,7 +99,15 @@ node_actor::behavior_type fake_node(node_actor::pointer self) {
       return std::vector<std::string>(n, std::string(64, 'c'));
     },
     [](verifychain_atom) { return std::string{}; },
-    [](metrics_atom) { return metrics_snapshot{}; },
+    [](metrics_atom) {
+      metric_sample s;
+      s.name = "timecoin_peers";
+      s.help = "Connected peers, by direction.";
+      s.type = "gauge";
+      s.labels = {{"class", "inbound"}};
+      s.value = 3;
+      return metrics_snapshot{s};
+    },
     [self](stop_atom) { self->quit(); },
   };
 }
@@ -196,6 +204,15 @@ TEST_CASE("caf_backend: the chain methods") {
   REQUIRE_FALSE(missing);
   CHECK(missing.error().code == backend_errc::refused);
   CHECK(missing.error().message == "block not found");
+
+  auto metrics = backend.metrics();
+  REQUIRE(metrics);
+  REQUIRE(metrics->size() == 1);
+  CHECK((*metrics)[0].name == "timecoin_peers");
+  CHECK((*metrics)[0].labels
+        == std::vector<std::pair<std::string, std::string>>{
+          {"class", "inbound"}});
+  CHECK((*metrics)[0].value == 3);
 
   auto made = backend.generate(3, 0);
   REQUIRE(made);

@@ -172,6 +172,11 @@ struct fake_backend final : node_backend {
       return backend_error{"timeout"};
     return problem;
   }
+  result<metrics_snapshot, backend_error> metrics() override {
+    if (fail)
+      return backend_error{"timeout"};
+    return metrics_snapshot{};
+  }
 };
 
 struct fixture {

@@ -27,11 +27,13 @@ wait_started() {
   return 1
 }
 
-# Starts timed on a random RPC port (retrying if the port is taken).
+# Starts timed on random RPC and metrics ports (retrying if one is taken).
 start() {
   for _ in 1 2 3 4 5; do
     rpcport=$((40000 + RANDOM % 20000))
-    "$timed" --datadir="$dir/a" --port=0 --rpcport=$rpcport >"$dir/log" 2>&1 &
+    metricsport=$((rpcport + 1))
+    "$timed" --datadir="$dir/a" --port=0 --rpcport=$rpcport \
+      --metricsport=$metricsport >"$dir/log" 2>&1 &
     pid=$!
     wait_started && return 0
     wait "$pid"
@@ -72,6 +74,31 @@ grep -q "timed started: node [0-9a-f]\{64\} on devnet, P2P 127.0.0.1:[0-9]*, RPC
   "$dir/log" || fail "startup line"
 [ "$(stat -c %a "$dir/a/.cookie")" = 600 ] || fail "cookie mode"
 grep -q '^__cookie__:[0-9a-f]\{64\}$' "$dir/a/.cookie" || fail "cookie format"
+
+
+# Prometheus metrics: no credentials, text format 0.0.4, the node's samples.
+command -v curl >/dev/null || fail "curl is needed (scripts/install-deps.sh)"
+grep -q "RPC 127.0.0.1:$rpcport, metrics http://127.0.0.1:$metricsport/metrics" \
+  "$dir/log" || fail "startup line: metrics"
+url=http://127.0.0.1:$metricsport
+scrape=$(curl -s -S --max-time 10 -D "$dir/headers" "$url/metrics") \
+  || fail "scrape: curl failed"
+grep -q '^HTTP/1.1 200' "$dir/headers" || fail "scrape: status"
+grep -qi '^content-type: text/plain; version=0.0.4; charset=utf-8' \
+  "$dir/headers" || fail "scrape: content type"
+for name in timecoin_peers timecoin_connections_closed_total \
+            process_resident_memory_bytes timecoin_chain_height; do
+  echo "$scrape" | grep -q "^# TYPE $name " || fail "scrape: no TYPE of $name"
+  echo "$scrape" | grep -q "^$name[{ ]" || fail "scrape: no sample of $name"
+done
+echo "$scrape" | grep -q '^timecoin_peers{class="inbound"} 0$' \
+  || fail "scrape: inbound peers"
+echo "$scrape" | grep -q '^timecoin_chain_height 0$' || fail "scrape: height"
+[ "$(echo "$scrape" | grep -c '^# TYPE timecoin_peers ')" = 1 ] \
+  || fail "scrape: TYPE repeated"
+http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$@"; }
+[ "$(http_code "$url/")" = 404 ] || fail "metrics: / is not 404"
+[ "$(http_code -X POST "$url/metrics")" = 405 ] || fail "metrics: POST"
 
 cli getnetworkinfo | grep -q '"network": "devnet"' || fail "getnetworkinfo"
 [ "$(cli getpeerinfo)" = "[]" ] || fail "getpeerinfo"
@@ -117,8 +144,23 @@ out=$("$timed" --datadir="$dir/b" --port=0 --rpcport=$rpcport 2>&1)
 [ $? -eq 1 ] || fail "second daemon: exit status"
 echo "$out" | grep -q "timed: error: cannot bind the RPC server" \
   || fail "second daemon: got '$out'"
+out=$("$timed" --datadir="$dir/b" --port=0 --rpcport=$rpcport --server=0 \
+  --metricsport=$metricsport 2>&1)
+[ $? -eq 1 ] || fail "second daemon, same metrics port: exit status"
+[ "$(echo "$out" | grep -c 'timed: error:')" = 1 ] \
+  || fail "second daemon, same metrics port: got '$out'"
+echo "$out" | grep -q "^timed: error: cannot bind the metrics server to 127.0.0.1:$metricsport (address in use" \
+  || fail "second daemon, same metrics port: got '$out'"
 [ "$(cat "$dir/a/.cookie")" = "$cookie" ] || fail "second daemon: cookie"
 cli uptime >/dev/null || fail "first daemon hurt by the second"
+# A scrape is reused for 1 s: poll (up to 3 s) for the height after generate.
+for _ in $(seq 30); do
+  curl -s --max-time 10 "$url/metrics" | grep -q '^timecoin_chain_height 3$' \
+    && break
+  sleep 0.1
+done
+curl -s --max-time 10 "$url/metrics" | grep -q '^timecoin_chain_height 3$' \
+  || fail "metrics: no height 3, or hurt by the second daemon"
 
 # RPC stop: clean exit within 5 s, cookie removed.
 t0=$(date +%s%N)

@@ -80,6 +80,8 @@ TEST_CASE("defaults are a devnet node's") {
   CHECK(cfg->data_dir() == "./data/devnet");
   CHECK(cfg->server);
   CHECK(cfg->tls);
+  CHECK(cfg->metricsport == 0); // metrics off
+  CHECK(cfg->metricsbind == "127.0.0.1");
 }
 
 TEST_CASE("every key is accepted") {
@@ -101,6 +103,8 @@ TEST_CASE("every key is accepted") {
     "rpcport=24301\n"
     "rpcbind=::1\n"
     "rpcconnect=localhost\n"
+    "metricsport=24302\n"
+    "metricsbind=[::1]\n"
     "server=0\n"
     "debug=trace\n"
     "debuglogfile=debug.log\n"
@@ -127,6 +131,8 @@ TEST_CASE("every key is accepted") {
   CHECK(cfg->rpc_port() == 24301);
   CHECK(cfg->rpcbind == "::1");
   CHECK(cfg->rpcconnect == "localhost");
+  CHECK(cfg->metricsport == 24302);
+  CHECK(cfg->metricsbind == "::1");
   CHECK_FALSE(cfg->server);
   CHECK(cfg->debug == "trace");
   CHECK(cfg->debuglogfile == "debug.log");
@@ -159,6 +165,11 @@ TEST_CASE("errors name the file and line") {
         == "time.conf:2: port: '70000' is not a port number (0-65535)");
   CHECK(text_error("rpcport=0")
         == "time.conf:1: rpcport: '0' is not a port number (1-65535)");
+  CHECK(text_error("metricsport=65536")
+        == "time.conf:1: metricsport: '65536' is not a port number "
+           "(0-65535)");
+  CHECK(text_error("metricsbind=localhost")
+        == "time.conf:1: metricsbind: 'localhost' is not an IP address");
   CHECK(text_error("maxconnections=-1")
         == "time.conf:1: maxconnections: '-1' is not a whole number from 1 "
            "to 10000");
