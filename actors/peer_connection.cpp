@@ -58,9 +58,14 @@ constexpr size_t write_high_water_bytes = 1024 * 1024;
 /// What a peer may have queued to it, unsent, in bytes (an estimate of the
 /// encoded size, plus the socket's buffer) and in messages. A peer that
 /// does not read is disconnected when it reaches either, not buffered:
-/// three 4 MiB BLOCKS answers fit, which is what an honest peer syncing
-/// from us with its windows pipelined can have in flight.
-constexpr size_t max_send_queue_bytes = 12 * 1024 * 1024;
+/// the chain requests we serve at once (`max_serving_per_peer`, new ones
+/// only while less than `serve_below_queued_bytes` waits) fit with their
+/// 4 MiB answers, which is what an honest peer syncing from us with its
+/// windows pipelined can have in flight.
+constexpr size_t max_send_queue_bytes = 24 * 1024 * 1024;
+/// A chain request is served only while less than this waits to be sent to
+/// the peer (else NOT_FOUND "busy").
+constexpr size_t serve_below_queued_bytes = 4 * 1024 * 1024;
 constexpr size_t max_send_queue_messages = 4096;
 /// An inbound peer that has sent nothing (no TLS ClientHello) this long
 /// after accept is closed: idle sockets cannot hold the pre-handshake slots
@@ -122,6 +127,12 @@ struct conn_state {
   uint32_t small_reads = 0;
   /// Why the connection closes, for the metrics (set before closing).
   close_reason why = close_reason::local;
+  /// The close was counted in the metrics.
+  bool close_counted = false;
+  /// Answers to our requests (BLOCKS, HEADERS, UTXO_CHUNK) get their full
+  /// size limit until then: a request's time, twice over, after the last
+  /// one was sent, so that a late answer is ignored, not a violation.
+  time_point answers_until{};
   proto::bytes plain_in;
   proto::bytes plain_out;
   proto::bytes wire_out;
@@ -149,6 +160,15 @@ spdlog::logger& log(conn_broker* self) {
 
 void fail_pending(conn_broker* self);
 
+/// Counts the connection's close in the metrics, once, as `r`.
+void count_close(conn_state& st, close_reason r) {
+  if (st.close_counted)
+    return;
+  st.close_counted = true;
+  st.ctx->counters->closed[static_cast<size_t>(r)].fetch_add(
+    1, std::memory_order_relaxed);
+}
+
 /// Hands the ciphertext (or, with tls=0, plaintext) in `wire_out` to the
 /// socket's write buffer; true if there was any.
 bool write_wire(conn_broker* self) {
@@ -174,9 +194,7 @@ void flush_now(conn_broker* self) {
         if (!st.tls->send(st.plain_out.data() + off, n)) {
           log(self).warn("{}: TLS write failed: {}", st.peer_label,
                          st.tls->last_error());
-          st.ctx->counters
-            ->closed[static_cast<size_t>(close_reason::tls_failure)]
-            .fetch_add(1, std::memory_order_relaxed);
+          count_close(st, close_reason::tls_failure);
           st.closing = true;
           fail_pending(self);
           self->close(st.hdl);
@@ -322,8 +340,7 @@ void close_conn(conn_broker* self, const std::string& why) {
   auto& st = self->state;
   if (st.closing)
     return;
-  st.ctx->counters->closed[static_cast<size_t>(st.why)].fetch_add(
-    1, std::memory_order_relaxed);
+  count_close(st, st.why);
   log(self).debug("{}: closing: {}", st.peer_label, why);
   // What was queued before the close still goes out, in order: at most
   // `max_send_queue_bytes`, since the queue is bounded (a queue over its
@@ -518,7 +535,9 @@ void serve_request(conn_broker* self, proto::message msg) {
     send_msg(self, proto::message{msg.id, proto::not_found{"not served"}});
     return;
   }
-  if (st.serving >= max_serving_per_peer || st.congested) {
+  if (st.serving >= max_serving_per_peer || st.congested
+      || !st.backlog.empty()
+      || queued_bytes(self) >= serve_below_queued_bytes) {
     send_msg(self, proto::message{msg.id, proto::not_found{"busy"}});
     return;
   }
@@ -712,6 +731,8 @@ void handle_payload(conn_broker* self, const proto::bytes& payload) {
   for (auto& m : step.send)
     send_msg(self, m);
   if (step.failure) {
+    if (step.failure->violation)
+      st.why = close_reason::violation;
     log(self).info("{}: handshake failed: {}", st.peer_label,
                    step.failure->reason);
     if (step.failure->violation) {
@@ -740,6 +761,7 @@ void handle_payload(conn_broker* self, const proto::bytes& payload) {
 /// and a connection then is never read again (seen in the throughput
 /// benchmark); a paused socket would also hold back the peer's PONGs and
 /// chain answers.
+/// Called for frames within the rate limits only: shed frames are charged.
 bool shed_gossip(conn_state& st, const proto::bytes& payload) {
   if (!st.connected || !verify_share_full(st))
     return false;
@@ -756,8 +778,10 @@ bool shed_gossip(conn_state& st, const proto::bytes& payload) {
 /// requests of ours are outstanding (we asked for it).
 size_t charged_bytes(const conn_state& st, const proto::bytes& payload) {
   if (!st.pending.empty()) {
-    auto type = proto::peek_type(payload.data(), payload.size());
-    if (type && is_response(static_cast<proto::msg_type>(*type)))
+    auto head = proto::peek_type_and_id(payload.data(), payload.size());
+    if (head && head->second != 0
+        && is_response(static_cast<proto::msg_type>(head->first))
+        && st.pending.count(head->second) > 0)
       return 0;
   }
   return payload.size();
@@ -768,16 +792,16 @@ void on_plaintext(conn_broker* self, const uint8_t* data, size_t size) {
   if (size > 0)
     st.decoder.feed(data, size);
   while (!st.closing) {
-    st.decoder.set_awaiting_answers(!st.pending.empty());
+    st.decoder.set_awaiting_answers(!st.pending.empty()
+                                    || self->clock().now() < st.answers_until);
     switch (st.decoder.next(st.payload)) {
       case proto::frame_status::frame:
-        if (shed_gossip(st, st.payload))
-          continue;
         // Charged before decoding: a flood costs us no MessagePack work.
         switch (st.guard->charge(self->clock().now(),
                                  charged_bytes(st, st.payload))) {
           case conn_guard::verdict::pass:
-            handle_payload(self, st.payload);
+            if (!shed_gossip(st, st.payload))
+              handle_payload(self, st.payload);
             break;
           case conn_guard::verdict::drop:
             st.stats->rate_limited.fetch_add(1, std::memory_order_relaxed);
@@ -977,6 +1001,7 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
       if (!st.connected || st.closing)
         return caf::make_error(caf::sec::request_receiver_down);
       msg.id = st.next_request_id++;
+      st.answers_until = self->clock().now() + 2 * request_timeout;
       auto rp = self->make_response_promise<proto::message>();
       st.pending.emplace(msg.id, rp);
       send_later(self, request_timeout, req_timeout_atom::value,
@@ -996,9 +1021,7 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
       auto& st = self->state;
       if (!st.closing) {
         log(self).debug("{}: connection closed by peer", st.peer_label);
-        st.ctx->counters
-          ->closed[static_cast<size_t>(close_reason::peer_closed)]
-          .fetch_add(1, std::memory_order_relaxed);
+        count_close(st, close_reason::peer_closed);
         st.closing = true;
         fail_pending(self);
         self->quit();

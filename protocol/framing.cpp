@@ -74,12 +74,12 @@ frame_status frame_decoder::next(bytes& out) {
   }
   const uint8_t* payload = buf_.data() + pos_ + frame_header_bytes;
   const std::size_t have = available - frame_header_bytes;
-  if (type_limits_ && have >= std::min<std::size_t>(length, peek_type_bytes)) {
-    auto limit = max_payload_for(peek_type(payload, std::min<std::size_t>(
-                                                      have, length)),
-                                 awaiting_);
-    if (length > limit) {
-      refused_limit_ = limit;
+  if (type_limits_ && frame_limit_ == 0
+      && have >= std::min<std::size_t>(length, peek_type_bytes)) {
+    frame_limit_ = max_payload_for(
+      peek_type(payload, std::min<std::size_t>(have, length)), awaiting_);
+    if (length > frame_limit_) {
+      refused_limit_ = frame_limit_;
       failed_ = frame_status::type_too_large;
       release();
       return failed_;
@@ -87,6 +87,7 @@ frame_status frame_decoder::next(bytes& out) {
   }
   if (have < length)
     return frame_status::need_more;
+  frame_limit_ = 0;
   out.assign(payload, payload + length);
   pos_ += frame_header_bytes + length;
   if (pos_ == buf_.size()) {
@@ -163,6 +164,23 @@ std::optional<uint16_t> peek_type(const uint8_t* payload, std::size_t size) {
       || value > 0xffff)
     return std::nullopt;
   return static_cast<uint16_t>(value);
+}
+
+std::optional<std::pair<uint16_t, uint64_t>>
+peek_type_and_id(const uint8_t* payload, std::size_t size) {
+  auto type = peek_type(payload, size);
+  if (!type)
+    return std::nullopt;
+  // The array header, then the type: skip both again to reach the id.
+  std::size_t off = payload[0] == 0xdc ? 3 : payload[0] == 0xdd ? 5 : 1;
+  int64_t value = 0;
+  off += read_int(payload + off, size - off, value);
+  int64_t id = 0;
+  // A u64 above INT64_MAX comes back negative: the cast below restores it.
+  auto n = read_int(payload + off, size - off, id);
+  if (n == 0)
+    return std::nullopt;
+  return std::make_pair(*type, static_cast<uint64_t>(id));
 }
 
 std::size_t max_payload_for(std::optional<uint16_t> type,

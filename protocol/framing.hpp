@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <utility>
 
 #include "protocol/types.hpp"
 
@@ -33,6 +34,11 @@ std::optional<uint16_t> peek_type(const uint8_t* payload, std::size_t size);
 
 /// Bytes of payload `peek_type` needs at most.
 constexpr std::size_t peek_type_bytes = 14;
+
+/// The message type and request id of a whole payload (see `peek_type`);
+/// nullopt if they cannot be read.
+std::optional<std::pair<uint16_t, uint64_t>>
+peek_type_and_id(const uint8_t* payload, std::size_t size);
 
 /// What a connection accepts of each message type after the handshake
 /// (docs/PROTOCOL.md, "Size limits per message type"). A peer's PING or
@@ -116,6 +122,9 @@ private:
   bool type_limits_ = false;
   bool awaiting_ = false;
   std::size_t refused_limit_ = 0;
+  /// The limit of the frame in progress, fixed when its type was first
+  /// read (0: not read yet), so that it does not change halfway through.
+  std::size_t frame_limit_ = 0;
   frame_status failed_ = frame_status::need_more;
 };
 

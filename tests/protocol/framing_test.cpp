@@ -269,3 +269,44 @@ TEST_CASE("the buffer gives its memory back after a large frame") {
   CHECK(d.next(out) == frame_status::frame);
   CHECK(out.size() == 20);
 }
+
+TEST_CASE("type and request id are read from a payload's first bytes") {
+  const bytes small{0x93, 0x23, 0x05, 0x90};
+  auto h = peek_type_and_id(small.data(), small.size());
+  REQUIRE(h);
+  CHECK(h->first == 35);
+  CHECK(h->second == 5);
+  const bytes big_id{0x93, 0x23, 0xcf, 0xff, 0xff, 0xff, 0xff,
+                     0xff, 0xff, 0xff, 0xfe, 0x90};
+  h = peek_type_and_id(big_id.data(), big_id.size());
+  REQUIRE(h);
+  CHECK(h->second == 0xfffffffffffffffeull);
+  const bytes no_id{0x93, 0x23};
+  CHECK(!peek_type_and_id(no_id.data(), no_id.size()));
+  for (const auto& m : sample_messages()) {
+    auto p = encode(m);
+    auto got = peek_type_and_id(p.data(), p.size());
+    REQUIRE(got);
+    CHECK(got->first == static_cast<uint16_t>(m.type()));
+    CHECK(got->second == m.id);
+  }
+}
+
+TEST_CASE("a frame keeps the limit it started with") {
+  // Half of a 1 MiB BLOCKS answer arrives while we wait for it; then the
+  // request times out. The frame already admitted is not refused halfway.
+  frame_decoder d{max_frame_bytes};
+  d.set_type_limits(true);
+  d.set_awaiting_answers(true);
+  auto blocks = typed_frame(35, 1024 * 1024);
+  const auto half = blocks.size() / 2;
+  d.feed(blocks.data(), half);
+  bytes out;
+  CHECK(d.next(out) == frame_status::need_more);
+  d.set_awaiting_answers(false);
+  d.feed(blocks.data() + half, blocks.size() - half);
+  CHECK(d.next(out) == frame_status::frame);
+  // The next one is judged afresh.
+  feed(d, blocks);
+  CHECK(d.next(out) == frame_status::type_too_large);
+}
