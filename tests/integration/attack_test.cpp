@@ -144,9 +144,15 @@ proto::message gossip_frame(const security::node_key& key, int64_t timestamp,
 
 } // namespace
 
+/// Blocks on the attacked node that an honest node syncs during the attack.
+constexpr uint32_t sync_blocks = 300;
+
 TEST_CASE("row 1: peers that never read are disconnected, not buffered") {
   cluster c;
   auto a = c.start_with(attack_config("noread"));
+  generate(c, a, sync_blocks, 2);
+  auto tip = info_of(c, a);
+  REQUIRE(tip.blocks == sync_blocks);
   watch w{a};
   // Sybils with listen ports make every PEERS answer a few kilobytes.
   std::vector<std::unique_ptr<raw_peer>> sybils;
@@ -167,11 +173,18 @@ TEST_CASE("row 1: peers that never read are disconnected, not buffered") {
   for (auto& p : bad)
     REQUIRE(eventually([&] { return a.is_connected(id_of(*p)); }));
   uint64_t next_id = 1;
+  // An honest node starts syncing from the attacked one as the attack
+  // begins.
+  auto bconf = attack_config("noread-b");
+  bconf.addnode = {addr(a)};
+  auto b = c.start_with(bconf);
+  bool synced = false;
   auto all_gone = [&] {
+    synced = synced || same_tip(c, b, tip);
     for (auto& p : bad)
       if (a.is_connected(id_of(*p)))
         return false;
-    return true;
+    return synced;
   };
   bool gone = paced(
     w, 60s,
@@ -188,6 +201,7 @@ TEST_CASE("row 1: peers that never read are disconnected, not buffered") {
     },
     all_gone);
   CHECK(gone);
+  CHECK(synced);
   w.check();
   // The sybils, who read nothing either but asked for nothing, stay.
   CHECK(a.connected_count() >= sybils.size());
@@ -220,6 +234,8 @@ TEST_CASE("row 3: inbound peers cannot take the outbound slots") {
 TEST_CASE("row 4: replays of a known 64 KiB message cost no verification") {
   cluster c;
   auto a = c.start_with(attack_config("replay"));
+  generate(c, a, sync_blocks, 2);
+  auto tip = info_of(c, a);
   watch w{a};
   collector got{*c.sys, a, app_kind};
   std::vector<std::unique_ptr<raw_peer>> bad;
@@ -235,7 +251,11 @@ TEST_CASE("row 4: replays of a known 64 KiB message cost no verification") {
   // Then every attacker replays it 100 times a second: 6.4 MiB/s each, over
   // the 4 MiB/s byte budget; sealed once per attacker and round.
   auto frame = proto::encode_frame(msg);
-  auto start = clock_type::now();
+  // An honest node syncs from the attacked one during the flood.
+  auto bconf = attack_config("replay-b");
+  bconf.addnode = {addr(a)};
+  auto b = c.start_with(bconf);
+  bool synced = false;
   paced(
     w, 8s,
     [&] {
@@ -247,8 +267,11 @@ TEST_CASE("row 4: replays of a known 64 KiB message cost no verification") {
           p->send_bytes(batch);
         }
     },
-    [] { return false; });
-  (void)start;
+    [&] {
+      synced = synced || same_tip(c, b, tip);
+      return false;
+    });
+  CHECK(synced);
   // Delivered once; the replays were dropped before any signature check,
   // and the byte budget throttled (or a flood cut) every attacker.
   CHECK(got.count() == 1);

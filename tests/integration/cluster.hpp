@@ -194,6 +194,34 @@ private:
   caf::actor actor_;
 };
 
+/// `n`'s chain as it reports it (empty on no answer).
+inline chain_info info_of(cluster& c, const node_handle& n) {
+  caf::scoped_actor self{*c.sys};
+  chain_info out;
+  self->request(n.actor(), 10s, chaininfo_atom::value)
+    .receive([&](chain_info& i) { out = std::move(i); },
+             [](caf::error&) {});
+  return out;
+}
+
+/// Produces `blocks` blocks of up to `txs` transactions on devnet node `n`.
+inline std::vector<std::string> generate(cluster& c, const node_handle& n,
+                                         uint32_t blocks, uint32_t txs) {
+  caf::scoped_actor self{*c.sys};
+  std::vector<std::string> out;
+  self->request(n.actor(), 300s, generate_atom::value, blocks, txs)
+    .receive([&](std::vector<std::string>& v) { out = std::move(v); },
+             [&](caf::error& e) { FAIL(c.sys->render(e)); });
+  return out;
+}
+
+/// True once `n` has the same tip and utxo_root as `ref`.
+inline bool same_tip(cluster& c, const node_handle& n, const chain_info& ref) {
+  auto i = info_of(c, n);
+  return i.blocks == ref.blocks && i.best_hash == ref.best_hash
+         && i.utxo_root == ref.utxo_root;
+}
+
 inline std::string addr(const node_handle& n) {
   return "127.0.0.1:" + std::to_string(n.p2p_port());
 }

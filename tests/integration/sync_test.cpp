@@ -16,25 +16,6 @@ namespace {
 constexpr uint32_t chain_blocks = 2000;
 constexpr uint32_t chain_txs = 5;
 
-chain_info info_of(cluster& c, const node_handle& n) {
-  caf::scoped_actor self{*c.sys};
-  chain_info out;
-  self->request(n.actor(), 10s, chaininfo_atom::value)
-    .receive([&](chain_info& i) { out = std::move(i); },
-             [](caf::error&) {});
-  return out;
-}
-
-std::vector<std::string> generate(cluster& c, const node_handle& n,
-                                  uint32_t blocks, uint32_t txs) {
-  caf::scoped_actor self{*c.sys};
-  std::vector<std::string> out;
-  self->request(n.actor(), 300s, generate_atom::value, blocks, txs)
-    .receive([&](std::vector<std::string>& v) { out = std::move(v); },
-             [&](caf::error& e) { FAIL(c.sys->render(e)); });
-  return out;
-}
-
 std::string verify_chain(cluster& c, const node_handle& n) {
   caf::scoped_actor self{*c.sys};
   std::string out = "no answer";
@@ -42,13 +23,6 @@ std::string verify_chain(cluster& c, const node_handle& n) {
     .receive([&](std::string& s) { out = std::move(s); },
              [&](caf::error& e) { out = c.sys->render(e); });
   return out;
-}
-
-/// True once `n` has the same tip and utxo_root as `ref`.
-bool same_tip(cluster& c, const node_handle& n, const chain_info& ref) {
-  auto i = info_of(c, n);
-  return i.blocks == ref.blocks && i.best_hash == ref.best_hash
-         && i.utxo_root == ref.utxo_root;
 }
 
 node_config config_for(const std::string& name,
