@@ -1,8 +1,5 @@
 #include "apps/rpc/http_server.hpp"
 
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -18,6 +15,7 @@
 #include <vector>
 
 #include "apps/rpc/auth.hpp"
+#include "apps/rpc/socket_io.hpp"
 
 namespace timecoin::rpc {
 
@@ -40,11 +38,6 @@ int poll_ms(clock_type::time_point now, clock_type::time_point t) {
   return static_cast<int>(std::max<int64_t>(0, left.count()));
 }
 
-void close_fd(int fd) {
-  if (fd >= 0)
-    ::close(fd);
-}
-
 /// A complete response that closes the connection; `body` is JSON if any.
 std::string response_text(http_status status, const std::string& body = {}) {
   std::string out = "HTTP/1.1 " + std::to_string(static_cast<int>(status)) + " "
@@ -61,76 +54,6 @@ std::string response_text(http_status status, const std::string& body = {}) {
   out += "Connection: close\r\n\r\n";
   out += body;
   return out;
-}
-
-/// Sends what the socket takes now; a client that does not read its refusal
-/// does not get to stall the reading thread.
-void send_now(int fd, const std::string& text) {
-  std::size_t sent = 0;
-  while (sent < text.size()) {
-    auto n = ::send(fd, text.data() + sent, text.size() - sent,
-                    MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return;
-    sent += static_cast<std::size_t>(n);
-  }
-}
-
-/// Sends all of `text` on a blocking socket (whose send timeout bounds it).
-void send_all(int fd, const std::string& text) {
-  std::size_t sent = 0;
-  while (sent < text.size()) {
-    auto n = ::send(fd, text.data() + sent, text.size() - sent, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      return;
-    sent += static_cast<std::size_t>(n);
-  }
-}
-
-/// A listening, non-blocking socket on `host:port`; -1 if none could be made.
-int listen_on(const std::string& host, uint16_t port) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  addrinfo* found = nullptr;
-  auto service = std::to_string(port);
-  if (::getaddrinfo(host.c_str(), service.c_str(), &hints, &found) != 0)
-    return -1;
-  int fd = -1;
-  for (auto* ai = found; ai != nullptr && fd < 0; ai = ai->ai_next) {
-    fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                  ai->ai_protocol);
-    if (fd < 0)
-      continue;
-    // SO_REUSEADDR allows a quick restart; no SO_REUSEPORT, which would let
-    // a second daemon bind the same port.
-    int yes = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0
-        || ::listen(fd, listen_backlog) != 0) {
-      ::close(fd);
-      fd = -1;
-    }
-  }
-  ::freeaddrinfo(found);
-  return fd;
-}
-
-uint16_t bound_port(int fd) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof(addr);
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
-    return 0;
-  if (addr.ss_family == AF_INET)
-    return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-  if (addr.ss_family == AF_INET6)
-    return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
-  return 0;
 }
 
 /// A connection the reading thread holds.
@@ -380,12 +303,7 @@ struct http_server::impl {
       text = response_text(http_status::internal_error);
     }
     // Blocking from here on, with a send timeout.
-    ::fcntl(r.fd, F_SETFL, ::fcntl(r.fd, F_GETFL) & ~O_NONBLOCK);
-    auto ms = limits.write_timeout.count();
-    timeval tv{static_cast<time_t>(ms / 1000),
-               static_cast<suseconds_t>(ms % 1000 * 1000)};
-    ::setsockopt(r.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    send_all(r.fd, text);
+    send_all(r.fd, text, limits.write_timeout);
     ::shutdown(r.fd, SHUT_WR);
     close_fd(r.fd);
   }
@@ -407,7 +325,7 @@ result<uint16_t, server_error> http_server::start(const std::string& host,
                                                   uint16_t port) {
   if (impl_)
     return server_error{"the RPC server is already running"};
-  int fd = listen_on(host, port);
+  int fd = listen_on(host, port, listen_backlog);
   uint16_t bound = fd >= 0 ? bound_port(fd) : 0;
   if (bound == 0) {
     close_fd(fd);
