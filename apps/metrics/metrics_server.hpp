@@ -3,8 +3,8 @@
 // The Prometheus endpoint: `GET /metrics` over HTTP/1.1, without
 // authentication (as Prometheus scrapes exporters), bounded against hostile
 // clients like the JSON-RPC server. One thread reads request heads from
-// every connection without blocking (apps/rpc/http_head.hpp's parser and
-// bounds); one thread takes the scrape, which may block for a node round
+// every connection without blocking (apps/rpc/request_reader.hpp, as the
+// JSON-RPC server does); one thread takes the scrape, which may block for a node round
 // trip, and writes the answer. Every response closes its connection.
 
 #include <chrono>

@@ -1,9 +1,8 @@
 #pragma once
 
-// Socket plumbing for the node's small HTTP servers (the metrics endpoint;
-// http_server.cpp has its own copies of the same functions): a listening
-// socket that refuses to share its port, and sends that never block the
-// thread that reads every connection.
+// Socket plumbing for the node's small HTTP servers (JSON-RPC and metrics):
+// a listening socket that refuses to share its port, and sends that never
+// block the thread that reads every connection.
 
 #include <chrono>
 #include <cstdint>
