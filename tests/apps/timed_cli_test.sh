@@ -27,10 +27,12 @@ wait_started() {
   return 1
 }
 
-# Starts timed on random RPC and metrics ports (retrying if one is taken).
+# Starts timed on random RPC and metrics ports (retrying if one is taken),
+# below the kernel's ephemeral range (32768 and up), where thousands of
+# client sockets of an earlier test may still hold ports.
 start() {
   for _ in 1 2 3 4 5; do
-    rpcport=$((40000 + RANDOM % 20000))
+    rpcport=$((20000 + RANDOM % 12000))
     metricsport=$((rpcport + 1))
     "$timed" --datadir="$dir/a" --port=0 --rpcport=$rpcport \
       --metricsport=$metricsport >"$dir/log" 2>&1 &

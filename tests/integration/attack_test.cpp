@@ -27,6 +27,16 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
+/// Memory and time are measured in the Release build only: under the
+/// sanitizers, shadow memory, the allocation quarantine and a slowdown of
+/// several times make RSS and round trips say nothing about the node (the
+/// sanitizer run checks the same attacks for errors and leaks).
+#ifdef TIMECOIN_SANITIZED
+constexpr bool measured = false;
+#else
+constexpr bool measured = true;
+#endif
+
 /// The budget every attack is held to.
 constexpr size_t max_rss_bytes = 512u * 1024 * 1024;
 /// The honest peer's ping round trip, at worst, while under attack.
@@ -107,8 +117,10 @@ struct watch {
   void check() {
     tick();
     CHECK(failed_pings == 0);
-    CHECK(worst_rtt < max_honest_rtt);
-    CHECK(peak_rss < max_rss_bytes);
+    if (measured) {
+      CHECK(worst_rtt < max_honest_rtt);
+      CHECK(peak_rss < max_rss_bytes);
+    }
     MESSAGE("worst honest ping " << worst_rtt.count() << " us, peak RSS "
                                  << peak_rss / (1024 * 1024) << " MiB");
   }
@@ -315,7 +327,8 @@ TEST_CASE("row 6: an 8 MiB PING is refused from its first bytes") {
     w.tick();
   }
   CHECK(cut >= 20);
-  CHECK(rss_bytes() < before + 64u * 1024 * 1024);
+  if (measured)
+    CHECK(rss_bytes() < before + 64u * 1024 * 1024);
   w.check();
 }
 
@@ -337,7 +350,8 @@ TEST_CASE("row 9: idle sockets from many addresses do not close inbound") {
   // An honest peer gets in at once and is served promptly.
   auto start = clock_type::now();
   watch w{a};
-  CHECK(clock_type::now() - start < 2s);
+  if (measured)
+    CHECK(clock_type::now() - start < 2s);
   w.check();
   CHECK(eventually([&] { return a.is_connected(id_of(*w.honest)); }, 2s));
 }
@@ -394,8 +408,10 @@ TEST_CASE("row 5: connect/close churn leaks no actor and no memory") {
                 << " connect/handshake/close: actors " << base_actors << " -> "
                 << actors() << ", heap in use " << heap_grown / 1024
                 << " KiB, RSS " << grown / 1024 << " KiB");
-  CHECK(freed);
-  CHECK(grown < 128l * 1024 * 1024);
+  if (measured) {
+    CHECK(freed);
+    CHECK(grown < 128l * 1024 * 1024);
+  }
 }
 
 TEST_CASE("row 7: a user agent that is not UTF-8 cannot break getpeerinfo") {
