@@ -9,6 +9,8 @@
 //             first frame (as the connection does once connected)
 //   mode & 4: call `next` only after every byte was fed (frames pile up in
 //             the buffer), else after each `feed`
+//   mode & 8: limits per message type on (as after the handshake), with
+//             mode & 16 saying whether a request of ours waits
 //   split:    low 3 bits pick the largest piece (all at once, 1, 3, 16, 255,
 //             4096, 65536, all), the high 5 bits seed the piece sizes
 
@@ -63,7 +65,8 @@ struct reference {
   std::size_t left = 0; ///< bytes after the last frame, when `need_more`
 };
 
-reference read_reference(const uint8_t* data, std::size_t size, bounds b) {
+reference read_reference(const uint8_t* data, std::size_t size, bounds b,
+                         bool type_limits, bool awaiting) {
   reference ref;
   std::size_t pos = 0;
   for (;;) {
@@ -79,7 +82,23 @@ reference read_reference(const uint8_t* data, std::size_t size, bounds b) {
       ref.end = frame_status::frame_too_large;
       return ref;
     }
-    if (size - pos - proto::frame_header_bytes < length)
+    const std::size_t have = size - pos - proto::frame_header_bytes;
+    if (type_limits) {
+      // The type is read once the first bytes of the payload are here.
+      const std::size_t need = length < proto::peek_type_bytes
+                                 ? length
+                                 : proto::peek_type_bytes;
+      if (have < need)
+        break;
+      const uint8_t* p = data + pos + proto::frame_header_bytes;
+      const auto limit = proto::max_payload_for(
+        proto::peek_type(p, have < length ? have : length), awaiting);
+      if (length > limit) {
+        ref.end = frame_status::type_too_large;
+        return ref;
+      }
+    }
+    if (have < length)
       break;
     ref.frames.push_back({pos + proto::frame_header_bytes, length});
     pos += proto::frame_header_bytes + length;
@@ -120,9 +139,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   const std::size_t stream_size = size - input_header_bytes;
   const bounds b = bounds_of(mode);
   const bool drain_each_feed = (mode & 4) == 0;
-  const reference ref = read_reference(stream, stream_size, b);
+  const bool type_limits = (mode & 8) != 0;
+  const bool awaiting = (mode & 16) != 0;
+  const reference ref
+    = read_reference(stream, stream_size, b, type_limits, awaiting);
 
   proto::frame_decoder decoder{b.first};
+  decoder.set_type_limits(type_limits);
+  decoder.set_awaiting_answers(awaiting);
   std::size_t produced = 0;
   proto::bytes payload;
   auto drain = [&] {
