@@ -1,10 +1,8 @@
 #include "actors/metrics.hpp"
 
 #include <algorithm>
-#include <fstream>
 
-#include <unistd.h>
-
+#include "config/process_memory.hpp"
 #include "security/conn_limits.hpp"
 #include "security/violations.hpp"
 
@@ -45,25 +43,17 @@ struct builder {
   }
 };
 
-double resident_bytes() {
-  std::ifstream in{"/proc/self/statm"};
-  double pages = 0, resident = 0;
-  in >> pages >> resident;
-  return resident * static_cast<double>(::sysconf(_SC_PAGESIZE));
-}
-
 } // namespace
 
 metrics_snapshot collect_metrics(const node_context& ctx,
                                  const std::vector<peer_info>& peers) {
   builder b;
   const auto& c = *ctx.counters;
-  double inbound = 0, outbound = 0, send_queues = 0, verify_queued = 0;
+  double inbound = 0, outbound = 0, send_queues = 0;
   uint64_t best = 0;
   for (const auto& p : peers) {
     (p.inbound ? inbound : outbound) += 1;
     send_queues += static_cast<double>(p.send_queue_bytes);
-    verify_queued += static_cast<double>(p.verify_queued);
     best = std::max(best, p.best_height);
   }
   const char* peers_help = "Connected peers, by direction.";
@@ -128,13 +118,12 @@ metrics_snapshot collect_metrics(const node_context& ctx,
         {{"component", "verify_queue"}},
         static_cast<double>(ctx.verify->bytes.load(std::memory_order_relaxed)));
   b.add("process_resident_memory_bytes", "Resident memory of the process.",
-        "gauge", {}, resident_bytes());
+        "gauge", {}, static_cast<double>(read_resident_memory().rss));
   b.add("timecoin_chain_height", "Height of the local chain tip.", "gauge", {},
         static_cast<double>(ctx.tip().height));
   b.add("timecoin_peers_best_height",
         "Highest tip announced by a connected peer.", "gauge", {},
         static_cast<double>(best));
-  (void)verify_queued;
   return std::move(b.out);
 }
 

@@ -296,14 +296,14 @@ void send_msg(conn_broker* self, const proto::message& msg,
   st.backlog_bytes += approx_bytes(msg);
   st.backlog.push_back(shared ? shared
                               : std::make_shared<const proto::message>(msg));
-  st.stats->send_queue_bytes.store(queued_bytes(self),
-                                   std::memory_order_relaxed);
+  const auto queued = queued_bytes(self);
+  st.stats->send_queue_bytes.store(queued, std::memory_order_relaxed);
   if (st.backlog.size() > max_send_queue_messages
-      || queued_bytes(self) > max_send_queue_bytes) {
+      || queued > max_send_queue_bytes) {
     st.stats->send_overflows.fetch_add(1, std::memory_order_relaxed);
     log(self).info("{}: disconnecting: send queue over its bound ({} "
                    "messages, {} bytes): the peer does not read",
-                   st.peer_label, st.backlog.size(), queued_bytes(self));
+                   st.peer_label, st.backlog.size(), queued);
     st.backlog.clear();
     st.backlog_bytes = 0;
     st.why = close_reason::send_queue_full;
@@ -763,10 +763,11 @@ void handle_payload(conn_broker* self, const proto::bytes& payload) {
 /// chain answers.
 /// Called for frames within the rate limits only: shed frames are charged.
 bool shed_gossip(conn_state& st, const proto::bytes& payload) {
-  if (!st.connected || !verify_share_full(st))
+  if (!st.connected)
     return false;
   auto type = proto::peek_type(payload.data(), payload.size());
-  if (!type || *type != static_cast<uint16_t>(proto::msg_type::gossip))
+  if (!type || *type != static_cast<uint16_t>(proto::msg_type::gossip)
+      || !verify_share_full(st))
     return false;
   st.stats->messages_received.fetch_add(1, std::memory_order_relaxed);
   st.stats->verify_shed.fetch_add(1, std::memory_order_relaxed);

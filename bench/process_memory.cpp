@@ -1,9 +1,6 @@
 #include "bench/process_memory.hpp"
 
 #include <atomic>
-#include <fstream>
-#include <sstream>
-#include <string>
 
 #include <malloc.h>
 #include <openssl/crypto.h>
@@ -40,33 +37,6 @@ void counted_free(void* p, const char*, int) {
 }
 
 } // namespace
-
-resident_memory read_resident_memory(pid_t pid) {
-  std::ifstream in{pid == 0 ? std::string{"/proc/self/status"}
-                            : "/proc/" + std::to_string(pid) + "/status"};
-  resident_memory out;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields{line};
-    std::string key;
-    uint64_t kib = 0;
-    fields >> key >> kib; // "VmRSS:   123456 kB"
-    if (key == "VmRSS:")
-      out.rss = kib * 1024;
-    else if (key == "RssAnon:")
-      out.anon = kib * 1024;
-  }
-  return out;
-}
-
-} // namespace timecoin::bench
-
-namespace timecoin::bench {
-
-uint64_t heap_in_use() {
-  auto m = mallinfo2();
-  return m.uordblks + m.hblkhd;
-}
 
 bool count_openssl_memory() {
   return CRYPTO_set_mem_functions(counted_malloc, counted_realloc,

@@ -1,27 +1,18 @@
 #pragma once
 
-// Memory of a process: resident pages (/proc/<pid>/status), bytes malloc
-// holds for live allocations (mallinfo2), and bytes live in OpenSSL's
-// allocations (counted through CRYPTO_set_mem_functions).
+// Bytes live in OpenSSL's allocations (counted through
+// CRYPTO_set_mem_functions), beside the process's memory.
 
 #include <cstdint>
-#include <sys/types.h>
+
+#include "config/process_memory.hpp"
 
 namespace timecoin::bench {
 
-/// Resident set of one process, in bytes.
-struct resident_memory {
-  uint64_t rss = 0;  ///< VmRSS: every resident page
-  uint64_t anon = 0; ///< RssAnon: heap, stacks and other private pages
-};
-
-/// `pid`'s resident memory (0 for this process); zeros if it cannot be read.
-resident_memory read_resident_memory(pid_t pid = 0);
-
-/// Bytes of this process's live malloc allocations, every arena (glibc's
-/// mallinfo2: uordblks + hblkhd). RSS minus this is mostly freed memory
-/// malloc keeps (fragmentation), stacks and mapped files.
-uint64_t heap_in_use();
+// Resident memory and heap in use: config/process_memory.hpp.
+using timecoin::heap_in_use;
+using timecoin::read_resident_memory;
+using timecoin::resident_memory;
 
 /// Routes OpenSSL's allocations through counting wrappers of malloc. Must run
 /// before OpenSSL allocates anything (first thing in `main`); false if it

@@ -8,7 +8,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +16,7 @@
 
 #include "apps/rpc/auth.hpp"
 #include "apps/rpc/http_server.hpp"
+#include "config/process_memory.hpp"
 
 using namespace timecoin;
 using namespace timecoin::rpc;
@@ -208,19 +208,9 @@ private:
   int fd_ = -1;
 };
 
-/// The process's resident set in bytes (Linux).
+/// The process's resident set in bytes.
 std::size_t rss_bytes() {
-  std::ifstream in{"/proc/self/status"};
-  std::string key;
-  while (in >> key) {
-    if (key == "VmRSS:") {
-      std::size_t kib = 0;
-      in >> kib;
-      return kib * 1024;
-    }
-    in.ignore(4096, '\n');
-  }
-  return 0;
+  return read_resident_memory().rss;
 }
 
 /// Streams `unit` repeatedly after `head` until the server closes the

@@ -2,12 +2,14 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <string>
 #include <thread>
@@ -49,6 +51,12 @@ public:
   void send(const std::string& data) {
     auto n = ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL);
     REQUIRE(n == static_cast<ssize_t>(data.size()));
+  }
+
+  /// Whether an answer (or the close) has arrived, without reading it.
+  bool answered() const {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, 0) > 0;
   }
 
   /// Everything until the server closes (or 5 s of silence).
@@ -205,19 +213,19 @@ TEST_CASE_FIXTURE(fixture, "idle connections do not lock out a scrape") {
   std::vector<std::unique_ptr<client>> idle;
   for (std::size_t i = 0; i < 3 * max_open_connections; ++i)
     idle.push_back(std::make_unique<client>(port));
-  std::this_thread::sleep_for(milliseconds{100});
+  // Accepted after every idle one: the newest, never the one dropped.
   CHECK(status_of(get("/metrics")) == 200);
 }
 
 TEST_CASE_FIXTURE(fixture, "scrapes beyond the queue are 503") {
   // The first scrape holds the scrape thread until every request is in.
-  std::atomic<bool> release{false};
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
   server_limits limits;
   limits.scrape_reuse_time = milliseconds{0};
-  start(limits, [&]() -> result<std::string, scrape_error> {
+  start(limits, [&, released]() -> result<std::string, scrape_error> {
     ++scrapes;
-    while (!release)
-      std::this_thread::sleep_for(milliseconds{10});
+    released.wait();
     return exposition;
   });
   std::vector<std::unique_ptr<client>> clients;
@@ -225,8 +233,20 @@ TEST_CASE_FIXTURE(fixture, "scrapes beyond the queue are 503") {
     clients.push_back(std::make_unique<client>(port));
     clients.back()->send("GET /metrics HTTP/1.1\r\n\r\n");
   }
-  std::this_thread::sleep_for(milliseconds{500});
-  release = true;
+  // Every request is in once the server has refused those beyond the queue
+  // (at least 3: one more may be with the scrape thread); only refusals are
+  // answered before the release.
+  auto refused = [&] {
+    std::size_t n = 0;
+    for (auto& c : clients)
+      n += c->answered() ? 1 : 0;
+    return n;
+  };
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+  while (refused() < 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::yield();
+  REQUIRE(refused() >= 3);
+  release.set_value();
   int ok = 0, busy = 0;
   for (auto& c : clients) {
     auto s = status_of(c->read_all());

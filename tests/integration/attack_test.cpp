@@ -6,16 +6,15 @@
 // (127.0.x.y) than the honest peer (127.0.0.1), so that the per-address and
 // per-network limits apply to them and not to it.
 
-#include <fstream>
 #include <memory>
 #include <thread>
 
-#include <malloc.h>
 #include <sys/resource.h>
 
 #include "apps/rpc/json_rpc.hpp"
 #include "apps/rpc/render.hpp"
 #include "cluster.hpp"
+#include "config/process_memory.hpp"
 #include "raw_peer.hpp"
 #include "security/envelope.hpp"
 
@@ -44,17 +43,7 @@ constexpr auto max_honest_rtt = 100ms;
 constexpr uint16_t app_kind = 1024;
 
 size_t rss_bytes() {
-  std::ifstream in{"/proc/self/statm"};
-  size_t pages = 0, resident = 0;
-  in >> pages >> resident;
-  return resident * static_cast<size_t>(::sysconf(_SC_PAGESIZE));
-}
-
-/// Heap bytes in use (glibc): what a leak grows, whatever the allocator
-/// keeps cached.
-size_t heap_in_use() {
-  auto mi = ::mallinfo2();
-  return mi.uordblks + mi.hblkhd;
+  return read_resident_memory().rss;
 }
 
 node_config attack_config(const std::string& name) {
