@@ -6,6 +6,7 @@
 // (127.0.x.y) than the honest peer (127.0.0.1), so that the per-address and
 // per-network limits apply to them and not to it.
 
+#include <cstring>
 #include <memory>
 #include <thread>
 
@@ -14,6 +15,7 @@
 #include "apps/rpc/json_rpc.hpp"
 #include "apps/rpc/render.hpp"
 #include "cluster.hpp"
+#include "actors/abuse.hpp"
 #include "config/process_memory.hpp"
 #include "raw_peer.hpp"
 #include "security/envelope.hpp"
@@ -433,5 +435,47 @@ TEST_CASE("row 7: a user agent that is not UTF-8 cannot break getpeerinfo") {
   auto back = nlohmann::json::parse(wire, nullptr, false);
   REQUIRE(!back.is_discarded());
   CHECK(back["result"].size() == 4);
+  w.check();
+}
+
+TEST_CASE("the verifier queue: a peer faster than the verifiers is shed") {
+  // A peer exempt from the rate limits (as a whitelisted one is) sends
+  // distinct, validly signed gossip faster than the verifiers can check it:
+  // its share of their queue fills, and the rest of its gossip is dropped
+  // undecoded instead of queued.
+  cluster c;
+  auto conf = attack_config("verifyq");
+  conf.enable_rate_limiting = false;
+  auto a = c.start_with(conf);
+  watch w{a};
+  auto p = authenticated(a.p2p_port(), loop_addr(100, 1));
+  REQUIRE(p);
+  const auto id = id_of(*p);
+  constexpr int messages = 20'000;
+  proto::bytes stream;
+  const auto now = raw_peer::now_unix();
+  for (int i = 0; i < messages; ++i) {
+    proto::bytes payload(512, 0x5a);
+    std::memcpy(payload.data(), &i, sizeof i);
+    proto::append_frame(
+      stream, proto::message{0, security::make_gossip(
+                                  &p->key(),
+                                  proto::params(proto::network::devnet).magic,
+                                  app_kind, now, std::move(payload))});
+  }
+  p->send_bytes(stream);
+  peer_info seen;
+  auto shed = [&] {
+    for (const auto& info : c.peers(a))
+      if (info.node_id == id) {
+        seen = info;
+        return info.verify_shed > 0;
+      }
+    return false;
+  };
+  CHECK(eventually(shed, 30s));
+  CHECK(seen.verify_queued <= verify_queue::max_count_per_peer + 1);
+  MESSAGE("shed " << seen.verify_shed << " of " << messages
+                  << ", queued at the end " << seen.verify_queued);
   w.check();
 }
