@@ -57,42 +57,54 @@ bool well_formed_payload(const proto::gossip& msg) {
 
 namespace {
 
+/// Checks one envelope; true if it goes on to the registry.
+bool verify_one(const node_context& ctx, caf::event_based_actor* self,
+                const caf::actor& limiter, gossip_in& in, int64_t now) {
+  // The connection's share and the node's total are given back first.
+  auto size = static_cast<int64_t>(in.msg->payload.size());
+  in.stats->verify_queued.fetch_sub(1, std::memory_order_relaxed);
+  in.stats->verify_queued_bytes.fetch_sub(size, std::memory_order_relaxed);
+  ctx.verify->count.fetch_sub(1, std::memory_order_relaxed);
+  ctx.verify->bytes.fetch_sub(size, std::memory_order_relaxed);
+  auto charge = [&](security::violation v) {
+    ctx.counters->gossip_invalid.fetch_add(1, std::memory_order_relaxed);
+    in.stats->gossip_dropped.fetch_add(1, std::memory_order_relaxed);
+    in.stats->violations.fetch_add(1, std::memory_order_relaxed);
+    self->send(limiter, violation_atom::value, in.ip,
+               static_cast<uint8_t>(v), in.origin);
+  };
+  switch (check_gossip(ctx, *in.msg, now)) {
+    case gossip_check::ok:
+      return true;
+    case gossip_check::stale_or_future:
+      in.stats->gossip_dropped.fetch_add(1, std::memory_order_relaxed);
+      ctx.counters->gossip_stale.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    case gossip_check::bad_signature:
+      charge(security::violation::bad_signature);
+      return false;
+    case gossip_check::malformed_kind:
+      charge(security::violation::malformed_frame);
+      return false;
+  }
+  return false;
+}
+
 caf::behavior verifier(caf::event_based_actor* self, context_ptr ctx,
                        caf::actor registry, caf::actor limiter) {
   return {
-    [=](verify_atom, gossip_in& in) {
-      // The connection's share and the node's total are given back first:
-      // the connection polls them to resume reading.
-      auto size = static_cast<int64_t>(in.msg->payload.size());
-      in.stats->verify_queued.fetch_sub(1, std::memory_order_relaxed);
-      in.stats->verify_queued_bytes.fetch_sub(size, std::memory_order_relaxed);
-      ctx->verify->count.fetch_sub(1, std::memory_order_relaxed);
-      ctx->verify->bytes.fetch_sub(size, std::memory_order_relaxed);
-      switch (check_gossip(*ctx, *in.msg, unix_now())) {
-        case gossip_check::ok:
-          self->send(registry, gossip_atom::value, std::move(in));
-          break;
-        case gossip_check::stale_or_future:
-          in.stats->gossip_dropped.fetch_add(1, std::memory_order_relaxed);
-          ctx->counters->gossip_stale.fetch_add(1, std::memory_order_relaxed);
-          break;
-        case gossip_check::bad_signature:
-          ctx->counters->gossip_invalid.fetch_add(1, std::memory_order_relaxed);
-          in.stats->gossip_dropped.fetch_add(1, std::memory_order_relaxed);
-          in.stats->violations.fetch_add(1, std::memory_order_relaxed);
-          self->send(limiter, violation_atom::value, in.ip,
-                     static_cast<uint8_t>(security::violation::bad_signature),
-                     in.origin);
-          break;
-        case gossip_check::malformed_kind:
-          ctx->counters->gossip_invalid.fetch_add(1, std::memory_order_relaxed);
-          in.stats->gossip_dropped.fetch_add(1, std::memory_order_relaxed);
-          in.stats->violations.fetch_add(1, std::memory_order_relaxed);
-          self->send(limiter, violation_atom::value, in.ip,
-                     static_cast<uint8_t>(security::violation::malformed_frame),
-                     in.origin);
-          break;
-      }
+    [=](verify_atom, gossip_batch& batch) {
+      // What passes is handed on in the same batch, in order: one message
+      // to the registry per batch, not per envelope.
+      auto now = unix_now();
+      auto passed = std::remove_if(batch.begin(), batch.end(),
+                                   [&](gossip_in& in) {
+                                     return !verify_one(*ctx, self, limiter,
+                                                        in, now);
+                                   });
+      batch.erase(passed, batch.end());
+      if (!batch.empty())
+        self->send(registry, gossip_atom::value, std::move(batch));
     },
   };
 }

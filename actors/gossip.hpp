@@ -32,9 +32,14 @@ struct gossip_in {
   proto::hash256 id{};
 };
 
-/// Spawns one verifier per core behind a round-robin pool. Verified messages
-/// go to `registry` as `(gossip, gossip_in)`; bad signatures are charged to
-/// the sender's address at `limiter`.
+/// Envelopes handed over together: a connection sends the verifiers what one
+/// read of its socket carried, a verifier sends the registry what passed.
+using gossip_batch = std::vector<gossip_in>;
+
+/// Spawns one verifier per core behind a round-robin pool. Each takes
+/// `(verify, gossip_batch)`; the messages that pass go to `registry` as one
+/// `(gossip, gossip_batch)`; bad signatures are charged to the sender's
+/// address at `limiter`.
 caf::actor spawn_verifiers(caf::actor_system& sys, context_ptr ctx,
                            caf::actor registry, caf::actor limiter);
 

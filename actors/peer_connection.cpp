@@ -74,6 +74,9 @@ constexpr auto first_bytes_timeout = std::chrono::seconds{2};
 /// Receive buffers keep at most this much capacity between frames, so a
 /// large frame's memory is given back once it has been handled.
 constexpr size_t keep_buffer_bytes = 16 * 1024;
+/// Envelopes handed to the verifiers in one message at most: a 64 KiB read
+/// of small envelopes makes a few batches, spread over the verifiers.
+constexpr size_t max_verify_batch = 64;
 
 using first_bytes_atom = caf::atom_constant<caf::atom("fbytes")>;
 
@@ -150,6 +153,9 @@ struct conn_state {
   uint64_t reported_height = 0;
   std::unordered_map<uint64_t, caf::response_promise> pending;
   std::string peer_label; // for logs: "ip:port" (node id once known)
+  /// Envelopes for the verifiers, sent together once the read that
+  /// carried them is handled (see `flush_verify`).
+  gossip_batch verify_batch;
 };
 
 using conn_broker = caf::io::stateful_broker<conn_state>;
@@ -584,6 +590,19 @@ bool verify_share_full(const conn_state& st) {
          || q.bytes.load(std::memory_order_relaxed) >= verify_queue::max_bytes;
 }
 
+/// Hands the envelopes collected from the last read to the verifiers, as
+/// one CAF message: per frame, the mailbox and dispatch cost more than
+/// decoding a small envelope (docs/BENCHMARKS.md).
+void flush_verify(conn_broker* self) {
+  auto& st = self->state;
+  if (st.verify_batch.empty())
+    return;
+  gossip_batch batch;
+  batch.reserve(st.verify_batch.size());
+  batch.swap(st.verify_batch);
+  self->send(st.params.verifiers, verify_atom::value, std::move(batch));
+}
+
 /// A GOSSIP envelope: its size for its kind, then whether it is an exact
 /// replay of a message already accepted (a hash, no signature work), then
 /// on to the verifiers, charged to this connection's share of their queue.
@@ -610,9 +629,11 @@ void on_gossip(conn_broker* self, proto::gossip& g) {
   st.stats->verify_queued_bytes.fetch_add(size, std::memory_order_relaxed);
   st.ctx->verify->count.fetch_add(1, std::memory_order_relaxed);
   st.ctx->verify->bytes.fetch_add(size, std::memory_order_relaxed);
-  gossip_in in{std::make_shared<const proto::gossip>(std::move(g)),
-               st.entry.node_id, st.entry.host, st.stats, id};
-  self->send(st.params.verifiers, verify_atom::value, std::move(in));
+  st.verify_batch.push_back(
+    gossip_in{std::make_shared<const proto::gossip>(std::move(g)),
+              st.entry.node_id, st.entry.host, st.stats, id});
+  if (st.verify_batch.size() >= max_verify_batch)
+    flush_verify(self);
 }
 
 /// A message from a connected peer.
@@ -950,6 +971,7 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
   return {
     [=](caf::io::new_data_msg& msg) {
       on_data(self, msg);
+      flush_verify(self);
       if (!self->state.closing)
         adapt_reads(self, msg);
     },

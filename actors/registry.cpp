@@ -200,6 +200,9 @@ void on_down(registry_actor* self, const caf::down_msg& dm) {
   }
   auto info = std::move(t->second);
   st.conns.erase(t);
+  if (dm.reason)
+    st.ctx->log->warn("connection to {} ended abnormally: {}", info.target,
+                      self->system().render(dm.reason));
   auto i = st.by_id.find(info.node_id);
   if (i != st.by_id.end() && i->second.conn.address() == dm.source) {
     st.by_id.erase(i);
@@ -260,6 +263,10 @@ caf::behavior registry(registry_actor* self, context_ptr ctx,
     [=](register_atom, conn_record& rec) { return on_register(self, rec); },
     [=](peers_atom) { return peer_infos(self->state); },
     [=](gossip_atom, gossip_in& in) { on_gossip(self, in); },
+    [=](gossip_atom, gossip_batch& batch) {
+      for (auto& in : batch)
+        on_gossip(self, in);
+    },
     [=](publish_atom, uint16_t kind, std::vector<uint8_t>& payload) {
       return on_publish(self, kind, payload);
     },

@@ -1,5 +1,6 @@
 #include "bench/node_pair.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <thread>
@@ -7,6 +8,7 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -33,7 +35,16 @@ constexpr auto poll_interval = 1ms;
 /// disconnects its peer as one that does not read.
 constexpr uint64_t max_in_flight_frames = 2048;
 
+/// The nodes' logs: none, or with `TIMECOIN_BENCH_LOG=1` on stderr (to
+/// see why a run lost its connection).
 std::shared_ptr<spdlog::logger> quiet_logger() {
+  const char* env = std::getenv("TIMECOIN_BENCH_LOG");
+  if (env != nullptr && std::string{env} == "1") {
+    auto log = std::make_shared<spdlog::logger>(
+        "bench", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    log->set_level(spdlog::level::debug);
+    return log;
+  }
   return std::make_shared<spdlog::logger>(
       "bench", std::make_shared<spdlog::sinks::null_sink_mt>());
 }
@@ -163,18 +174,27 @@ result_row run_node_throughput(node_pair& pair, const proto::message& msg,
   for (uint64_t i = 0; i < frames; ++i) {
     // A sender that respects backpressure: at most `max_in_flight_frames`
     // sent and not yet encoded by the connection.
-    while (i - (encoded.load(std::memory_order_relaxed) - encoded_base)
-             >= max_in_flight_frames
-           && bench_clock::now() < deadline)
+    // Other messages (a PING, a PONG) count as encoded too: `sent` may
+    // run ahead of `i`.
+    for (;;) {
+      auto sent = encoded.load(std::memory_order_relaxed) - encoded_base;
+      if (sent >= i || i - sent < max_in_flight_frames
+          || bench_clock::now() >= deadline)
+        break;
       std::this_thread::yield();
+    }
     caf::anon_send(conn, send_atom::value, shared);
   }
   uint64_t got = 0;
   auto now = start;
+  bool lost = false;
   for (;;) {
-    got = pair.received() - base;
+    // Fewer than before: B no longer lists the connection.
+    auto total = pair.received();
+    lost = total < base;
+    got = lost ? got : total - base;
     now = bench_clock::now();
-    if (got >= frames || now >= deadline)
+    if (lost || got >= frames || now >= deadline)
       break;
     std::this_thread::sleep_for(poll_interval);
   }
@@ -185,7 +205,9 @@ result_row run_node_throughput(node_pair& pair, const proto::message& msg,
              + (pair.tls() ? "tls=1" : "tls=0");
   row.frames = got;
   row.seconds = std::chrono::duration<double>(now - start).count();
-  if (got < frames)
+  if (lost)
+    row.note = "connection lost after " + std::to_string(got) + " frames";
+  else if (got < frames)
     row.note = "timeout: " + std::to_string(got) + "/" + std::to_string(frames)
                + " arrived";
   return row;

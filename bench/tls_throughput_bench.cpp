@@ -62,7 +62,11 @@ result_row median_of(std::vector<result_row> runs) {
   std::snprintf(range, sizeof range, "median of %zu (%.0fk..%.0fk)",
                 runs.size(), runs.front().frames_per_second() / 1e3,
                 runs.back().frames_per_second() / 1e3);
-  mid.note = mid.note.empty() ? range : mid.note + "; " + range;
+  std::string notes = range;
+  for (const auto& r : runs)
+    if (!r.note.empty())
+      notes += "; " + r.note;
+  mid.note = notes;
   return mid;
 }
 
