@@ -4,6 +4,31 @@
 
 namespace timecoin::rpc {
 
+namespace {
+
+/// Appends a space and `text` to `out`, word by word, going on to a new
+/// line indented by `indent` where a word would pass help_line_columns.
+void append_wrapped(std::string& out, std::string_view text,
+                    std::size_t indent) {
+  auto column = out.size() - (out.rfind('\n') + 1); // npos + 1 is 0
+  while (!text.empty()) {
+    auto end = std::min(text.find(' '), text.size());
+    auto word = text.substr(0, end);
+    text.remove_prefix(std::min(end + 1, text.size()));
+    if (column > indent && column + 1 + word.size() > help_line_columns) {
+      out += "\n" + std::string(indent, ' ');
+      column = indent;
+    } else {
+      out += ' ';
+      ++column;
+    }
+    out += word;
+    column += word.size();
+  }
+}
+
+} // namespace
+
 std::string signature(const method_spec& method) {
   std::string out{method.name};
   for (const auto& p : method.params) {
@@ -63,7 +88,9 @@ std::string method_help(const method_spec& method) {
         out += ", optional";
       else
         out += ", optional, default " + p.default_value.dump();
-      out += ") " + std::string{p.description} + "\n";
+      out += ")";
+      append_wrapped(out, p.description, width + 5);
+      out += "\n";
     }
   }
   if (!method.examples.empty()) {

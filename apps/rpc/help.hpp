@@ -14,6 +14,9 @@ namespace timecoin::rpc {
 /// Column where the method list starts a method's summary.
 constexpr std::size_t help_summary_column = 40;
 
+/// `help <method>` wraps a parameter's description before this column.
+constexpr std::size_t help_line_columns = 79;
+
 /// The one-line signature: `getblock "blockhash"|height [verbose]`. String
 /// parameters are quoted, optional ones in brackets.
 std::string signature(const method_spec& method);

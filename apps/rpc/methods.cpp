@@ -78,9 +78,9 @@ std::string_view type_name(param_type type) {
     case param_type::boolean:
       return "a boolean";
     case param_type::hash_or_height:
-      return "a block hash (string) or a height (number)";
+      return "a string or a number: a block hash or a height";
     case param_type::flag:
-      return "a boolean (or 0 or 1)";
+      return "a boolean, 0 or 1";
   }
   return "?";
 }
