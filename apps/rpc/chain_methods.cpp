@@ -170,7 +170,7 @@ std::vector<method_spec> chain_methods() {
      getbestblockhash},
     {"getblockhash",
      {p{"height", t::number, true, nullptr,
-        "A height of the main chain, a whole number from 0."}},
+        "The height, a whole number from 0."}},
      "the main chain's block hash at a height",
      "The hash of the main chain's block at height.\n"
      "Error -8 if the height is above the tip or below the lowest stored\n"
@@ -202,7 +202,7 @@ std::vector<method_spec> chain_methods() {
      {p{"nblocks", t::number, true, nullptr,
         "How many blocks to produce, 1 to 10000."},
       p{"txs_per_block", t::number, false, 0,
-        "Transactions in each block, at most; 0 to 1000."}},
+        "At most this many transactions in each block, 0 to 1000."}},
      "devnet: produce blocks now",
      "Devnet only: produces nblocks blocks signed with the devnet producer\n"
      "key, each carrying up to txs_per_block transactions, applies and\n"
