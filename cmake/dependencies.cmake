@@ -7,7 +7,6 @@ pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 find_package(msgpack REQUIRED CONFIG NAMES msgpack msgpackc-cxx)
 find_package(spdlog REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
-find_package(CLI11 REQUIRED)
 find_package(doctest REQUIRED)
 
 # Debian's libcaf-dev 0.17.6 ships neither a CMake package nor a pkg-config

@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config ccache clang
   libcaf-dev libssl-dev libsodium-dev libmsgpack-cxx-dev
-  libspdlog-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev libcli11-dev
+  libspdlog-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev
   doctest-dev liblmdb-dev
   # tests/apps/timed_cli_test.sh scrapes the metrics endpoint.
   curl

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -16,8 +18,6 @@ namespace timecoin::rpc {
 
 namespace {
 
-constexpr std::string_view base64_chars =
-  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 /// A cookie file larger than this is not a cookie.
 constexpr std::size_t max_cookie_bytes = 1024;
 /// Owner read and write only.
@@ -25,11 +25,6 @@ constexpr mode_t cookie_mode = 0600;
 
 std::string errno_text() {
   return std::strerror(errno);
-}
-
-int base64_value(char c) {
-  auto pos = base64_chars.find(c);
-  return pos == std::string_view::npos ? -1 : static_cast<int>(pos);
 }
 
 } // namespace
@@ -104,64 +99,32 @@ result<std::string, auth_error> read_cookie(const std::string& path) {
   return text;
 }
 
+// The base64 codecs need no sodium_init(): they use neither the random
+// source nor the CPU-specific code that it sets up.
+
 std::string base64_encode(std::string_view data) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 2 < data.size(); i += 3) {
-    uint32_t n = (static_cast<uint8_t>(data[i]) << 16)
-                 | (static_cast<uint8_t>(data[i + 1]) << 8)
-                 | static_cast<uint8_t>(data[i + 2]);
-    out += base64_chars[(n >> 18) & 63];
-    out += base64_chars[(n >> 12) & 63];
-    out += base64_chars[(n >> 6) & 63];
-    out += base64_chars[n & 63];
-  }
-  auto rest = data.size() - i;
-  if (rest > 0) {
-    uint32_t n = static_cast<uint8_t>(data[i]) << 16;
-    if (rest == 2)
-      n |= static_cast<uint8_t>(data[i + 1]) << 8;
-    out += base64_chars[(n >> 18) & 63];
-    out += base64_chars[(n >> 12) & 63];
-    out += rest == 2 ? base64_chars[(n >> 6) & 63] : '=';
-    out += '=';
-  }
+  constexpr int variant = sodium_base64_VARIANT_ORIGINAL;
+  // The encoded length, and room for the NUL libsodium writes after it.
+  std::string out(sodium_base64_ENCODED_LEN(data.size(), variant), '\0');
+  sodium_bin2base64(out.data(), out.size(),
+                    reinterpret_cast<const unsigned char*>(data.data()),
+                    data.size(), variant);
+  out.resize(out.size() - 1);
   return out;
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {
-  if (text.size() % 4 != 0)
+  std::string out(text.size() / 4 * 3 + 3, '\0');
+  std::size_t size = 0;
+  // No characters to ignore, and no end pointer: libsodium then refuses
+  // anything after the padding, as well as bad padding, characters outside
+  // the alphabet and non-zero bits left over in the last character.
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()),
+                        out.size(), text.data(), text.size(), nullptr, &size,
+                        nullptr, sodium_base64_VARIANT_ORIGINAL)
+      != 0)
     return std::nullopt;
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  for (std::size_t i = 0; i < text.size(); i += 4) {
-    bool last = i + 4 == text.size();
-    int v[4];
-    std::size_t pad = 0;
-    for (std::size_t j = 0; j < 4; ++j) {
-      char c = text[i + j];
-      if (c == '=' && last && j >= 2) {
-        v[j] = 0;
-        ++pad;
-        continue;
-      }
-      if (pad > 0) // data after padding
-        return std::nullopt;
-      v[j] = base64_value(c);
-      if (v[j] < 0)
-        return std::nullopt;
-    }
-    uint32_t n = (static_cast<uint32_t>(v[0]) << 18)
-                 | (static_cast<uint32_t>(v[1]) << 12)
-                 | (static_cast<uint32_t>(v[2]) << 6)
-                 | static_cast<uint32_t>(v[3]);
-    out += static_cast<char>((n >> 16) & 0xff);
-    if (pad < 2)
-      out += static_cast<char>((n >> 8) & 0xff);
-    if (pad < 1)
-      out += static_cast<char>(n & 0xff);
-  }
+  out.resize(size);
   return out;
 }
 

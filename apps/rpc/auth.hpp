@@ -35,9 +35,12 @@ result<void, auth_error> write_cookie(const std::string& path,
 /// Reads the credentials from a cookie file (trailing newline dropped).
 result<std::string, auth_error> read_cookie(const std::string& path);
 
-/// Standard base64 with padding.
+/// Standard base64 with padding (RFC 4648 §4), by libsodium.
 std::string base64_encode(std::string_view data);
-/// Standard base64 with padding; nothing if malformed.
+/// Standard base64 with padding, by libsodium; nothing if malformed: bad
+/// or missing padding, characters outside the alphabet (blanks included),
+/// anything after the padding, or a non-canonical last character (bits
+/// left over that are not zero).
 std::optional<std::string> base64_decode(std::string_view text);
 
 /// The `Authorization` header value for `credentials` ("Basic ...").

@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "apps/rpc/caf_backend.hpp"
+#include "apps/rpc/help.hpp"
 #include "config/values.hpp"
 
 namespace timecoin::rpc {
@@ -26,10 +27,7 @@ cli_call split_cli_args(int argc, const char* const* argv) {
 result<json, std::string>
 make_call(const std::string& method, const std::vector<std::string>& args,
           int id, const std::vector<method_spec>& methods) {
-  const method_spec* spec = nullptr;
-  for (const auto& m : methods)
-    if (m.name == method)
-      spec = &m;
+  const auto* spec = find_method(method, methods);
   auto params = json::array();
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto& arg = args[i];

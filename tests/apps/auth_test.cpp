@@ -29,6 +29,37 @@ TEST_CASE("base64 follows RFC 4648's test vectors") {
     CHECK_MESSAGE(!base64_decode(bad), bad);
 }
 
+TEST_CASE("base64 round-trips every byte value at every length") {
+  std::string data;
+  for (int i = 0; i < 300; ++i) {
+    auto encoded = base64_encode(data);
+    CHECK(encoded.size() == (data.size() + 2) / 3 * 4);
+    CHECK(base64_decode(encoded) == data);
+    data += static_cast<char>(i * 7 % 256);
+  }
+}
+
+TEST_CASE("base64_decode refuses hostile input") {
+  // Empty is the encoding of nothing; it decodes, to nothing.
+  CHECK(base64_decode("") == std::string{});
+  const std::string bad[] = {
+    // Bad or missing padding.
+    "=", "==", "===", "Zg", "Zg=", "Zg===", "Zm8", "Zm8==", "Z", "Zm9vY",
+    "Zm9vYg", "Zm9vYg=", "=Zg=", "Zm=9",
+    // Non-canonical: bits left over in the last character are not zero.
+    "Zh==", "Zm9=",
+    // Characters outside the alphabet, the URL-safe one's included.
+    "Zm9v-_==", "Zm9_", "Zm9v\n", "\nZm9v", "Zm9v ", " Zm9v", "Zm\t9v",
+    std::string{"Zm9v\0", 5}, std::string{"Zm\09v", 5}, "Zm9v\xff",
+    "\xc3\xa9Zm9", "Zm9v.", "Zm9v:",
+    // Something after the padding.
+    "Zg==Zg==", "Zg==\n", "Zm8=A",
+    // Long garbage.
+    std::string(10000, '!'), std::string(9999, 'A')};
+  for (const auto& text : bad)
+    CHECK_MESSAGE(!base64_decode(text), text.substr(0, 20));
+}
+
 TEST_CASE("check_basic_auth") {
   std::string creds = "__cookie__:secret";
   CHECK(check_basic_auth(basic_auth_header(creds), creds));
@@ -41,6 +72,11 @@ TEST_CASE("check_basic_auth") {
   CHECK_FALSE(check_basic_auth(basic_auth_header("__cookie__:secret2"), creds));
   CHECK_FALSE(check_basic_auth(basic_auth_header("__cookie__:secre"), creds));
   CHECK_FALSE(check_basic_auth("Basic !!!!", creds));
+  CHECK_FALSE(check_basic_auth("Basic ", creds));
+  CHECK_FALSE(check_basic_auth("Basic " + base64_encode(creds) + "=", creds));
+  CHECK_FALSE(check_basic_auth("Basic " + base64_encode(creds) + " ", creds));
+  CHECK_FALSE(check_basic_auth("Basic  " + base64_encode(creds), creds));
+  CHECK_FALSE(check_basic_auth(basic_auth_header(""), creds));
 }
 
 TEST_CASE("make_cookie") {

@@ -604,3 +604,59 @@ TEST_CASE("bind_params") {
   CHECK_FALSE(bind_params(m, {{"b", true}}));
   CHECK(signature(m) == "m a [b]");
 }
+
+TEST_CASE_FIXTURE(fixture, "help answers from the table") {
+  auto list = call("help");
+  REQUIRE(list);
+  CHECK(*list == method_list());
+  for (const auto& m : all_methods()) {
+    auto one = call("help", json::array({std::string{m.name}}));
+    REQUIRE(one);
+    CHECK(*one == method_help(m));
+  }
+  auto unknown = call("help", json::array({"nope"}));
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().message
+        == "Invalid params: help: unknown method 'nope'");
+}
+
+TEST_CASE_FIXTURE(fixture, "every -32602 reads 'Invalid params: <method>: '") {
+  auto message = [&](const std::string& method, json params) {
+    auto r = call(method, std::move(params));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == rpc_code::invalid_params);
+    return r.error().message;
+  };
+  // The table's checks, alike for every method.
+  CHECK(message("getpeerinfo", json::array({1}))
+        == "Invalid params: getpeerinfo: unexpected parameter #1 (usage: "
+           "getpeerinfo)");
+  CHECK(message("addnode", json::array({"10.0.0.1:1"}))
+        == "Invalid params: addnode: missing parameter 'command' (usage: "
+           "addnode \"node\" \"command\")");
+  CHECK(message("addnode", {{"node", "10.0.0.1:1"}, {"cmd", "add"}})
+        == "Invalid params: addnode: unexpected parameter 'cmd' (usage: "
+           "addnode \"node\" \"command\")");
+  CHECK(message("setban", json::array({"1.2.3.4", "add", "3600"}))
+        == "Invalid params: setban: parameter 'bantime' must be a number "
+           "(usage: setban \"subnet\" \"command\" [bantime])");
+  CHECK(message("getblockhash", json::array({"5"}))
+        == "Invalid params: getblockhash: parameter 'height' must be a "
+           "number (usage: getblockhash height)");
+  CHECK(message("getblock", json::array({0, 2}))
+        == "Invalid params: getblock: parameter 'verbose' must be a boolean, "
+           "0 or 1 (usage: getblock \"blockhash\"|height [verbose])");
+  // The handlers' own checks of values, with the same prefix.
+  CHECK(message("addnode", json::array({"10.0.0.1", "add"}))
+          .rfind("Invalid params: addnode: '10.0.0.1' is not host:port", 0)
+        == 0);
+  CHECK(message("generate", json::array({0}))
+        == "Invalid params: generate: nblocks must be a whole number from 1 "
+           "to 10000");
+  CHECK(message("getblockhash", json::array({-1}))
+        == "Invalid params: getblockhash: height must be a whole number "
+           "from 0");
+  CHECK(message("setban", json::array({"1.2.3.4", "ban"}))
+        == "Invalid params: setban: command must be add or remove, not "
+           "'ban'");
+}

@@ -111,6 +111,21 @@ err=$(cli nosuchmethod 2>&1)
   || fail "unknown method: got '$err'"
 err=$(cli addnode 10.0.0.1 add 2>&1) && fail "bad addnode accepted"
 echo "$err" | grep -q -- '-32602' || fail "bad addnode: got '$err'"
+err=$(cli addnode 10.0.0.1:1 2>&1) && fail "addnode without command accepted"
+[ "$err" = "time-cli: error -32602: Invalid params: addnode: missing parameter 'command' (usage: addnode \"node\" \"command\")" ] \
+  || fail "addnode without command: got '$err'"
+
+# help: the list of methods and one method's help, from the method table.
+cli help | grep -q '^getblock "blockhash"|height \[verbose\]  *a block, as JSON or hex$' \
+  || fail "help: no getblock line"
+[ "$(cli help | grep -c .)" -ge 18 ] || fail "help: too few methods"
+cli help getblock >"$dir/help" || fail "help getblock"
+head -1 "$dir/help" | grep -q '^getblock "blockhash"|height \[verbose\]$' \
+  || fail "help getblock: signature"
+grep -q '^2\. verbose .*optional, default true' "$dir/help" \
+  || fail "help getblock: parameters"
+grep -q '^> time-cli getblock 0 false$' "$dir/help" \
+  || fail "help getblock: examples"
 
 # The chain: a fresh devnet node is at its genesis; generate extends it.
 genesis=4d768f896f882cb87baba4d63b2a92b6f1756bfc67a9bc2964009525264ff28a

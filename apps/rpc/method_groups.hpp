@@ -1,0 +1,26 @@
+#pragma once
+
+// The table's entries, by topic; all_methods() joins them in this order.
+// Each group's file keeps a method's parameters, help and handler together.
+
+#include <vector>
+
+#include "apps/rpc/methods.hpp"
+
+namespace timecoin::rpc {
+
+/// A failed backend call: -32000 if the node did not answer, else
+/// `refused` with the node's own text.
+rpc_error node_error(const backend_error& err,
+                     rpc_code refused = rpc_code::misc_error);
+
+/// Peers, added nodes and bans (network_methods.cpp).
+std::vector<method_spec> network_methods();
+
+/// The chain: info, blocks, generate, verifychain (chain_methods.cpp).
+std::vector<method_spec> chain_methods();
+
+/// uptime, stop and help (control_methods.cpp).
+std::vector<method_spec> control_methods();
+
+} // namespace timecoin::rpc
