@@ -62,22 +62,22 @@ bool verify_one(const node_context& ctx, caf::event_based_actor* self,
                 const caf::actor& limiter, gossip_in& in, int64_t now) {
   // The connection's share and the node's total are given back first.
   auto size = static_cast<int64_t>(in.msg->payload.size());
-  in.stats->verify_queued.fetch_sub(1, std::memory_order_relaxed);
-  in.stats->verify_queued_bytes.fetch_sub(size, std::memory_order_relaxed);
+  in.from->stats->verify_queued.fetch_sub(1, std::memory_order_relaxed);
+  in.from->stats->verify_queued_bytes.fetch_sub(size, std::memory_order_relaxed);
   ctx.verify->count.fetch_sub(1, std::memory_order_relaxed);
   ctx.verify->bytes.fetch_sub(size, std::memory_order_relaxed);
   auto charge = [&](security::violation v) {
     ctx.counters->gossip_invalid.fetch_add(1, std::memory_order_relaxed);
-    in.stats->gossip_dropped.fetch_add(1, std::memory_order_relaxed);
-    in.stats->violations.fetch_add(1, std::memory_order_relaxed);
-    self->send(limiter, violation_atom::value, in.ip,
-               static_cast<uint8_t>(v), in.origin);
+    in.from->stats->gossip_dropped.fetch_add(1, std::memory_order_relaxed);
+    in.from->stats->violations.fetch_add(1, std::memory_order_relaxed);
+    self->send(limiter, violation_atom::value, in.from->ip,
+               static_cast<uint8_t>(v), in.from->origin);
   };
   switch (check_gossip(ctx, *in.msg, now)) {
     case gossip_check::ok:
       return true;
     case gossip_check::stale_or_future:
-      in.stats->gossip_dropped.fetch_add(1, std::memory_order_relaxed);
+      in.from->stats->gossip_dropped.fetch_add(1, std::memory_order_relaxed);
       ctx.counters->gossip_stale.fetch_add(1, std::memory_order_relaxed);
       return false;
     case gossip_check::bad_signature:

@@ -21,13 +21,18 @@
 
 namespace timecoin {
 
+/// The connection a GOSSIP message came from, shared by all its messages.
+struct gossip_source {
+  std::string origin; ///< node id (hex) of the peer it came from
+  std::string ip;     ///< that peer's address, charged for violations
+  std::shared_ptr<conn_stats> stats;
+};
+
 /// A GOSSIP message as it travels from a connection through a verifier to
 /// the registry.
 struct gossip_in {
   std::shared_ptr<const proto::gossip> msg;
-  std::string origin; ///< node id (hex) of the peer it came from
-  std::string ip;     ///< that peer's address, charged for violations
-  std::shared_ptr<conn_stats> stats;
+  std::shared_ptr<const gossip_source> from;
   /// The message id (§6), computed once by the connection.
   proto::hash256 id{};
 };

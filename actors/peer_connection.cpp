@@ -156,6 +156,8 @@ struct conn_state {
   /// Envelopes for the verifiers, sent together once the read that
   /// carried them is handled (see `flush_verify`).
   gossip_batch verify_batch;
+  /// This connection as the source of its gossip (made once connected).
+  std::shared_ptr<const gossip_source> gossip_from;
 };
 
 using conn_broker = caf::io::stateful_broker<conn_state>;
@@ -629,9 +631,11 @@ void on_gossip(conn_broker* self, proto::gossip& g) {
   st.stats->verify_queued_bytes.fetch_add(size, std::memory_order_relaxed);
   st.ctx->verify->count.fetch_add(1, std::memory_order_relaxed);
   st.ctx->verify->bytes.fetch_add(size, std::memory_order_relaxed);
-  st.verify_batch.push_back(
-    gossip_in{std::make_shared<const proto::gossip>(std::move(g)),
-              st.entry.node_id, st.entry.host, st.stats, id});
+  if (!st.gossip_from)
+    st.gossip_from = std::make_shared<const gossip_source>(
+      gossip_source{st.entry.node_id, st.entry.host, st.stats});
+  st.verify_batch.push_back(gossip_in{
+    std::make_shared<const proto::gossip>(std::move(g)), st.gossip_from, id});
   if (st.verify_batch.size() >= max_verify_batch)
     flush_verify(self);
 }
@@ -813,13 +817,15 @@ void on_plaintext(conn_broker* self, const uint8_t* data, size_t size) {
   auto& st = self->state;
   if (size > 0)
     st.decoder.feed(data, size);
+  // One reading of the clock for the frames of one read.
+  const auto now = self->clock().now();
   while (!st.closing) {
     st.decoder.set_awaiting_answers(!st.pending.empty()
-                                    || self->clock().now() < st.answers_until);
+                                    || now < st.answers_until);
     switch (st.decoder.next(st.payload)) {
       case proto::frame_status::frame:
         // Charged before decoding: a flood costs us no MessagePack work.
-        switch (st.guard->charge(self->clock().now(),
+        switch (st.guard->charge(now,
                                  charged_bytes(st, st.payload))) {
           case conn_guard::verdict::pass:
             if (!shed_gossip(st, st.payload))

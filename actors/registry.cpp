@@ -157,7 +157,7 @@ void on_gossip(registry_actor* self, gossip_in& in) {
   auto& st = self->state;
   const auto& msg = *in.msg;
   if (!st.gossip->first_sight(in.id, msg.timestamp, unix_now())) {
-    in.stats->gossip_duplicates.fetch_add(1, std::memory_order_relaxed);
+    in.from->stats->gossip_duplicates.fetch_add(1, std::memory_order_relaxed);
     st.ctx->counters->gossip_duplicates.fetch_add(1,
                                                   std::memory_order_relaxed);
     return;
@@ -168,11 +168,11 @@ void on_gossip(registry_actor* self, gossip_in& in) {
     gossip_message out{msg.kind, msg.payload,
                        msg.sender.empty() ? std::string{}
                                           : proto::to_hex(msg.sender),
-                       msg.timestamp, in.origin};
+                       msg.timestamp, in.from->origin};
     for (const auto& who : subs)
       self->send(who, gossip_atom::value, out);
   }
-  relay(self, msg, in.origin);
+  relay(self, msg, in.from->origin);
 }
 
 bool on_publish(registry_actor* self, uint16_t kind,
