@@ -3,7 +3,9 @@
 // Internal to chain/: the store's state and the steps its writes are made
 // of, shared by store.cpp, validate.cpp, snapshot.cpp and verify.cpp.
 
+#include <atomic>
 #include <mutex>
+#include <type_traits>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -47,12 +49,35 @@ struct store::impl {
   unsigned verify_threads = 1;
   mutable std::mutex tip_mutex;
   tip_info cached_tip;
+  /// Fault injection for tests: while nonzero, every public read fails as if
+  /// mdb_txn_begin had returned this code (an errno such as EIO, or an
+  /// MDB_ code), as it does on a failing disk.
+  std::atomic<int> injected_read_failure{0};
 
   void set_tip(const tip_info& t) {
     std::lock_guard<std::mutex> lock{tip_mutex};
     cached_tip = t;
   }
 };
+
+/// The internals of `s`.
+store::impl& internals_of(store& s);
+
+/// Begins a read transaction on `s` (failing as injected, if so).
+lmdb::txn begin_read(const store::impl& s);
+
+/// Runs `read(t)` in a read transaction of `s`: its value, or a read_error
+/// naming `what` if it throws (an LMDB failure or a malformed record).
+template <class F>
+auto read_in_txn(const store::impl& s, const std::string& what, F&& read)
+    -> read_result<std::invoke_result_t<F&, const lmdb::txn&>> {
+  try {
+    const lmdb::txn t = begin_read(s);
+    return read(t);
+  } catch (const std::exception& e) {
+    return read_error{what + ": " + e.what()};
+  }
+}
 
 /// Reads the state in meta (and the tip header); throws lmdb::error on
 /// malformed data.
