@@ -94,8 +94,7 @@ public:
   /// empty past the tip or below the base.
   read_result<proto::blocks> get_blocks(uint64_t start, uint16_t count) const;
   read_result<proto::hashes> get_hashes(uint64_t start, uint16_t count) const;
-  read_result<proto::headers> get_headers(uint64_t start,
-                                          uint16_t count) const;
+  read_result<proto::headers> get_headers(uint64_t start, uint16_t count) const;
   /// The heights of the snapshots kept (the last two snapshot heights at or
   /// below the tip), ascending.
   read_result<std::vector<uint64_t>> snapshot_heights() const;

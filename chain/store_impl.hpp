@@ -5,9 +5,9 @@
 
 #include <atomic>
 #include <mutex>
-#include <type_traits>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
