@@ -103,29 +103,49 @@ struct reader_state {
 
 using reader_actor = caf::stateful_actor<reader_state>;
 
-proto::message serve(const chain::store& s, const proto::message& req) {
+/// A read the store failed: logged, and the request refused with it.
+caf::error read_failed(reader_actor* self, const chain::read_error& e) {
+  self->state.ctx->log->error("chain store read failed: {}", e.detail);
+  return chain_failure("chain store read failed: " + e.detail);
+}
+
+/// The answer to `req`, or the store's read error.
+result<proto::message, chain::read_error> serve(const chain::store& s,
+                                                const proto::message& req) {
   proto::message out;
   out.id = req.id;
   switch (req.type()) {
     case proto::msg_type::get_blocks: {
       const auto& r = std::get<proto::get_blocks>(req.content);
-      out.content = s.get_blocks(r.start, r.count);
+      auto got = s.get_blocks(r.start, r.count);
+      if (!got)
+        return got.error();
+      out.content = std::move(*got);
       break;
     }
     case proto::msg_type::get_hashes: {
       const auto& r = std::get<proto::get_hashes>(req.content);
-      out.content = s.get_hashes(r.start, r.count);
+      auto got = s.get_hashes(r.start, r.count);
+      if (!got)
+        return got.error();
+      out.content = std::move(*got);
       break;
     }
     case proto::msg_type::get_headers: {
       const auto& r = std::get<proto::get_headers>(req.content);
-      out.content = s.get_headers(r.start, r.count);
+      auto got = s.get_headers(r.start, r.count);
+      if (!got)
+        return got.error();
+      out.content = std::move(*got);
       break;
     }
     case proto::msg_type::get_utxo_chunk: {
       const auto& r = std::get<proto::get_utxo_chunk>(req.content);
-      if (auto chunk = s.snapshot_chunk(r.height, r.index))
-        out.content = std::move(*chunk);
+      auto chunk = s.snapshot_chunk(r.height, r.index);
+      if (!chunk)
+        return chunk.error();
+      if (*chunk)
+        out.content = std::move(**chunk);
       else
         out.content = proto::not_found{"no snapshot at height "
                                        + std::to_string(r.height)
@@ -147,12 +167,17 @@ caf::behavior chain_reader(reader_actor* self, context_ptr ctx,
   return {
     [=](serve_atom, const proto::message& req) -> caf::result<proto::message> {
       auto out = serve(*self->state.store, req);
-      if (self->state.ctx->tamper && !self->state.ctx->tamper(out))
+      if (!out)
+        return read_failed(self, out.error());
+      if (self->state.ctx->tamper && !self->state.ctx->tamper(*out))
         return self->make_response_promise<proto::message>(); // never kept
-      return out;
+      return std::move(*out);
     },
-    [=](chaininfo_atom) {
+    [=](chaininfo_atom) -> caf::result<chain_info> {
       const auto& s = *self->state.store;
+      auto snapshots = s.snapshot_heights();
+      if (!snapshots)
+        return read_failed(self, snapshots.error());
       auto t = s.tip();
       chain_info info;
       info.chain = self->state.ctx->net->name;
@@ -162,13 +187,16 @@ caf::behavior chain_reader(reader_actor* self, context_ptr ctx,
       info.utxos = t.utxos;
       info.time = t.timestamp;
       info.base_height = t.base_height;
-      info.snapshot_heights = s.snapshot_heights();
+      info.snapshot_heights = std::move(*snapshots);
       return info;
     },
     [=](blockhash_atom, uint64_t height) -> caf::result<std::string> {
       const auto& s = *self->state.store;
-      if (auto h = s.hash_at(height))
-        return proto::to_hex(*h);
+      auto h = s.hash_at(height);
+      if (!h)
+        return read_failed(self, h.error());
+      if (*h)
+        return proto::to_hex(**h);
       return chain_failure("height " + std::to_string(height)
                            + " is above the tip "
                            + std::to_string(s.tip().height));
@@ -178,13 +206,20 @@ caf::behavior chain_reader(reader_actor* self, context_ptr ctx,
       std::optional<uint64_t> height;
       proto::hash256 hash{};
       bool by_hash = proto::from_hex(which, hash);
-      if (by_hash)
-        height = s.height_of(hash);
-      else
+      if (by_hash) {
+        auto found = s.height_of(hash);
+        if (!found)
+          return read_failed(self, found.error());
+        height = *found;
+      } else {
         height = parse_uint(which, 0, std::numeric_limits<uint64_t>::max());
+      }
       if (!height)
         return chain_failure("block not found: " + which);
-      auto b = s.block_at(*height);
+      auto read = s.block_at(*height);
+      if (!read)
+        return read_failed(self, read.error());
+      auto& b = *read;
       if (!b)
         return chain_failure("block not found: " + which
                              + (*height <= s.tip().base_height

@@ -60,6 +60,8 @@ caf::actor spawn_chain_writer(caf::actor_system& sys, context_ptr ctx,
 /// - `chaininfo` → chain_info (without the sync part)
 /// - `blockhash, height` → hex; `getblock, "hash"|"height"` → block_info
 /// - `verifychain` → "" or what is inconsistent
+/// A store read that fails (chain::read_error) is logged and the request
+/// answered with an error, never as if the data were absent.
 caf::actor spawn_chain_reader(caf::actor_system& sys, context_ptr ctx,
                               std::shared_ptr<chain::store> store);
 

@@ -380,10 +380,16 @@ bool start_fork(sync_actor* self, const std::string& peer) {
           return;
         }
         auto ours = st.store->get_hashes(start, count);
+        if (!ours) {
+          // Not the peer's fault, and no answer about the fork.
+          log(self).error("chain store read failed: {}", ours.error().detail);
+          back_to_blocks(self);
+          return;
+        }
         std::optional<uint64_t> common;
-        auto n = std::min(theirs->items.size(), ours.items.size());
+        auto n = std::min(theirs->items.size(), ours->items.size());
         for (size_t i = 0; i < n; ++i)
-          if (theirs->items[i] == ours.items[i])
+          if (theirs->items[i] == ours->items[i])
             common = start + i;
         if (!common) {
           // Only a full answer proves a fork deeper than we follow; a short

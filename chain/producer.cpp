@@ -39,11 +39,10 @@ producer::producer(security::node_key key)
 
 result<proto::block, chain_error>
 producer::next_block(const store& s, uint32_t txs, int64_t timestamp) {
-  const auto state = s.current_state();
+  auto state = s.current_state();
   if (!state)
-    return chain_error{reject_reason::storage, 0, "cannot read the store"};
-  auto st = *state;
-  return build(s, st, txs, timestamp);
+    return chain_error{reject_reason::storage, 0, state.error().detail};
+  return build(s, *state, txs, timestamp);
 }
 
 result<proto::block, chain_error>
@@ -56,7 +55,11 @@ producer::build(const store& s, store::tip_state& state, uint32_t txs,
     pool& p = *pool_;
     if (!p.valid || p.built_for != tip.hash || p.coins.empty()) {
       p.coins.clear();
-      for (const auto& e : s.coins_of(pk, max_pool_coins))
+      p.valid = false;
+      const auto coins = s.coins_of(pk, max_pool_coins);
+      if (!coins)
+        return chain_error{reject_reason::storage, 0, coins.error().detail};
+      for (const auto& e : *coins)
         if (e.value > 0)
           p.coins.push_back({e.txid, e.vout, e.value, e.height});
       p.valid = true;
@@ -134,10 +137,10 @@ result<std::vector<proto::block>, chain_error>
 producer::generate(store& s, uint32_t n, uint32_t txs, int64_t timestamp) {
   std::vector<proto::block> out;
   out.reserve(n);
-  const auto state = s.current_state();
+  auto state = s.current_state();
   if (!state)
-    return chain_error{reject_reason::storage, 0, "cannot read the store"};
-  auto st = *state;
+    return chain_error{reject_reason::storage, 0, state.error().detail};
+  auto& st = *state;
   // Built ahead in memory and appended a batch at a time: one transaction
   // (one fsync) per batch instead of per block.
   std::vector<proto::block> batch;

@@ -93,51 +93,51 @@ void maybe_snapshot(store::impl& s, lmdb::txn& t, uint64_t height,
   prune_snapshots(s, t);
 }
 
-std::vector<uint64_t> store::snapshot_heights() const {
-  try {
-    lmdb::txn t{impl_->env.get(), true};
+read_result<std::vector<uint64_t>> store::snapshot_heights() const {
+  return read_in_txn(*impl_, "snapshot_heights", [&](const lmdb::txn& t) {
     return stored_snapshot_heights(*impl_, t);
-  } catch (const std::exception&) {
-    return {};
-  }
+  });
 }
 
-std::optional<proto::utxo_chunk> store::snapshot_chunk(uint64_t height,
-                                                       uint32_t index) const {
-  try {
-    lmdb::txn t{impl_->env.get(), true};
-    const auto mk = enc::snap_key(height);
-    const auto v = t.get(impl_->meta, mk.data(), mk.size());
-    if (!v || v->size != 8)
-      return std::nullopt;
-    const uint64_t n = enc::be64(v->data);
-    const uint64_t per = proto::max_utxo_chunk_entries;
-    const uint64_t total = std::max<uint64_t>(1, (n + per - 1) / per);
-    if (index >= total || total > UINT32_MAX)
-      return std::nullopt;
-    proto::utxo_chunk out;
-    out.height = height;
-    out.index = index;
-    out.total = static_cast<uint32_t>(total);
-    const uint64_t first = uint64_t{index} * per;
-    const uint64_t last = std::min(n, first + per);
-    out.entries.reserve(last - first);
-    lmdb::cursor c{t, impl_->snaps};
-    const auto k = enc::snap_entry(height, first);
-    for (bool ok = c.seek(k.data(), k.size());
-         ok && out.entries.size() < last - first; ok = c.next()) {
-      if (c.key().size != 16 || enc::be64(c.key().data) != height)
-        break;
-      if (c.value().size != enc::element_size)
-        return std::nullopt;
-      out.entries.push_back(enc::entry_of_element(c.value().data));
-    }
-    if (out.entries.size() != last - first)
-      return std::nullopt; // the stored snapshot is incomplete
-    return out;
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+lookup<proto::utxo_chunk> store::snapshot_chunk(uint64_t height,
+                                                uint32_t index) const {
+  const std::string what = "snapshot_chunk " + std::to_string(height) + " "
+                           + std::to_string(index);
+  return read_in_txn(
+      *impl_, what,
+      [&](const lmdb::txn& t) -> std::optional<proto::utxo_chunk> {
+        const auto mk = enc::snap_key(height);
+        const auto v = t.get(impl_->meta, mk.data(), mk.size());
+        if (!v)
+          return std::nullopt;
+        if (v->size != 8)
+          throw std::runtime_error("malformed snapshot count");
+        const uint64_t n = enc::be64(v->data);
+        const uint64_t per = proto::max_utxo_chunk_entries;
+        const uint64_t total = std::max<uint64_t>(1, (n + per - 1) / per);
+        if (index >= total || total > UINT32_MAX)
+          return std::nullopt;
+        proto::utxo_chunk out;
+        out.height = height;
+        out.index = index;
+        out.total = static_cast<uint32_t>(total);
+        const uint64_t first = uint64_t{index} * per;
+        const uint64_t last = std::min(n, first + per);
+        out.entries.reserve(last - first);
+        lmdb::cursor c{t, impl_->snaps};
+        const auto k = enc::snap_entry(height, first);
+        for (bool ok = c.seek(k.data(), k.size());
+             ok && out.entries.size() < last - first; ok = c.next()) {
+          if (c.key().size != 16 || enc::be64(c.key().data) != height)
+            break;
+          if (c.value().size != enc::element_size)
+            throw std::runtime_error("malformed snapshot entry");
+          out.entries.push_back(enc::entry_of_element(c.value().data));
+        }
+        if (out.entries.size() != last - first)
+          throw std::runtime_error("the stored snapshot is incomplete");
+        return out;
+      });
 }
 
 result<void, chain_error>

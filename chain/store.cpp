@@ -95,6 +95,16 @@ void save_state(store::impl& s, lmdb::txn& t, const chain_state& st) {
         bytes.size());
 }
 
+store::impl& internals_of(store& s) {
+  return *s.impl_;
+}
+
+lmdb::txn begin_read(const store::impl& s) {
+  if (const int rc = s.injected_read_failure.load(std::memory_order_relaxed))
+    throw lmdb::error("mdb_txn_begin", rc);
+  return lmdb::txn{s.env.get(), true};
+}
+
 chain_error storage_error(uint64_t height, const std::exception& e) {
   return {reject_reason::storage, height, e.what()};
 }
@@ -177,69 +187,87 @@ tip_info store::tip() const {
 // -- reads
 // ---------------------------------------------------------------------
 
-std::optional<proto::hash256> store::hash_at(uint64_t height) const {
-  try {
-    lmdb::txn t{impl_->env.get(), true};
-    if (auto h = read_header(*impl_, t, height))
-      return h->hash;
-  } catch (const std::exception&) {
-  }
-  return std::nullopt;
+namespace {
+
+std::string at(const char* read, uint64_t height) {
+  return std::string{read} + " " + std::to_string(height);
 }
 
-std::optional<uint64_t> store::height_of(const proto::hash256& hash) const {
-  try {
-    lmdb::txn t{impl_->env.get(), true};
-    const auto v = t.get(impl_->hashes, hash.data(), hash.size());
-    if (v && v->size == 8)
-      return enc::be64(v->data);
-  } catch (const std::exception&) {
-  }
-  return std::nullopt;
+/// The block stored at `height`, if any; throws if it does not decode.
+std::optional<proto::block> read_block(const store::impl& s, const lmdb::txn& t,
+                                       uint64_t height) {
+  const auto k = enc::key_of(height);
+  const auto v = t.get(s.blocks, k.data(), k.size());
+  if (!v)
+    return std::nullopt;
+  auto b = proto::decode_block(v->data, v->size);
+  if (!b)
+    throw std::runtime_error("malformed block at height "
+                             + std::to_string(height) + ": "
+                             + b.error().detail);
+  return std::move(b).value();
 }
 
-std::optional<proto::block> store::block_at(uint64_t height) const {
-  try {
-    lmdb::txn t{impl_->env.get(), true};
-    const auto k = enc::key_of(height);
-    const auto v = t.get(impl_->blocks, k.data(), k.size());
-    if (!v)
-      return std::nullopt;
-    auto b = proto::decode_block(v->data, v->size);
-    if (b)
-      return std::move(b).value();
-  } catch (const std::exception&) {
-  }
-  return std::nullopt;
+} // namespace
+
+lookup<proto::hash256> store::hash_at(uint64_t height) const {
+  return read_in_txn(*impl_, at("hash_at", height),
+                     [&](const lmdb::txn& t) -> std::optional<proto::hash256> {
+                       if (auto h = read_header(*impl_, t, height))
+                         return h->hash;
+                       return std::nullopt;
+                     });
 }
 
-std::optional<proto::signed_header> store::header_at(uint64_t height) const {
-  try {
-    lmdb::txn t{impl_->env.get(), true};
-    if (auto h = read_header(*impl_, t, height))
-      return h->header;
-  } catch (const std::exception&) {
-  }
-  return std::nullopt;
+lookup<uint64_t> store::height_of(const proto::hash256& hash) const {
+  return read_in_txn(
+      *impl_, "height_of " + proto::to_hex(hash),
+      [&](const lmdb::txn& t) -> std::optional<uint64_t> {
+        const auto v = t.get(impl_->hashes, hash.data(), hash.size());
+        if (!v)
+          return std::nullopt;
+        if (v->size != 8)
+          throw std::runtime_error("malformed hash index record");
+        return enc::be64(v->data);
+      });
 }
 
-std::optional<coin> store::find_coin(const proto::hash256& txid,
-                                     uint32_t vout) const {
-  try {
-    lmdb::txn t{impl_->env.get(), true};
-    const auto o = enc::outpoint_of(txid, vout);
-    if (const auto v = t.get(impl_->utxo, o.data(), o.size()))
-      return enc::decode_coin(*v);
-  } catch (const std::exception&) {
-  }
-  return std::nullopt;
+lookup<proto::block> store::block_at(uint64_t height) const {
+  return read_in_txn(*impl_, at("block_at", height), [&](const lmdb::txn& t) {
+    return read_block(*impl_, t, height);
+  });
 }
 
-proto::blocks store::get_blocks(uint64_t start, uint16_t count) const {
-  proto::blocks out;
-  try {
+lookup<proto::signed_header> store::header_at(uint64_t height) const {
+  return read_in_txn(
+      *impl_, at("header_at", height),
+      [&](const lmdb::txn& t) -> std::optional<proto::signed_header> {
+        if (auto h = read_header(*impl_, t, height))
+          return std::move(h->header);
+        return std::nullopt;
+      });
+}
+
+lookup<coin> store::find_coin(const proto::hash256& txid, uint32_t vout) const {
+  return read_in_txn(
+      *impl_, "find_coin " + proto::to_hex(txid) + ":" + std::to_string(vout),
+      [&](const lmdb::txn& t) -> std::optional<coin> {
+        const auto o = enc::outpoint_of(txid, vout);
+        const auto v = t.get(impl_->utxo, o.data(), o.size());
+        if (!v)
+          return std::nullopt;
+        auto c = enc::decode_coin(*v);
+        if (!c)
+          throw std::runtime_error("malformed coin record");
+        return c;
+      });
+}
+
+read_result<proto::blocks> store::get_blocks(uint64_t start,
+                                             uint16_t count) const {
+  return read_in_txn(*impl_, at("get_blocks", start), [&](const lmdb::txn& t) {
+    proto::blocks out;
     const uint16_t n = std::min(count, proto::max_get_blocks);
-    lmdb::txn t{impl_->env.get(), true};
     std::size_t total = 0;
     for (uint64_t h = start; h - start < n; ++h) {
       const auto k = enc::key_of(h);
@@ -252,76 +280,71 @@ proto::blocks store::get_blocks(uint64_t start, uint16_t count) const {
         break;
       auto b = proto::decode_block(v->data, v->size);
       if (!b)
-        break;
+        throw std::runtime_error("malformed block at height "
+                                 + std::to_string(h) + ": " + b.error().detail);
       total += v->size;
       out.items.push_back(std::move(b).value());
     }
-  } catch (const std::exception&) {
-  }
-  return out;
+    return out;
+  });
 }
 
-proto::hashes store::get_hashes(uint64_t start, uint16_t count) const {
-  proto::hashes out;
-  try {
+read_result<proto::hashes> store::get_hashes(uint64_t start,
+                                             uint16_t count) const {
+  return read_in_txn(*impl_, at("get_hashes", start), [&](const lmdb::txn& t) {
+    proto::hashes out;
     const uint16_t n = std::min(count, proto::max_get_hashes);
-    lmdb::txn t{impl_->env.get(), true};
     for (uint64_t h = start; h - start < n; ++h) {
       const auto rec = read_header(*impl_, t, h);
       if (!rec)
         break;
       out.items.push_back(rec->hash);
     }
-  } catch (const std::exception&) {
-  }
-  return out;
+    return out;
+  });
 }
 
-proto::headers store::get_headers(uint64_t start, uint16_t count) const {
-  proto::headers out;
-  try {
+read_result<proto::headers> store::get_headers(uint64_t start,
+                                               uint16_t count) const {
+  return read_in_txn(*impl_, at("get_headers", start), [&](const lmdb::txn& t) {
+    proto::headers out;
     const uint16_t n = std::min(count, proto::max_get_headers);
-    lmdb::txn t{impl_->env.get(), true};
     for (uint64_t h = start; h - start < n; ++h) {
       auto rec = read_header(*impl_, t, h);
       if (!rec)
         break;
       out.items.push_back(std::move(rec->header));
     }
-  } catch (const std::exception&) {
-  }
-  return out;
+    return out;
+  });
 }
 
-std::optional<store::tip_state> store::current_state() const {
-  try {
-    lmdb::txn t{impl_->env.get(), true};
+read_result<store::tip_state> store::current_state() const {
+  return read_in_txn(*impl_, "current_state", [&](const lmdb::txn& t) {
     const chain_state st = load_state(*impl_, t);
     return tip_state{st.tip(), st.lthash};
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  });
 }
 
-std::vector<proto::utxo_entry> store::coins_of(const proto::hash256& owner,
-                                               std::size_t limit) const {
-  std::vector<proto::utxo_entry> out;
-  try {
-    lmdb::txn t{impl_->env.get(), true};
-    lmdb::cursor c{t, impl_->utxo};
-    for (bool ok = c.first(); ok && out.size() < limit; ok = c.next()) {
-      const auto k = c.key();
-      const auto v = c.value();
-      if (k.size != 36 || v.size != enc::coin_size
-          || std::memcmp(v.data + 8, owner.data(), 32) != 0)
-        continue;
-      proto::bytes e(k.data, k.data + k.size);
-      e.insert(e.end(), v.data, v.data + v.size);
-      out.push_back(enc::entry_of_element(e.data()));
-    }
-  } catch (const std::exception&) {
-  }
-  return out;
+read_result<std::vector<proto::utxo_entry>>
+store::coins_of(const proto::hash256& owner, std::size_t limit) const {
+  return read_in_txn(
+      *impl_, "coins_of " + proto::to_hex(owner), [&](const lmdb::txn& t) {
+        std::vector<proto::utxo_entry> out;
+        lmdb::cursor c{t, impl_->utxo};
+        for (bool ok = c.first(); ok && out.size() < limit; ok = c.next()) {
+          const auto k = c.key();
+          const auto v = c.value();
+          if (k.size != 36 || v.size != enc::coin_size)
+            throw std::runtime_error("malformed UTXO record");
+          if (std::memcmp(v.data + 8, owner.data(), 32) != 0)
+            continue;
+          proto::bytes e(k.data, k.data + k.size);
+          e.insert(e.end(), v.data, v.data + v.size);
+          out.push_back(enc::entry_of_element(e.data()));
+        }
+        return out;
+      });
 }
 
 // -- writes

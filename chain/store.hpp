@@ -37,6 +37,23 @@ struct coin {
   uint64_t height = 0; ///< of the block that created it
 };
 
+/// A read the store could not do: the database failed (I/O, a damaged
+/// file) or a stored record is malformed. Never means "not found": the
+/// caller logs it and refuses, it does not answer as if the data were
+/// absent.
+struct read_error {
+  std::string detail; ///< which read, and why it failed
+};
+
+/// The outcome of a read: the value, or a read_error.
+template <class T>
+using read_result = result<T, read_error>;
+
+/// The outcome of a lookup: the value, nullopt if it is not stored, or a
+/// read_error.
+template <class T>
+using lookup = read_result<std::optional<T>>;
+
 /// Stored blocks, the UTXO set and its snapshots.
 ///
 /// Threads: one writer at a time (append, reorganize, install_snapshot);
@@ -59,44 +76,47 @@ public:
   tip_info tip() const;
 
   // -- reads ---------------------------------------------------------------
+  //
+  // Each read runs in one read transaction. A read_error means the store
+  // could not be read; "not found" is an empty optional or a short answer.
 
   /// Main-chain lookups; nullopt above the tip (or below the base, for
   /// blocks).
-  std::optional<proto::hash256> hash_at(uint64_t height) const;
-  std::optional<uint64_t> height_of(const proto::hash256& hash) const;
-  std::optional<proto::block> block_at(uint64_t height) const;
-  std::optional<proto::signed_header> header_at(uint64_t height) const;
-  std::optional<coin> find_coin(const proto::hash256& txid,
-                                uint32_t vout) const;
+  lookup<proto::hash256> hash_at(uint64_t height) const;
+  lookup<uint64_t> height_of(const proto::hash256& hash) const;
+  lookup<proto::block> block_at(uint64_t height) const;
+  lookup<proto::signed_header> header_at(uint64_t height) const;
+  lookup<coin> find_coin(const proto::hash256& txid, uint32_t vout) const;
 
   /// The answers to the §7 requests. `get_blocks`: contiguous from `start`,
   /// at most `count` (capped at max_get_blocks) and at most
   /// max_blocks_answer_bytes of blocks, but always the first block if stored;
   /// empty past the tip or below the base.
-  proto::blocks get_blocks(uint64_t start, uint16_t count) const;
-  proto::hashes get_hashes(uint64_t start, uint16_t count) const;
-  proto::headers get_headers(uint64_t start, uint16_t count) const;
+  read_result<proto::blocks> get_blocks(uint64_t start, uint16_t count) const;
+  read_result<proto::hashes> get_hashes(uint64_t start, uint16_t count) const;
+  read_result<proto::headers> get_headers(uint64_t start, uint16_t count) const;
   /// The heights of the snapshots kept (the last two snapshot heights at or
   /// below the tip), ascending.
-  std::vector<uint64_t> snapshot_heights() const;
+  read_result<std::vector<uint64_t>> snapshot_heights() const;
   /// Chunk `index` of the snapshot at `height`; nullopt if that snapshot is
-  /// not kept or `index >= total` (an empty set has one empty chunk).
-  std::optional<proto::utxo_chunk> snapshot_chunk(uint64_t height,
-                                                  uint32_t index) const;
+  /// not kept or `index >= total` (an empty set has one empty chunk). A kept
+  /// snapshot with missing or malformed entries is a read_error.
+  lookup<proto::utxo_chunk> snapshot_chunk(uint64_t height,
+                                           uint32_t index) const;
 
   /// The tip and the LtHash state of its UTXO set, read together (one
-  /// snapshot of the store); nullopt if the store cannot be read.
+  /// snapshot of the store).
   struct tip_state {
     tip_info tip;
     proto::lthash16 utxos;
   };
-  std::optional<tip_state> current_state() const;
+  read_result<tip_state> current_state() const;
 
   /// Up to `limit` unspent outputs owned by `owner`, in (txid, vout) order.
   /// Scans the whole UTXO set: for producers rebuilding their coin pool, not
   /// for per-block work.
-  std::vector<proto::utxo_entry> coins_of(const proto::hash256& owner,
-                                          std::size_t limit) const;
+  read_result<std::vector<proto::utxo_entry>>
+  coins_of(const proto::hash256& owner, std::size_t limit) const;
 
   // -- writes --------------------------------------------------------------
 
@@ -138,6 +158,9 @@ public:
   const std::string& dir() const;
 
   struct impl;
+  /// The internals, for chain/ and its tests (impl is defined in
+  /// store_impl.hpp).
+  friend impl& internals_of(store& s);
 
 private:
   explicit store(std::unique_ptr<impl> p);

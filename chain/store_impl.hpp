@@ -3,9 +3,13 @@
 // Internal to chain/: the store's state and the steps its writes are made
 // of, shared by store.cpp, validate.cpp, snapshot.cpp and verify.cpp.
 
+#include <atomic>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "chain/encoding.hpp"
@@ -45,12 +49,35 @@ struct store::impl {
   unsigned verify_threads = 1;
   mutable std::mutex tip_mutex;
   tip_info cached_tip;
+  /// Fault injection for tests: while nonzero, every public read fails as if
+  /// mdb_txn_begin had returned this code (an errno such as EIO, or an
+  /// MDB_ code), as it does on a failing disk.
+  std::atomic<int> injected_read_failure{0};
 
   void set_tip(const tip_info& t) {
     std::lock_guard<std::mutex> lock{tip_mutex};
     cached_tip = t;
   }
 };
+
+/// The internals of `s`.
+store::impl& internals_of(store& s);
+
+/// Begins a read transaction on `s` (failing as injected, if so).
+lmdb::txn begin_read(const store::impl& s);
+
+/// Runs `read(t)` in a read transaction of `s`: its value, or a read_error
+/// naming `what` if it throws (an LMDB failure or a malformed record).
+template <class F>
+auto read_in_txn(const store::impl& s, const std::string& what, F&& read)
+    -> read_result<std::invoke_result_t<F&, const lmdb::txn&>> {
+  try {
+    const lmdb::txn t = begin_read(s);
+    return read(t);
+  } catch (const std::exception& e) {
+    return read_error{what + ": " + e.what()};
+  }
+}
 
 /// Reads the state in meta (and the tip header); throws lmdb::error on
 /// malformed data.
@@ -72,6 +99,65 @@ struct deferred_sig {
 /// the first one (in order) that does not verify, if any.
 std::optional<std::size_t> verify_all(const std::vector<deferred_sig>& sigs,
                                       unsigned threads);
+
+// Connecting a block is three steps, each usable on its own:
+// `check_block` (the rules that need no UTXO set), `compute_utxo_delta` (the
+// rules that do, computed in memory) and `write_block` (the writes).
+// `connect_block` runs them in that order.
+
+/// What `check_block` derived from a block, for the steps after it.
+struct checked_block {
+  proto::hash256 hash{};             ///< block_hash(header)
+  std::vector<proto::hash256> txids; ///< txid of each transaction, in order
+};
+
+/// The §7 rules that need no UTXO set, in the order their errors take
+/// precedence: height and prev_hash continue `parent` (only its height and
+/// hash are read), the producer is authorised and its signature verifies,
+/// the first transaction and only the first has no inputs, merkle_root
+/// matches. `genesis`: block 0, whose height must be 0 and whose producer and
+/// signature are not checked. With `defer`, the producer signature is
+/// appended there instead of checked. Reads no store: pure.
+result<checked_block, chain_error>
+check_block(const chain_params& params, const tip_info& parent,
+            const proto::block& b, bool genesis = false,
+            std::vector<deferred_sig>* defer = nullptr);
+
+/// A block's effect on the UTXO set, computed before anything is written.
+struct utxo_delta {
+  /// Outputs created by the block and not spent within it.
+  std::unordered_map<enc::outpoint, coin, enc::outpoint_hash> created;
+  /// Stored coins the block spends, in the order it spends them.
+  std::vector<std::pair<enc::outpoint, coin>> spent;
+  /// The undo record: `spent` as utxo elements, in the same order.
+  proto::bytes undo;
+  /// The LtHash state of the UTXO set after the block.
+  proto::lthash16 lthash;
+};
+
+/// The §7 rules that need the UTXO set, for `b` (already passed by
+/// `check_block`, which gave `checked`) on the state `st` in `t`: no
+/// transaction repeats the txid of one with unspent outputs, every input
+/// spends an unspent output once and its signature verifies (or is appended
+/// to `defer`), sums do not overflow, no transaction pays more than its
+/// inputs, the coinbase pays at most the reward plus fees (not checked for
+/// `genesis`), and utxo_root is the LtHash after the block. Reads `t`, writes
+/// nothing; throws lmdb::error or std::runtime_error if the store cannot be
+/// read or holds a malformed coin.
+result<utxo_delta, chain_error>
+compute_utxo_delta(const store::impl& s, const lmdb::txn& t,
+                   const chain_state& st, const proto::block& b,
+                   const checked_block& checked, bool genesis = false,
+                   std::vector<deferred_sig>* defer = nullptr);
+
+/// Writes `b`, found valid with `checked` and `delta`, in `t`: block, header
+/// and hash index, the UTXO changes, its undo record (not for `genesis`;
+/// the record max_reorg_depth blocks below is dropped) and a snapshot at a
+/// snapshot height. `st` becomes the state after `b`. Throws lmdb::error on
+/// a storage failure (the caller aborts `t`).
+void write_block(store::impl& s, lmdb::txn& t, chain_state& st,
+                 const proto::block& b, const checked_block& checked,
+                 utxo_delta delta, bool genesis = false);
 
 /// Validates `b` on `st` (§7) and, if valid, writes it (block, header, hash
 /// index, UTXO changes, undo) and advances `st`. An invalid block writes

@@ -82,10 +82,10 @@ std::optional<std::size_t> verify_all(const std::vector<deferred_sig>& sigs,
   return std::nullopt;
 }
 
-result<void, chain_error> connect_block(store::impl& s, lmdb::txn& t,
-                                        chain_state& st, const proto::block& b,
-                                        bool genesis,
-                                        std::vector<deferred_sig>* defer) {
+result<checked_block, chain_error>
+check_block(const chain_params& params, const tip_info& parent,
+            const proto::block& b, bool genesis,
+            std::vector<deferred_sig>* defer) {
   const proto::block_header& h = b.header;
   const uint64_t height = h.height;
 
@@ -95,27 +95,29 @@ result<void, chain_error> connect_block(store::impl& s, lmdb::txn& t,
       return refuse(reject_reason::bad_height, height,
                     "genesis height is not 0");
   } else {
-    if (height != st.height + 1)
+    if (height != parent.height + 1)
       return refuse(reject_reason::bad_height, height,
                     "height " + std::to_string(height)
                         + " does not continue the tip "
-                        + std::to_string(st.height));
-    if (h.prev_hash != st.hash)
+                        + std::to_string(parent.height));
+    if (h.prev_hash != parent.hash)
       return refuse(reject_reason::bad_prev_hash, height,
                     "prev_hash " + proto::to_hex(h.prev_hash)
-                        + " is not the tip " + proto::to_hex(st.hash));
-    const auto& ps = s.params.producers;
+                        + " is not the tip " + proto::to_hex(parent.hash));
+    const auto& ps = params.producers;
     if (std::find(ps.begin(), ps.end(), h.producer) == ps.end())
       return refuse(reject_reason::bad_producer, height,
                     "producer " + proto::to_hex(h.producer)
                         + " is not authorised");
   }
-  const proto::hash256 bhash = proto::block_hash(h);
+  checked_block out;
+  out.hash = proto::block_hash(h);
   if (!genesis && defer)
-    defer->push_back({h.producer, proto::block_signing_bytes(bhash),
+    defer->push_back({h.producer, proto::block_signing_bytes(out.hash),
                       b.producer_signature});
   else if (!genesis
-           && !security::verify(h.producer, proto::block_signing_bytes(bhash),
+           && !security::verify(h.producer,
+                                proto::block_signing_bytes(out.hash),
                                 b.producer_signature))
     return refuse(reject_reason::bad_producer_signature, height,
                   "producer signature does not verify");
@@ -126,23 +128,34 @@ result<void, chain_error> connect_block(store::impl& s, lmdb::txn& t,
   if (!txs[0].inputs.empty())
     return refuse(reject_reason::no_coinbase, height,
                   "the first transaction has inputs");
-  std::vector<proto::hash256> ids;
-  ids.reserve(txs.size());
+  out.txids.reserve(txs.size());
   for (std::size_t i = 0; i < txs.size(); ++i) {
     if (i > 0 && txs[i].inputs.empty())
       return refuse(reject_reason::misplaced_coinbase, height,
                     "tx " + std::to_string(i) + " has no inputs");
-    ids.push_back(proto::txid(txs[i]));
+    out.txids.push_back(proto::txid(txs[i]));
   }
-  if (proto::merkle_root(ids) != h.merkle_root)
+  if (proto::merkle_root(out.txids) != h.merkle_root)
     return refuse(reject_reason::bad_merkle_root, height,
                   "merkle_root does not match the transactions");
+  return out;
+}
+
+result<utxo_delta, chain_error>
+compute_utxo_delta(const store::impl& s, const lmdb::txn& t,
+                   const chain_state& st, const proto::block& b,
+                   const checked_block& checked, bool genesis,
+                   std::vector<deferred_sig>* defer) {
+  const proto::block_header& h = b.header;
+  const uint64_t height = h.height;
+  const auto& txs = b.transactions;
+  const auto& ids = checked.txids;
 
   // The block's UTXO changes stay in memory until the whole block is known
   // valid: a refused block writes nothing.
-  std::unordered_map<enc::outpoint, coin, enc::outpoint_hash> created;
+  utxo_delta d;
+  auto& created = d.created;
   std::unordered_set<enc::outpoint, enc::outpoint_hash> spent;
-  std::vector<std::pair<enc::outpoint, coin>> spent_from_store;
   std::unordered_set<proto::hash256, hash256_hash> seen_ids;
   created.reserve(txs.size() * 2 + 1);
   lmdb::cursor utxo_cursor{t, s.utxo};
@@ -191,7 +204,7 @@ result<void, chain_error> connect_block(store::impl& s, lmdb::txn& t,
           if (!dc)
             throw std::runtime_error("malformed coin record");
           c = *dc;
-          spent_from_store.emplace_back(o, c);
+          d.spent.emplace_back(o, c);
         }
         if (defer)
           defer->push_back({c.owner, msg, in.signature});
@@ -235,35 +248,42 @@ result<void, chain_error> connect_block(store::impl& s, lmdb::txn& t,
 
   // utxo_root: the LtHash after the block (outputs created and spent within
   // the block cancel out and are not hashed at all).
-  proto::lthash16 next = st.lthash;
-  for (const auto& [o, c] : spent_from_store)
-    next.remove(enc::element_of(o, c));
+  d.lthash = st.lthash;
+  d.undo.reserve(d.spent.size() * enc::element_size);
+  for (const auto& [o, c] : d.spent) {
+    const auto e = enc::element_of(o, c);
+    d.lthash.remove(e);
+    d.undo.insert(d.undo.end(), e.begin(), e.end());
+  }
   for (const auto& [o, c] : created)
-    next.add(enc::element_of(o, c));
-  if (next.digest() != h.utxo_root)
+    d.lthash.add(enc::element_of(o, c));
+  if (d.lthash.digest() != h.utxo_root)
     return refuse(reject_reason::bad_utxo_root, height,
                   "utxo_root does not match the UTXO set after the block");
+  return d;
+}
 
-  // Valid: write it.
+void write_block(store::impl& s, lmdb::txn& t, chain_state& st,
+                 const proto::block& b, const checked_block& checked,
+                 utxo_delta delta, bool genesis) {
+  const proto::block_header& h = b.header;
+  const uint64_t height = h.height;
   const auto key = enc::key_of(height);
   const proto::bytes encoded = proto::encode_block(b);
   t.put(s.blocks, key.data(), key.size(), encoded.data(), encoded.size());
-  const auto rec = enc::encode_header_record(bhash, h, b.producer_signature);
+  const auto rec
+      = enc::encode_header_record(checked.hash, h, b.producer_signature);
   t.put(s.headers, key.data(), key.size(), rec.data(), rec.size());
-  t.put(s.hashes, bhash.data(), bhash.size(), key.data(), key.size());
-  proto::bytes undo;
-  undo.reserve(spent_from_store.size() * enc::element_size);
-  for (const auto& [o, c] : spent_from_store) {
+  t.put(s.hashes, checked.hash.data(), checked.hash.size(), key.data(),
+        key.size());
+  for (const auto& [o, c] : delta.spent)
     t.del(s.utxo, o.data(), o.size());
-    const auto e = enc::element_of(o, c);
-    undo.insert(undo.end(), e.begin(), e.end());
-  }
-  for (const auto& [o, c] : created) {
+  for (const auto& [o, c] : delta.created) {
     const auto r = enc::encode_coin(c);
     t.put(s.utxo, o.data(), o.size(), r.data(), r.size());
   }
   if (!genesis) {
-    t.put(s.undo, key.data(), key.size(), undo.data(), undo.size());
+    t.put(s.undo, key.data(), key.size(), delta.undo.data(), delta.undo.size());
     // Undo data is needed only as deep as a reorganisation may go: the last
     // max_reorg_depth blocks.
     if (height > max_reorg_depth) {
@@ -272,12 +292,25 @@ result<void, chain_error> connect_block(store::impl& s, lmdb::txn& t,
     }
   }
   st.height = height;
-  st.hash = bhash;
+  st.hash = checked.hash;
   st.utxo_root = h.utxo_root;
   st.timestamp = h.timestamp;
-  st.utxos = st.utxos - spent_from_store.size() + created.size();
-  st.lthash = next;
+  st.utxos = st.utxos - delta.spent.size() + delta.created.size();
+  st.lthash = std::move(delta.lthash);
   maybe_snapshot(s, t, height, st.utxos);
+}
+
+result<void, chain_error> connect_block(store::impl& s, lmdb::txn& t,
+                                        chain_state& st, const proto::block& b,
+                                        bool genesis,
+                                        std::vector<deferred_sig>* defer) {
+  auto checked = check_block(s.params, st.tip(), b, genesis, defer);
+  if (!checked)
+    return checked.error();
+  auto delta = compute_utxo_delta(s, t, st, b, *checked, genesis, defer);
+  if (!delta)
+    return delta.error();
+  write_block(s, t, st, b, *checked, std::move(delta).value(), genesis);
   return {};
 }
 

@@ -89,7 +89,7 @@ std::optional<std::string> verify_in(const store::impl& s, const lmdb::txn& t) {
 
 std::optional<std::string> store::verify() const {
   try {
-    lmdb::txn t{impl_->env.get(), true};
+    const lmdb::txn t = begin_read(*impl_);
     return verify_in(*impl_, t);
   } catch (const std::exception& e) {
     return std::string{"storage: "} + e.what();

@@ -59,6 +59,14 @@ open_store(const std::string& dir, chain_params params = devnet_params()) {
   return std::move(s).value();
 }
 
+/// The value of a store read that must succeed (fails the test otherwise).
+template <class T>
+T ok(read_result<T> r) {
+  if (!r)
+    FAIL("store read failed: " << r.error().detail);
+  return std::move(r).value();
+}
+
 /// A timestamp after the devnet genesis.
 constexpr int64_t test_time = proto::devnet_genesis_timestamp + 60;
 
@@ -83,9 +91,7 @@ inline void resign(proto::block& b, const security::node_key& key) {
 /// The utxo_root after applying `b` to `s`'s tip (inputs looked up in `s`
 /// or earlier in `b`; unknown inputs are skipped).
 inline proto::hash256 utxo_root_after(const store& s, const proto::block& b) {
-  auto st = s.current_state();
-  REQUIRE(st.has_value());
-  proto::lthash16 lt = st->utxos;
+  proto::lthash16 lt = ok(s.current_state()).utxos;
   std::map<std::pair<proto::hash256, uint32_t>, coin> created;
   for (const auto& tx : b.transactions) {
     for (const auto& in : tx.inputs) {
@@ -95,7 +101,7 @@ inline proto::hash256 utxo_root_after(const store& s, const proto::block& b) {
         c = it->second;
         created.erase(it);
       } else {
-        c = s.find_coin(in.prev_txid, in.vout);
+        c = ok(s.find_coin(in.prev_txid, in.vout));
       }
       if (c)
         lt.remove(proto::utxo_element(in.prev_txid, in.vout, c->value, c->owner,
@@ -123,7 +129,7 @@ inline void finish(const store& s, proto::block& b,
 /// Appends blocks 1... of `from` to `to`, in batches of `count`.
 inline void copy_chain(const store& from, store& to, uint16_t count = 500) {
   while (to.tip().height < from.tip().height) {
-    auto bs = from.get_blocks(to.tip().height + 1, count);
+    auto bs = ok(from.get_blocks(to.tip().height + 1, count));
     REQUIRE(!bs.items.empty());
     auto r = to.append(bs.items);
     if (r.error)

@@ -12,7 +12,7 @@ namespace {
 
 std::vector<proto::block> blocks_of(const store& s, uint64_t from,
                                     uint64_t to) {
-  auto bs = s.get_blocks(from, static_cast<uint16_t>(to - from + 1));
+  auto bs = ok(s.get_blocks(from, static_cast<uint16_t>(to - from + 1)));
   REQUIRE(bs.items.size() == to - from + 1);
   return bs.items;
 }
@@ -33,7 +33,7 @@ TEST_CASE("reorganize switches to a longer branch and back") {
   REQUIRE(pa.generate(*a, 5, 2, test_time)); // a: 11..15
   REQUIRE(pb.generate(*b, 6, 4, test_time)); // b: 11..16, other txs
   copy_chain(*a, *c);                        // c: a's branch
-  REQUIRE(a->hash_at(11) != b->hash_at(11));
+  REQUIRE(ok(a->hash_at(11)) != ok(b->hash_at(11)));
   const auto a_tip = a->tip();
 
   // A branch that is not longer, or starts too high, changes nothing.
@@ -62,8 +62,8 @@ TEST_CASE("reorganize switches to a longer branch and back") {
   CHECK(a->tip().utxo_root == b->tip().utxo_root);
   CHECK(a->tip().utxos == b->tip().utxos);
   CHECK(!a->verify());
-  CHECK(a->height_of(a_tip.hash) == std::nullopt);
-  CHECK(a->height_of(b->tip().hash) == std::optional<uint64_t>{16});
+  CHECK(ok(a->height_of(a_tip.hash)) == std::nullopt);
+  CHECK(ok(a->height_of(b->tip().hash)) == std::optional<uint64_t>{16});
 
   // Back to the first branch, now longer: the same state as a store that
   // never left it.
@@ -75,7 +75,7 @@ TEST_CASE("reorganize switches to a longer branch and back") {
   CHECK(a->tip().utxo_root == c->tip().utxo_root);
   CHECK(a->tip().utxos == c->tip().utxos);
   CHECK(!a->verify());
-  CHECK(a->hash_at(15) == a_tip.hash);
+  CHECK(ok(a->hash_at(15)) == a_tip.hash);
 
   // The producer of `a` sees the switch and builds on the new tip.
   REQUIRE(pa.generate(*a, 2, 3, test_time));
@@ -101,13 +101,13 @@ TEST_CASE("reorganize refuses to go deeper than max_reorg_depth") {
   // Exactly max_reorg_depth: allowed, the undo data is there. Disconnect
   // all and re-apply the same blocks plus one.
   const uint64_t fork = tip.height - max_reorg_depth;
-  auto branch = a->get_blocks(fork + 1, 500).items;
+  auto branch = ok(a->get_blocks(fork + 1, 500)).items;
   REQUIRE(branch.size() == max_reorg_depth);
   auto c = open_store(d.sub("c"));
   copy_chain(*a, *c);
   producer pc{devnet_key()};
   REQUIRE(pc.generate(*c, 1, 0, test_time));
-  branch.push_back(*c->block_at(c->tip().height));
+  branch.push_back(*ok(c->block_at(c->tip().height)));
   r = a->reorganize(fork, branch);
   INFO((r ? std::string{} : r.error().detail));
   REQUIRE(r);

@@ -25,17 +25,17 @@ bool sorted(const std::vector<proto::utxo_entry>& es) {
 
 std::vector<proto::utxo_entry> all_entries(const store& s, uint64_t height) {
   std::vector<proto::utxo_entry> out;
-  auto first = s.snapshot_chunk(height, 0);
+  auto first = ok(s.snapshot_chunk(height, 0));
   REQUIRE(first);
   for (uint32_t i = 0; i < first->total; ++i) {
-    auto c = s.snapshot_chunk(height, i);
+    auto c = ok(s.snapshot_chunk(height, i));
     REQUIRE(c);
     CHECK(c->total == first->total);
     CHECK(c->height == height);
     CHECK(c->index == i);
     out.insert(out.end(), c->entries.begin(), c->entries.end());
   }
-  CHECK(!s.snapshot_chunk(height, first->total));
+  CHECK(!ok(s.snapshot_chunk(height, first->total)));
   return out;
 }
 
@@ -47,19 +47,19 @@ TEST_CASE("snapshots at the last two heights, installed by fast sync") {
   REQUIRE(a->params().snapshot_interval == 100);
   producer p{devnet_key()};
   REQUIRE(p.generate(*a, 250, 1, test_time));
-  CHECK(a->snapshot_heights() == std::vector<uint64_t>{100, 200});
-  CHECK(!a->snapshot_chunk(0, 0));
-  CHECK(!a->snapshot_chunk(150, 0));
+  CHECK(ok(a->snapshot_heights()) == std::vector<uint64_t>{100, 200});
+  CHECK(!ok(a->snapshot_chunk(0, 0)));
+  CHECK(!ok(a->snapshot_chunk(150, 0)));
 
   const auto e100 = all_entries(*a, 100);
   CHECK(e100.size() == 1 + 100 * 2);
   CHECK(sorted(e100));
-  CHECK(utxo_root_of(e100) == a->header_at(100)->header.utxo_root);
+  CHECK(utxo_root_of(e100) == ok(a->header_at(100))->header.utxo_root);
   const auto e200 = all_entries(*a, 200);
-  CHECK(utxo_root_of(e200) == a->header_at(200)->header.utxo_root);
+  CHECK(utxo_root_of(e200) == ok(a->header_at(200))->header.utxo_root);
   CHECK(!a->verify());
 
-  auto headers = a->get_headers(1, 200).items;
+  auto headers = ok(a->get_headers(1, 200)).items;
   REQUIRE(headers.size() == 200);
 
   SUBCASE("install, then follow with blocks") {
@@ -69,18 +69,18 @@ TEST_CASE("snapshots at the last two heights, installed by fast sync") {
     REQUIRE(r);
     CHECK(b->tip().height == 200);
     CHECK(b->tip().base_height == 200);
-    CHECK(b->tip().hash == *a->hash_at(200));
-    CHECK(b->tip().utxo_root == a->header_at(200)->header.utxo_root);
+    CHECK(b->tip().hash == *ok(a->hash_at(200)));
+    CHECK(b->tip().utxo_root == ok(a->header_at(200))->header.utxo_root);
     CHECK(b->tip().utxos == e200.size());
     CHECK(!b->verify());
-    CHECK(b->snapshot_heights() == std::vector<uint64_t>{200});
+    CHECK(ok(b->snapshot_heights()) == std::vector<uint64_t>{200});
     CHECK(all_entries(*b, 200).size() == e200.size());
     // Headers and hashes below the base, blocks only above it.
-    CHECK(b->get_headers(0, 300).items.size() == 201);
-    CHECK(b->hash_at(37) == a->hash_at(37));
-    CHECK(b->height_of(*a->hash_at(37)) == std::optional<uint64_t>{37});
-    CHECK(b->get_blocks(150, 10).items.empty());
-    CHECK(!b->block_at(200));
+    CHECK(ok(b->get_headers(0, 300)).items.size() == 201);
+    CHECK(ok(b->hash_at(37)) == ok(a->hash_at(37)));
+    CHECK(ok(b->height_of(*ok(a->hash_at(37)))) == std::optional<uint64_t>{37});
+    CHECK(ok(b->get_blocks(150, 10)).items.empty());
+    CHECK(!ok(b->block_at(200)));
 
     copy_chain(*a, *b);
     CHECK(b->tip().height == 250);
@@ -101,7 +101,7 @@ TEST_CASE("snapshots at the last two heights, installed by fast sync") {
       CHECK(b->tip().height == 0);
       CHECK(b->tip().hash == before.hash);
       CHECK(b->tip().utxos == 1);
-      CHECK(b->snapshot_heights().empty());
+      CHECK(ok(b->snapshot_heights()).empty());
       CHECK(!b->verify());
     };
     auto altered = e200;
@@ -139,26 +139,26 @@ TEST_CASE("snapshots above the fork are dropped by a reorganisation") {
   auto a = open_store(d.sub("a"));
   producer p{devnet_key()};
   REQUIRE(p.generate(*a, 205, 0, test_time));
-  CHECK(a->snapshot_heights() == std::vector<uint64_t>{100, 200});
+  CHECK(ok(a->snapshot_heights()) == std::vector<uint64_t>{100, 200});
   auto c = open_store(d.sub("c"));
   copy_chain(*a, *c);
   REQUIRE(c->reorganize(195, {}).error().reason == reject_reason::not_longer);
   producer pc{devnet_key()};
   // c: the same 0..195, then another branch (1 tx) up to 210.
-  auto branch = a->get_blocks(1, 195).items;
+  auto branch = ok(a->get_blocks(1, 195)).items;
   auto e = open_store(d.sub("e"));
   REQUIRE(!e->append(branch).error);
   REQUIRE(pc.generate(*e, 4, 1, test_time)); // 196..199
-  REQUIRE(e->snapshot_heights() == std::vector<uint64_t>{100});
+  REQUIRE(ok(e->snapshot_heights()) == std::vector<uint64_t>{100});
   REQUIRE(pc.generate(*e, 11, 1, test_time)); // 200..210
-  auto r = a->reorganize(195, e->get_blocks(196, 15).items);
+  auto r = a->reorganize(195, ok(e->get_blocks(196, 15)).items);
   REQUIRE(r);
   CHECK(a->tip().hash == e->tip().hash);
-  CHECK(a->snapshot_heights() == std::vector<uint64_t>{100, 200});
-  CHECK(a->snapshot_chunk(200, 0)->entries.size()
-        == e->snapshot_chunk(200, 0)->entries.size());
-  CHECK(utxo_root_of(a->snapshot_chunk(200, 0)->entries)
-        == e->header_at(200)->header.utxo_root);
+  CHECK(ok(a->snapshot_heights()) == std::vector<uint64_t>{100, 200});
+  CHECK(ok(a->snapshot_chunk(200, 0))->entries.size()
+        == ok(e->snapshot_chunk(200, 0))->entries.size());
+  CHECK(utxo_root_of(ok(a->snapshot_chunk(200, 0))->entries)
+        == ok(e->header_at(200))->header.utxo_root);
   CHECK(!a->verify());
 }
 
@@ -203,12 +203,12 @@ TEST_CASE("a large snapshot is served in sorted chunks of 10,000") {
   auto s = open_store(d.sub("s"), params);
   auto r = s->install_snapshot({h}, entries);
   REQUIRE(r);
-  CHECK(s->snapshot_heights() == std::vector<uint64_t>{1});
-  auto c0 = s->snapshot_chunk(1, 0);
+  CHECK(ok(s->snapshot_heights()) == std::vector<uint64_t>{1});
+  auto c0 = ok(s->snapshot_chunk(1, 0));
   REQUIRE(c0);
   CHECK(c0->total == 3);
   CHECK(c0->entries.size() == proto::max_utxo_chunk_entries);
-  CHECK(s->snapshot_chunk(1, 2)->entries.size() == 123);
+  CHECK(ok(s->snapshot_chunk(1, 2))->entries.size() == 123);
   const auto all = all_entries(*s, 1);
   REQUIRE(all.size() == n);
   CHECK(sorted(all));

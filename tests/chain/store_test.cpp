@@ -25,14 +25,15 @@ TEST_CASE("a new store holds the devnet genesis and keeps its tip") {
     CHECK(t.utxos == 1);
     CHECK(t.base_height == 0);
     CHECK(t.timestamp == proto::devnet_genesis_timestamp);
-    const auto c = s->find_coin(proto::txid(genesis.transactions[0]), 0);
+    const auto c = ok(s->find_coin(proto::txid(genesis.transactions[0]), 0));
     REQUIRE(c);
     CHECK(c->value == proto::devnet_block_reward);
     CHECK(c->owner == proto::devnet_producer_public_key());
     CHECK(!s->verify());
-    CHECK(s->height_of(t.hash) == std::optional<uint64_t>{0});
-    REQUIRE(s->block_at(0));
-    CHECK(proto::encode_block(*s->block_at(0)) == proto::encode_block(genesis));
+    CHECK(ok(s->height_of(t.hash)) == std::optional<uint64_t>{0});
+    REQUIRE(ok(s->block_at(0)));
+    CHECK(proto::encode_block(*ok(s->block_at(0)))
+          == proto::encode_block(genesis));
 
     producer p{devnet_key()};
     REQUIRE(p.generate(*s, 3, 1, test_time));
@@ -94,45 +95,45 @@ TEST_CASE("get_blocks, get_hashes and get_headers") {
   auto blocks = p.generate(*s, 30, 2, test_time);
   REQUIRE(blocks);
 
-  auto bs = s->get_blocks(5, 10);
+  auto bs = ok(s->get_blocks(5, 10));
   REQUIRE(bs.items.size() == 10);
   for (std::size_t i = 0; i < 10; ++i)
     CHECK(proto::block_hash(bs.items[i].header)
           == proto::block_hash((*blocks)[4 + i].header));
-  CHECK(s->get_blocks(25, 100).items.size() == 6);
-  CHECK(s->get_blocks(31, 10).items.empty());
-  CHECK(s->get_blocks(5, 0).items.empty());
-  CHECK(s->get_blocks(0, 1).items.size() == 1);
+  CHECK(ok(s->get_blocks(25, 100)).items.size() == 6);
+  CHECK(ok(s->get_blocks(31, 10)).items.empty());
+  CHECK(ok(s->get_blocks(5, 0)).items.empty());
+  CHECK(ok(s->get_blocks(0, 1)).items.size() == 1);
 
-  auto hs = s->get_hashes(0, 50);
+  auto hs = ok(s->get_hashes(0, 50));
   REQUIRE(hs.items.size() == 31);
   CHECK(hs.items[0] == proto::devnet_genesis_hash());
   CHECK(hs.items[30] == s->tip().hash);
-  CHECK(s->get_hashes(31, 5).items.empty());
-  CHECK(s->get_hashes(3, 2).items.size() == 2);
-  auto hd = s->get_headers(1, 30);
+  CHECK(ok(s->get_hashes(31, 5)).items.empty());
+  CHECK(ok(s->get_hashes(3, 2)).items.size() == 2);
+  auto hd = ok(s->get_headers(1, 30));
   REQUIRE(hd.items.size() == 30);
   for (std::size_t i = 0; i < 30; ++i) {
     CHECK(hd.items[i].header.height == i + 1);
     CHECK(proto::block_hash(hd.items[i].header) == hs.items[i + 1]);
     CHECK(hd.items[i].producer_signature == (*blocks)[i].producer_signature);
   }
-  CHECK(s->hash_at(30) == s->tip().hash);
-  CHECK(!s->hash_at(31));
-  CHECK(s->height_of(hs.items[17]) == std::optional<uint64_t>{17});
-  CHECK(!s->height_of(proto::hash256{}));
-  CHECK(!s->block_at(31));
-  CHECK(!s->header_at(31));
+  CHECK(ok(s->hash_at(30)) == s->tip().hash);
+  CHECK(!ok(s->hash_at(31)));
+  CHECK(ok(s->height_of(hs.items[17])) == std::optional<uint64_t>{17});
+  CHECK(!ok(s->height_of(proto::hash256{})));
+  CHECK(!ok(s->block_at(31)));
+  CHECK(!ok(s->header_at(31)));
 
   // Hostile ranges: at the end of u64, and counts over the limits.
   constexpr auto top = std::numeric_limits<uint64_t>::max();
-  CHECK(s->get_blocks(top, 500).items.empty());
-  CHECK(s->get_blocks(top - 1, 65535).items.empty());
-  CHECK(s->get_hashes(top, 2000).items.empty());
-  CHECK(s->get_headers(top - 3, 65535).items.empty());
-  CHECK(s->get_hashes(0, 65535).items.size() == 31);
-  CHECK(!s->snapshot_chunk(top, 0));
-  CHECK(!s->snapshot_chunk(0, std::numeric_limits<uint32_t>::max()));
+  CHECK(ok(s->get_blocks(top, 500)).items.empty());
+  CHECK(ok(s->get_blocks(top - 1, 65535)).items.empty());
+  CHECK(ok(s->get_hashes(top, 2000)).items.empty());
+  CHECK(ok(s->get_headers(top - 3, 65535)).items.empty());
+  CHECK(ok(s->get_hashes(0, 65535)).items.size() == 31);
+  CHECK(!ok(s->snapshot_chunk(top, 0)));
+  CHECK(!ok(s->snapshot_chunk(0, std::numeric_limits<uint32_t>::max())));
 }
 
 TEST_CASE("get_blocks stops at 4 MiB but always sends the first block") {
@@ -161,10 +162,10 @@ TEST_CASE("get_blocks stops at 4 MiB but always sends the first block") {
   REQUIRE(a > proto::max_blocks_answer_bytes);
   REQUIRE(b + c > proto::max_blocks_answer_bytes);
   REQUIRE(c + e <= proto::max_blocks_answer_bytes);
-  CHECK(s->get_blocks(1, 4).items.size() == 1);
-  CHECK(s->get_blocks(2, 3).items.size() == 1);
-  CHECK(s->get_blocks(3, 2).items.size() == 2);
-  CHECK(s->get_blocks(3, 1).items.size() == 1);
+  CHECK(ok(s->get_blocks(1, 4)).items.size() == 1);
+  CHECK(ok(s->get_blocks(2, 3)).items.size() == 1);
+  CHECK(ok(s->get_blocks(3, 2)).items.size() == 2);
+  CHECK(ok(s->get_blocks(3, 1)).items.size() == 1);
   CHECK(s->tip().utxos == 1 + 118'000 + 59'000 * 2 + 10);
   CHECK(!s->verify());
 }
@@ -195,7 +196,7 @@ TEST_CASE("a fresh store replays 1-tx and 50-tx blocks in batches of 500") {
   }
   auto dst = open_store(d.sub("dst"));
   while (dst->tip().height < src->tip().height) {
-    auto bs = src->get_blocks(dst->tip().height + 1, 500);
+    auto bs = ok(src->get_blocks(dst->tip().height + 1, 500));
     REQUIRE(!bs.items.empty());
     auto r = dst->append(bs.items);
     REQUIRE(!r.error);
