@@ -8,6 +8,8 @@
 #include "actors/send_later.hpp"
 #include "actors/gossip.hpp"
 #include "actors/node.hpp"
+#include "actors/slot_policy.hpp"
+#include "config/values.hpp"
 #include "protocol/codec.hpp"
 #include "security/conn_limits.hpp"
 #include "security/envelope.hpp"
@@ -19,6 +21,9 @@ namespace {
 struct registered {
   conn_record rec;
   caf::actor conn;
+  /// Its class for the slot policy (see `slot_class`).
+  bool masternode = false;
+  bool manual = false;
 };
 
 struct tracked {
@@ -47,7 +52,7 @@ void publish(registry_actor* self) {
       ++snap->inbound;
     else
       ++snap->outbound;
-    if (kv.second.rec.entry.services & proto::service_masternode)
+    if (kv.second.masternode)
       ++snap->masternodes;
   }
   self->state.ctx->table->publish(std::move(snap));
@@ -62,38 +67,64 @@ void track(registry_actor* self, const caf::actor& conn,
   }
 }
 
-/// Slots inbound peers may take: `maxconnections` less the outbound
-/// reservation (`security::default_reserved_outbound`, at most half), so that
-/// no number of inbound peers can stop the node from dialling out.
-uint32_t max_inbound(const node_config& cfg) {
-  return cfg.maxconnections
-         - std::min(security::default_reserved_outbound,
-                    cfg.maxconnections / 2);
+/// A masternode the operator named (`masternodepeer=`): the address dialled,
+/// or for an inbound peer its IP address. A peer's HELLO services bit is
+/// never taken for it: any peer can set it.
+bool known_masternode(const node_config& cfg, const conn_record& rec) {
+  for (const auto& mn : cfg.masternode_peers) {
+    if (!rec.entry.inbound) {
+      if (rec.target == mn)
+        return true;
+      continue;
+    }
+    auto addr = parse_peer_address(mn);
+    if (addr && addr->host == rec.entry.host)
+      return true;
+  }
+  return false;
 }
 
-/// Makes room for an outbound connection in a full node: the youngest
-/// inbound peer that is not whitelisted is asked to leave. False if there is
-/// none.
-bool evict_for_outbound(registry_actor* self) {
+/// Chosen by the operator: every outbound connection (the node dials only
+/// configured addresses and `addnode` ones), and inbound peers from a
+/// whitelisted address.
+bool manual_peer(const node_context& ctx, const conn_record& rec) {
+  if (!rec.entry.inbound)
+    return true;
+  auto ip = security::ip_address::parse(rec.entry.host);
+  return ip && ctx.whitelist.contains(*ip);
+}
+
+slot_peer slot_of(const registered& r) {
+  slot_peer p;
+  p.id = r.rec.entry.node_id;
+  p.inbound = r.rec.entry.inbound;
+  p.masternode = r.masternode;
+  p.manual = r.manual;
+  p.since = r.rec.entry.connected_since;
+  return p;
+}
+
+/// Asks the slot policy for room for `newcomer`; evicts a peer if it says
+/// so (REJECT 6). False if there is no room.
+bool make_room(registry_actor* self, const registered& newcomer) {
   auto& st = self->state;
-  registered* youngest = nullptr;
-  for (auto& kv : st.by_id) {
-    auto& r = kv.second;
-    if (!r.rec.entry.inbound)
-      continue;
-    auto ip = security::ip_address::parse(r.rec.entry.host);
-    if (ip && st.ctx->whitelist.contains(*ip))
-      continue;
-    if (!youngest
-        || r.rec.entry.connected_since > youngest->rec.entry.connected_since)
-      youngest = &r;
-  }
-  if (!youngest)
+  std::vector<slot_peer> peers;
+  peers.reserve(st.by_id.size());
+  for (const auto& kv : st.by_id)
+    peers.push_back(slot_of(kv.second));
+  auto d = decide_slot(slot_limits::for_max(st.ctx->cfg.maxconnections),
+                       peers, slot_of(newcomer));
+  if (!d.admit)
     return false;
-  self->send(youngest->conn, reject_atom::value,
-             static_cast<uint16_t>(proto::reject_code::no_free_slot),
-             std::string{"slot needed for an outbound connection"});
-  st.by_id.erase(youngest->rec.entry.node_id);
+  if (d.evict) {
+    auto i = st.by_id.find(*d.evict);
+    if (i != st.by_id.end()) {
+      self->send(i->second.conn, reject_atom::value,
+                 static_cast<uint16_t>(proto::reject_code::no_free_slot),
+                 std::string{"slot needed for another connection"});
+      st.by_id.erase(i);
+    }
+  }
   return true;
 }
 
@@ -107,29 +138,24 @@ uint16_t on_register(registry_actor* self, conn_record& rec) {
   if (st.shutting_down)
     return static_cast<uint16_t>(proto::reject_code::shutting_down);
   auto id = rec.entry.node_id; // a copy: `rec` is moved below
+  registered r{std::move(rec), conn, false, false};
+  r.masternode = known_masternode(st.ctx->cfg, r.rec);
+  r.manual = manual_peer(*st.ctx, r.rec);
   auto i = st.by_id.find(id);
   if (i != st.by_id.end()) {
-    if (!newer_connection_wins(i->second.rec.dialer_id, rec.dialer_id))
+    if (!newer_connection_wins(i->second.rec.dialer_id, r.rec.dialer_id))
       return static_cast<uint16_t>(proto::reject_code::duplicate);
     self->send(i->second.conn, reject_atom::value,
                static_cast<uint16_t>(proto::reject_code::duplicate),
                std::string{"duplicate connection"});
     st.by_id.erase(i);
-  } else if (rec.entry.inbound) {
-    uint32_t inbound = 0;
-    for (const auto& kv : st.by_id)
-      inbound += kv.second.rec.entry.inbound ? 1 : 0;
-    if (st.by_id.size() >= st.ctx->cfg.maxconnections
-        || inbound >= max_inbound(st.ctx->cfg))
-      return static_cast<uint16_t>(proto::reject_code::no_free_slot);
-  } else if (st.by_id.size() >= st.ctx->cfg.maxconnections
-             && !evict_for_outbound(self)) {
+  } else if (!make_room(self, r)) {
     return static_cast<uint16_t>(proto::reject_code::no_free_slot);
   }
-  st.conns[conn.address()].since = rec.entry.connected_since;
-  self->send(st.supervisor, up_atom::value, id, rec.target,
-             rec.entry.inbound);
-  st.by_id.emplace(id, registered{std::move(rec), conn});
+  st.conns[conn.address()].since = r.rec.entry.connected_since;
+  self->send(st.supervisor, up_atom::value, id, r.rec.target,
+             r.rec.entry.inbound);
+  st.by_id.emplace(id, std::move(r));
   publish(self);
   return 0;
 }

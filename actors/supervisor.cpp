@@ -7,6 +7,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/send_later.hpp"
+#include "actors/slot_policy.hpp"
 #include "actors/backoff.hpp"
 #include "actors/chain_actor.hpp"
 #include "actors/sync_coordinator.hpp"
@@ -69,9 +70,7 @@ constexpr uint32_t pending_connection_slack = 16;
 
 struct listener_state {
   explicit listener_state(const node_config& cfg)
-    : limits(cfg.maxconnections
-               - std::min(security::default_reserved_outbound,
-                          cfg.maxconnections / 2)
+    : limits(slot_limits::for_max(cfg.maxconnections).max_inbound()
                + pending_connection_slack,
              cfg.maxconnectionsperip,
              security::default_max_new_per_ip_per_minute,

@@ -42,6 +42,14 @@ using bench_clock = std::chrono::steady_clock;
 
 /// Connection slots beyond the peers: the node reserves 8 for outbound.
 constexpr uint32_t spare_connections = 64;
+
+/// `maxconnections` for `peers` ordinary inbound peers: 40 % of the slots are
+/// reserved for masternodes (actors/slot_policy.hpp), so the peers and the
+/// spare slots must fit in the other 60 %.
+uint32_t max_connections_for(int peers) {
+  auto regular = static_cast<uint32_t>(peers) + spare_connections;
+  return (regular * 10 + 5) / 6;
+}
 /// File descriptors of each process beyond one per peer (epoll, pipes,
 /// LMDB, the listener, CAF's own).
 constexpr rlim_t spare_fds = 128;
@@ -187,7 +195,7 @@ int run_node(const options& opt, int in, int out) {
   caf::actor_system sys{cfg};
   node_config conf;
   conf.datadir = fresh_datadir("peers_bench", "node");
-  conf.maxconnections = static_cast<uint32_t>(opt.peers) + spare_connections;
+  conf.maxconnections = max_connections_for(opt.peers);
   if (opt.whitelist)
     conf.whitelist = {"127.0.0.0/8"};
   auto node = spawn_bench_node(sys, conf, "node");

@@ -136,40 +136,67 @@ TEST_CASE("a node with no free slot refuses with REJECT 6") {
 }
 using namespace timecoin;
 
-TEST_CASE("inbound peers never take the outbound slots; outbound evicts the "
-          "youngest inbound peer of a full node") {
+TEST_CASE("slots: regular inbound peers stop at their share, a known "
+          "masternode still gets in, the HELLO bit counts for nothing, "
+          "outbound evicts the youngest regular inbound peer") {
   registry_fixture f;
-  f.ctx->cfg.maxconnections = 20; // 8 reserved for outbound: 12 inbound
+  // 8 reserved for outbound, 8 for masternodes: 12 regular, of which 4
+  // inbound; 12 inbound in all.
+  f.ctx->cfg.maxconnections = 20;
+  f.ctx->cfg.masternode_peers = {"10.0.0.7:24100"};
+  auto with_since = [](conn_record rec, int64_t since) {
+    rec.entry.connected_since = since;
+    return rec;
+  };
   std::vector<fake_conn> in;
-  for (int i = 0; i < 13; ++i) {
+  for (int i = 0; i < 6; ++i) {
     char id[8];
     std::snprintf(id, sizeof id, "1%02d", i);
-    auto rec = record(id, id, true);
-    rec.entry.connected_since = 1000 + i;
+    auto rec = with_since(record(id, id, true), 1000 + i);
+    // Claims to be a masternode: no reserved slot for that.
+    rec.entry.services = proto::service_masternode;
     in.push_back(spawn_conn(f.sys, f.registry, rec));
     f.settle();
   }
-  for (int i = 0; i < 12; ++i)
+  for (int i = 0; i < 4; ++i)
     CHECK(**in[i].reply == 0);
-  CHECK(**in[12].reply == 6);
+  CHECK(**in[4].reply == 6);
+  CHECK(**in[5].reply == 6);
+  CHECK(f.ctx->table->read([](const peer_snapshot& s) {
+    return s.masternodes;
+  }) == 0);
+  // The operator's masternode, inbound from its address, gets a reserved
+  // slot and counts for the rate limits.
+  auto mn_rec = with_since(record("300", "300", true), 1100);
+  mn_rec.entry.host = "10.0.0.7";
+  auto mn = spawn_conn(f.sys, f.registry, mn_rec);
+  f.settle();
+  CHECK(**mn.reply == 0);
+  CHECK(f.ctx->table->read([](const peer_snapshot& s) {
+    return s.masternodes;
+  }) == 1);
   std::vector<fake_conn> out;
-  for (int i = 0; i < 9; ++i) {
+  for (int i = 0; i < 16; ++i) {
     char id[8];
     std::snprintf(id, sizeof id, "2%02d", i);
-    out.push_back(spawn_conn(f.sys, f.registry, record(id, "00", false)));
+    out.push_back(spawn_conn(f.sys, f.registry,
+                             with_since(record(id, "00", false), 2000 + i)));
     f.settle();
   }
-  // 8 reserved slots, then a ninth outbound one made by evicting the
-  // youngest inbound peer (connected at 1011).
+  // 15 free slots, then the sixteenth outbound connection evicts the
+  // youngest regular inbound peer (connected at 1003), never the
+  // masternode.
   for (auto& o : out)
     CHECK(**o.reply == 0);
-  CHECK(*in[11].rejected == uint16_t{6});
-  for (int i = 0; i < 11; ++i)
+  CHECK(*in[3].rejected == uint16_t{6});
+  for (int i = 0; i < 3; ++i)
     CHECK(!in[i].rejected->has_value());
+  CHECK(!mn.rejected->has_value());
   CHECK(f.ctx->table->connected_count() == 20);
   for (auto& c : in)
     caf::anon_send_exit(c.self, caf::exit_reason::kill);
   for (auto& c : out)
     caf::anon_send_exit(c.self, caf::exit_reason::kill);
+  caf::anon_send_exit(mn.self, caf::exit_reason::kill);
   f.settle();
 }

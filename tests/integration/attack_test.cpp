@@ -214,16 +214,18 @@ TEST_CASE("row 3: inbound peers cannot take the outbound slots") {
   cluster c;
   auto b = c.start_with(attack_config("slots-b"));
   auto conf = attack_config("slots-a");
-  conf.maxconnections = 40; // 32 inbound, 8 reserved for outbound
+  // 8 slots reserved for outbound, 16 for masternodes: 16 for regular
+  // inbound peers.
+  conf.maxconnections = 40;
   auto a = c.start_with(conf);
-  watch w{a}; // takes one of the 32
+  watch w{a}; // takes one of the 16
   // 60 authenticated peers from 20 networks: inbound fills, then refusals.
   std::vector<std::unique_ptr<raw_peer>> bad;
   for (int net = 30; net < 50; ++net)
     for (int host = 1; host <= 3; ++host)
       if (auto p = authenticated(a.p2p_port(), loop_addr(net, host)))
         bad.push_back(std::move(p));
-  CHECK(eventually([&] { return a.connected_count() == 32; }));
+  CHECK(eventually([&] { return a.connected_count() == 16; }));
   // The operator's addnode still gets through.
   caf::scoped_actor self{*c.sys};
   bool added = false;
@@ -232,7 +234,7 @@ TEST_CASE("row 3: inbound peers cannot take the outbound slots") {
     .receive([&](bool ok) { added = ok; }, [](caf::error&) {});
   CHECK(added);
   CHECK(eventually([&] { return a.is_connected(b.node_id()); }));
-  CHECK(a.connected_count() == 33);
+  CHECK(a.connected_count() == 17);
   w.check();
 }
 
