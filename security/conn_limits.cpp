@@ -134,13 +134,6 @@ uint32_t conn_limits::inbound_from(const ip_address& ip) const {
   return it == by_address_.end() ? 0 : it->second.open;
 }
 
-proto::reject_code to_reject_code(conn_limits::admit_result r) noexcept {
-  if (r == conn_limits::admit_result::too_frequent
-      || r == conn_limits::admit_result::group_too_frequent)
-    return proto::reject_code::rate_limited;
-  return proto::reject_code::no_free_slot;
-}
-
 std::string_view to_string(conn_limits::admit_result r) noexcept {
   switch (r) {
   case conn_limits::admit_result::ok:

@@ -134,9 +134,6 @@ private:
 /// or /48 (IPv6), as the network's first address.
 ip_address network_of(const ip_address& ip);
 
-/// The REJECT code for a refusal: 6 (no free slot) or 7 (rate limited).
-proto::reject_code to_reject_code(conn_limits::admit_result r) noexcept;
-
 /// "ok", "no_free_slot", "too_many_from_ip", "too_frequent".
 std::string_view to_string(conn_limits::admit_result r) noexcept;
 
