@@ -16,7 +16,7 @@ namespace timecoin {
 
 chain_tip tip_of(const chain::store& store) {
   auto t = store.tip();
-  return chain_tip{t.height, t.hash, t.utxo_root};
+  return chain_tip{t.height, t.hash, t.utxo_root, t.base_height};
 }
 
 namespace {

@@ -27,6 +27,9 @@ struct chain_tip {
   uint64_t height = 0;
   proto::hash256 hash{};
   proto::hash256 utxo_root{};
+  /// The height of the snapshot the store was installed from; 0 if it holds
+  /// every block from genesis.
+  uint64_t base_height = 0;
 };
 
 /// An exclusive lock on a data directory (`<datadir>/.lock`, flock), held

@@ -405,6 +405,10 @@ security::local_info local_info_now(const node_context& ctx) {
   auto tip = ctx.tip();
   local.best_height = tip.height;
   local.best_hash = tip.hash;
+  // A node that fast-synced while running has no blocks below its snapshot
+  // any more: it stops offering full history at once, not at its restart.
+  if (tip.base_height > 0)
+    local.services &= ~uint32_t{proto::service_full_history};
   return local;
 }
 

@@ -181,9 +181,26 @@ TEST_CASE("fast sync reaches the full-sync tip from a snapshot") {
   self->request(f.actor(), 5s, getblock_atom::value, std::string{"5"})
     .receive([](block_info&) {}, [&](caf::error&) { refused = true; });
   CHECK(refused);
-  // The same chain as a full sync: a node syncing every block agrees.
-  auto full = c.start_with(config_for("fast-full", {addr(a)}));
+  // The same chain as a full sync: a node syncing every block agrees. It
+  // also dials the fast-synced node, which no longer offers full history
+  // (services bit 2) although it started with it.
+  auto full = c.start_with(config_for("fast-full", {addr(a), addr(f)}));
   CHECK(eventually([&] { return same_tip(c, full, ref); }, 120s));
+  std::optional<uint32_t> f_services;
+  CHECK(eventually([&] {
+    self->request(full.actor(), 5s, peers_atom::value)
+      .receive(
+        [&](const std::vector<peer_info>& peers) {
+          for (const auto& p : peers)
+            if (p.node_id == f.node_id())
+              f_services = p.services;
+        },
+        [](caf::error&) {});
+    return f_services.has_value();
+  }));
+  REQUIRE(f_services);
+  CHECK((*f_services & proto::service_full_history) == 0);
+  CHECK((*f_services & proto::service_utxo_snapshots) != 0);
 }
 
 TEST_CASE("a snapshot with one altered entry is refused") {
