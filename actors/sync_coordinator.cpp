@@ -11,6 +11,7 @@
 #include "actors/send_later.hpp"
 #include "actors/chain_actor.hpp"
 #include "actors/download_plan.hpp"
+#include "actors/sync_checks.hpp"
 #include "actors/node.hpp"
 #include "chain/params.hpp"
 #include "chain/store.hpp"
@@ -88,55 +89,6 @@ struct fork_sync {
   std::size_t branch_bytes = 0; ///< estimated
   caf::actor_clock::time_point started;
 };
-
-/// True if `b` names an authorised producer and carries its signature over
-/// the header (which commits to the transactions through the Merkle root,
-/// checked when the block is applied).
-bool signed_by_producer(const chain::chain_params& params,
-                        const proto::block& b) {
-  const auto& producers = params.producers;
-  return std::find(producers.begin(), producers.end(), b.header.producer)
-           != producers.end()
-         && security::verify(b.header.producer,
-                             proto::block_signing_bytes(
-                               proto::block_hash(b.header)),
-                             b.producer_signature);
-}
-
-/// Why a BLOCKS answer is refused before any of it is held, if it is: over
-/// the serving bound (a protocol violation), or a block its producer did not
-/// sign (an invalid block). Signatures are checked on the first `counted`
-/// blocks: the rest are dropped unread.
-std::optional<std::pair<security::violation, std::string>>
-refuse_answer(const chain::chain_params& params,
-              const std::vector<proto::block>& blocks, std::size_t counted) {
-  if (!within_answer_bound(blocks))
-    return std::make_pair(security::violation::protocol,
-                          "BLOCKS answer of " + std::to_string(blocks.size())
-                            + " blocks over the 4 MiB answer bound");
-  auto n = std::min(counted, blocks.size());
-  for (std::size_t i = 0; i < n; ++i)
-    if (!signed_by_producer(params, blocks[i]))
-      return std::make_pair(security::violation::invalid_block,
-                            "block " + std::to_string(blocks[i].header.height)
-                              + " not signed by an authorised producer");
-  return std::nullopt;
-}
-
-/// Refusals that say nothing about the peer that served the block: local
-/// storage failures, a tip that moved under the write (blocks produced
-/// meanwhile), and a branch refused for its length.
-bool peer_at_fault(chain::reject_reason r) {
-  switch (r) {
-    case chain::reject_reason::storage:
-    case chain::reject_reason::bad_height:
-    case chain::reject_reason::too_deep:
-    case chain::reject_reason::not_longer:
-      return false;
-    default:
-      return true;
-  }
-}
 
 struct sync_state {
   static inline const char* name = "sync_coordinator";
