@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <set>
 #include <unordered_map>
 
 #include <caf/all.hpp>
@@ -64,10 +63,27 @@ const char* to_string(mode m) {
   return "idle";
 }
 
-struct sync_peer {
+/// What the coordinator knows of one peer, by node id. Its heights and
+/// request counts are the download plan's (`download_plan::peer`), not
+/// repeated here. A record outlives its connection only to keep a mark.
+struct peer_record {
+  /// The peer's connection; null while it is not connected.
   caf::actor conn;
   std::string host;
   uint32_t services = 0;
+  /// Served headers or a snapshot that failed its checks: never a snapshot
+  /// source again, for the life of the process.
+  bool bad_snapshot = false;
+
+  bool connected() const { return static_cast<bool>(conn); }
+  /// Keeps every block (services bit 2): an empty answer means it has no
+  /// blocks that high, not that it has none that low.
+  bool full_history() const {
+    return (services & proto::service_full_history) != 0;
+  }
+  bool serves_snapshots() const {
+    return (services & proto::service_utxo_snapshots) != 0;
+  }
 };
 
 /// A fast sync under way: headers first, then the snapshot at `height`.
@@ -95,8 +111,7 @@ struct sync_state {
   context_ptr ctx;
   std::shared_ptr<const chain::store> store;
   sync_links links;
-  std::unordered_map<std::string, sync_peer> peers;
-  std::unordered_map<caf::actor_addr, std::string> by_addr;
+  std::unordered_map<std::string, peer_record> peers;
   download_plan plan;
   mode m = mode::idle;
   bool applying = false;
@@ -106,7 +121,6 @@ struct sync_state {
   std::optional<fork_sync> fork;
   uint32_t fast_attempts = 0;
   bool fast_done = false;
-  std::set<std::string> bad_snapshot_peers;
   // progress
   uint64_t last_tick_height = 0;
   caf::actor_clock::time_point last_tick;
@@ -124,19 +138,24 @@ spdlog::logger& log(sync_actor* self) {
 
 void pump(sync_actor* self);
 
+/// The record of `id` if it is connected, else null.
+const peer_record* connected(const sync_state& st, const std::string& id) {
+  auto i = st.peers.find(id);
+  return i != st.peers.end() && i->second.connected() ? &i->second : nullptr;
+}
+
+caf::actor conn_of(sync_actor* self, const std::string& id) {
+  auto p = connected(self->state, id);
+  return p ? p->conn : caf::actor{};
+}
+
 /// Charges `v` to the peer (its connection counts it, reports it to the rate
 /// limiter and closes).
 void charge(sync_actor* self, const std::string& id, security::violation v,
             const std::string& what) {
-  auto i = self->state.peers.find(id);
-  if (i != self->state.peers.end())
-    self->send(i->second.conn, violation_atom::value, static_cast<uint8_t>(v),
+  if (auto conn = conn_of(self, id))
+    self->send(conn, violation_atom::value, static_cast<uint8_t>(v),
                what);
-}
-
-caf::actor conn_of(sync_actor* self, const std::string& id) {
-  auto i = self->state.peers.find(id);
-  return i == self->state.peers.end() ? caf::actor{} : i->second.conn;
 }
 
 /// Sends `req` to peer `id`; later `on_answer(message)` or
@@ -310,7 +329,7 @@ void fetch_branch(sync_actor* self) {
 bool start_fork(sync_actor* self, const std::string& peer) {
   auto& st = self->state;
   auto p = st.plan.peers().find(peer);
-  if (st.m == mode::fork || !st.peers.count(peer)
+  if (st.m == mode::fork || !connected(st, peer)
       || (p != st.plan.peers().end() && p->second.excluded))
     return false;
   st.m = mode::fork;
@@ -407,7 +426,7 @@ void install_snapshot(sync_actor* self) {
             return;
           }
           ++st.rejected_snapshots;
-          st.bad_snapshot_peers.insert(peer);
+          st.peers[peer].bad_snapshot = true;
           auto failed = "snapshot at " + std::to_string(height) + " from "
                         + peer.substr(0, 16) + " refused: " + why;
           // Chunks are read one request at a time: a peer that reorganised
@@ -468,7 +487,7 @@ void fetch_chunk(sync_actor* self) {
             || (f.total_chunks != 0 && chunk->total != f.total_chunks)) {
           charge(self, peer, security::violation::protocol,
                  "UTXO_CHUNK does not answer its request");
-          st.bad_snapshot_peers.insert(peer);
+          st.peers[peer].bad_snapshot = true;
           fast_sync_failed(self, "malformed snapshot chunk");
           return;
         }
@@ -524,7 +543,7 @@ void fetch_headers(sync_actor* self) {
           ++st.rejected_blocks;
           charge(self, peer, security::violation::invalid_block,
                  "invalid header: " + ok.error().detail);
-          st.bad_snapshot_peers.insert(peer);
+          st.peers[peer].bad_snapshot = true;
           st.plan.exclude(peer);
           fast_sync_failed(self, "invalid header from " + peer.substr(0, 16)
                                    + ": " + ok.error().detail);
@@ -555,9 +574,8 @@ bool maybe_fast_sync(sync_actor* self) {
   std::string best_peer;
   uint64_t best_height = 0;
   for (const auto& [id, p] : st.plan.peers()) {
-    auto i = st.peers.find(id);
-    if (i == st.peers.end() || p.excluded || st.bad_snapshot_peers.count(id)
-        || !(i->second.services & proto::service_utxo_snapshots))
+    auto r = connected(st, id);
+    if (!r || p.excluded || r->bad_snapshot || !r->serves_snapshots())
       continue;
     auto h = interval == 0 ? 0 : p.best / interval * interval;
     if (h > best_height) {
@@ -667,11 +685,8 @@ void request_window(sync_actor* self, const std::string& id, block_window w) {
           if (got->items.empty()) {
             // Past its tip (a full node that went shorter, or a height
             // learned from a relay) or below its fast-sync base.
-            auto p = st.peers.find(id);
-            st.plan.peer_lacks(id, w.start,
-                               p != st.peers.end()
-                                 && (p->second.services
-                                     & proto::service_full_history));
+            auto p = connected(st, id);
+            st.plan.peer_lacks(id, w.start, p && p->full_history());
           }
           st.plan.on_answer(id, w, std::move(got->items),
                             self->clock().now());
@@ -767,13 +782,13 @@ void on_gossiped_block(sync_actor* self, const gossip_message& msg) {
   // announce any height.
   if (!signed_by_producer(st.store->params(), *b))
     return;
-  if (st.peers.count(msg.from_peer))
+  if (connected(st, msg.from_peer))
     st.plan.peer_best(msg.from_peer, h);
   if (st.m != mode::idle && st.m != mode::blocks) {
     return;
   }
   if (h == st.tip.height + 1 && b->header.prev_hash != st.tip.hash
-      && st.peers.count(msg.from_peer)) {
+      && connected(st, msg.from_peer)) {
     start_fork(self, msg.from_peer);
     return;
   }
@@ -836,14 +851,15 @@ caf::behavior sync_coordinator(sync_actor* self, context_ptr ctx,
              proto::gossip_kind_block, caf::actor_cast<caf::actor>(self));
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
-    auto i = st.by_addr.find(dm.source);
-    if (i == st.by_addr.end())
-      return;
-    auto id = i->second;
-    st.by_addr.erase(i);
-    auto p = st.peers.find(id);
-    if (p != st.peers.end() && p->second.conn.address() == dm.source) {
-      st.peers.erase(p);
+    auto p = std::find_if(st.peers.begin(), st.peers.end(), [&](auto& kv) {
+      return kv.second.conn && kv.second.conn.address() == dm.source;
+    });
+    if (p != st.peers.end()) {
+      auto id = p->first;
+      if (p->second.bad_snapshot)
+        p->second.conn = nullptr;
+      else
+        st.peers.erase(p);
       st.plan.peer_gone(id);
       if (st.fast && st.fast->peer == id)
         fast_sync_failed(self, "peer " + id.substr(0, 16) + " left");
@@ -861,8 +877,10 @@ caf::behavior sync_coordinator(sync_actor* self, context_ptr ctx,
       if (!conn)
         return;
       self->monitor(conn);
-      st.by_addr[conn.address()] = id;
-      st.peers[id] = sync_peer{conn, host, services};
+      auto& r = st.peers[id];
+      r.conn = conn;
+      r.host = host;
+      r.services = services;
       st.plan.peer_best(id, best);
       // HELLO's height may be stale by the time the handshake is done.
       ask(self, id, proto::get_tip{},
@@ -877,7 +895,7 @@ caf::behavior sync_coordinator(sync_actor* self, context_ptr ctx,
     },
     [=](peer_height_atom, const std::string& id, uint64_t best) {
       auto& st = self->state;
-      if (!st.peers.count(id))
+      if (!connected(st, id))
         return;
       st.plan.peer_best(id, best);
       pump(self);
