@@ -10,6 +10,7 @@
 #include "actors/send_later.hpp"
 #include "actors/chain_actor.hpp"
 #include "actors/download_plan.hpp"
+#include "actors/fork_resolution.hpp"
 #include "actors/sync_checks.hpp"
 #include "actors/node.hpp"
 #include "chain/params.hpp"
@@ -38,12 +39,6 @@ constexpr uint32_t max_snapshot_chunks = 1'000;
 /// A request to a peer fails at the coordinator after this long even if its
 /// connection never answers (the connection's own timeout is 30 s).
 constexpr auto sync_request_deadline = std::chrono::seconds{35};
-/// A fork resolution that has not finished after this long is abandoned: a
-/// peer must not hold the node in fork mode by answering slowly.
-constexpr auto max_fork_duration = std::chrono::minutes{2};
-/// A fork branch is held in memory, unvalidated, up to this many bytes
-/// (`decoded_bytes`) before the reorganisation checks it.
-constexpr std::size_t max_branch_bytes = 256 * 1024 * 1024;
 
 enum class mode : uint8_t { idle, blocks, fork, headers, snapshot };
 
@@ -97,15 +92,6 @@ struct fast_sync {
   uint32_t total_chunks = 0;
 };
 
-/// A fork being resolved with one peer.
-struct fork_sync {
-  std::string peer;
-  uint64_t fork_height = 0;
-  block_list branch;
-  std::size_t branch_bytes = 0; ///< estimated
-  caf::actor_clock::time_point started;
-};
-
 struct sync_state {
   static inline const char* name = "sync_coordinator";
   context_ptr ctx;
@@ -118,16 +104,16 @@ struct sync_state {
   bool ticking = false;
   chain_tip tip;
   std::optional<fast_sync> fast;
-  std::optional<fork_sync> fork;
+  std::optional<fork_resolution> fork; ///< made with the store's params
   uint32_t fast_attempts = 0;
   bool fast_done = false;
   // progress
   uint64_t last_tick_height = 0;
   caf::actor_clock::time_point last_tick;
   uint64_t blocks_per_second = 0;
+  /// Blocks refused in the download (the machines count their own).
   uint64_t rejected_blocks = 0;
   uint64_t rejected_snapshots = 0;
-  uint64_t reorgs = 0;
 };
 
 using sync_actor = caf::stateful_actor<sync_state>;
@@ -196,197 +182,136 @@ void announce_tip(sync_actor* self) {
 /// (a reorganisation, a snapshot): every window starts over.
 void back_to_blocks(sync_actor* self, bool reset = false) {
   auto& st = self->state;
-  st.fork.reset();
   st.m = mode::blocks;
   if (reset)
     st.plan.reset(st.tip.height);
   pump(self);
 }
 
-// -- forks ------------------------------------------------------------------
+// -- the state machines ---------------------------------------------------
 
-void fetch_branch(sync_actor* self);
-
-void finish_fork(sync_actor* self) {
-  auto& st = self->state;
-  auto& f = *st.fork;
-  auto top = f.fork_height + f.branch.size();
-  if (top <= st.tip.height) {
-    log(self).info("fork with {}: its branch ends at {}, not above our {}",
-                   f.peer.substr(0, 16), top, st.tip.height);
-    // Its announced height was not real (or its chain went shorter): not
-    // asked again until it announces more.
-    st.plan.peer_lacks(f.peer, top + 1, true);
-    back_to_blocks(self);
-    return;
-  }
-  auto peer = f.peer;
-  auto fork_height = f.fork_height;
-  auto old_tip = st.tip.height;
-  self->request(st.links.writer, caf::infinite, reorg_atom::value,
-                fork_height, std::move(f.branch))
-    .then(
-      [=](chain_write& w) {
-        auto& st = self->state;
-        if (w.ok) {
-          ++st.reorgs;
-          log(self).info("reorganised: {} blocks above {} replaced, new tip "
-                         "{} {}",
-                         old_tip - fork_height, fork_height, w.tip.height,
-                         proto::to_hex(w.tip.hash));
-          st.tip = w.tip;
-          announce_tip(self);
-          back_to_blocks(self, true);
-          return;
-        } else {
-          ++st.rejected_blocks;
-          auto why = std::string{chain::to_string(
-                       static_cast<chain::reject_reason>(w.reason))}
-                     + " at height " + std::to_string(w.height) + ": "
-                     + w.detail;
-          log(self).warn("branch from {} refused: {}", peer.substr(0, 16),
-                         why);
-          if (peer_at_fault(static_cast<chain::reject_reason>(w.reason))) {
-            charge(self, peer, security::violation::invalid_block,
-                   "invalid block in its branch: " + why);
-            st.plan.exclude(peer);
-          }
-        }
-        back_to_blocks(self);
-      },
-      [=](caf::error&) { back_to_blocks(self); });
+write_outcome outcome_of(const chain_write& w) {
+  write_outcome out;
+  out.ok = w.ok;
+  out.reason = static_cast<chain::reject_reason>(w.reason);
+  out.height = w.height;
+  out.detail = w.detail;
+  out.tip_height = w.tip.height;
+  out.tip_hash = w.tip.hash;
+  out.utxo_root = w.tip.utxo_root;
+  return out;
 }
 
-void fetch_branch(sync_actor* self) {
+sync_actions answer_to(sync_actor* self, fork_resolution& m, uint64_t seq,
+                       proto::body answer) {
   auto& st = self->state;
-  auto& f = *st.fork;
-  auto next = f.fork_height + f.branch.size() + 1;
-  auto best = st.plan.peers().count(f.peer) ? st.plan.peers().at(f.peer).best
-                                            : 0;
-  // Enough once the branch is longer than our chain: the rest comes by the
-  // normal download after the switch.
-  if (next > best || next > st.tip.height + 1) {
-    finish_fork(self);
+  auto p = st.plan.peers().find(m.peer());
+  auto best = p == st.plan.peers().end() ? 0 : p->second.best;
+  return m.on_answer(seq, std::move(answer),
+                     fork_view{st.tip.height, best, self->clock().now()});
+}
+
+/// Carries out what machine `m` asked, in order, and feeds the answers of
+/// peers and of the chain writer back to it.
+template <class Machine>
+void run(sync_actor* self, Machine& m, sync_actions actions);
+
+template <class Machine>
+void send_for(sync_actor* self, Machine& m, send_request r) {
+  auto conn = conn_of(self, r.peer);
+  if (!conn) {
+    // Gone without our noticing yet.
+    run(self, m, m.on_peer_left(r.peer));
     return;
   }
-  if (self->clock().now() - f.started > max_fork_duration
-      || f.branch_bytes > max_branch_bytes) {
-    log(self).warn("fork with {}: abandoned (too slow or too large)",
-                   f.peer.substr(0, 16));
-    st.plan.exclude(f.peer);
-    back_to_blocks(self);
-    return;
-  }
-  auto count = static_cast<uint16_t>(std::min<uint64_t>(
-    proto::max_get_blocks, std::min(best, st.tip.height + 1) - next + 1));
-  auto peer = f.peer;
-  auto asked = ask(self, peer, proto::get_blocks{next, count},
+  auto* mp = &m;
+  auto seq = r.seq;
+  // The connection times its requests out after 30 s; this bound only
+  // guards against one that quits without answering.
+  self->request(conn, sync_request_deadline, request_atom::value,
+                proto::message{0, std::move(r.body)})
+    .then(
       [=](proto::message& answer) {
-        auto& st = self->state;
-        if (!st.fork || st.fork->peer != peer)
-          return;
-        auto* got = std::get_if<proto::blocks>(&answer.content);
-        if (!got || got->items.empty()) {
-          finish_fork(self);
-          return;
-        }
-        if (auto bad = refuse_answer(st.store->params(), got->items, count)) {
-          log(self).warn("fork with {}: {}", peer.substr(0, 16), bad->second);
-          charge(self, peer, bad->first, bad->second);
-          if (bad->first == security::violation::invalid_block) {
-            ++st.rejected_blocks;
-            st.plan.exclude(peer);
-          }
-          back_to_blocks(self);
-          return;
-        }
-        auto& f = *st.fork;
-        auto before = f.branch.size();
-        for (auto& b : got->items) {
-          if (b.header.height != f.fork_height + f.branch.size() + 1)
-            break;
-          f.branch_bytes += decoded_bytes(b);
-          f.branch.push_back(std::move(b));
-        }
-        if (f.branch.size() == before) {
-          // Nothing that continues the branch: no progress to wait for.
-          finish_fork(self);
-          return;
-        }
-        fetch_branch(self);
+        run(self, *mp, answer_to(self, *mp, seq, std::move(answer.content)));
       },
-      [=](bool) {
-        if (self->state.fork && self->state.fork->peer == peer)
-          back_to_blocks(self);
-      });
-  if (!asked)
-    back_to_blocks(self);
+      [=](caf::error&) { run(self, *mp, mp->on_failure(seq)); });
+}
+
+/// Asks the chain writer for `args` on behalf of `m`; an accepted write
+/// moves our tip.
+template <class Machine, class... Ts>
+void write_for(sync_actor* self, Machine& m, Ts&&... args) {
+  auto* mp = &m;
+  self->request(self->state.links.writer, caf::infinite,
+                std::forward<Ts>(args)...)
+    .then(
+      [=](chain_write& w) {
+        if (w.ok)
+          self->state.tip = w.tip;
+        run(self, *mp, mp->on_written(outcome_of(w)));
+      },
+      [=](caf::error&) { run(self, *mp, mp->on_write_failed()); });
+}
+
+template <class Machine>
+void run(sync_actor* self, Machine& m, sync_actions actions) {
+  auto& st = self->state;
+  for (auto& action : actions)
+    std::visit(
+      [&](auto& a) {
+        using T = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<T, send_request>) {
+          send_for(self, m, std::move(a));
+        } else if constexpr (std::is_same_v<T, charge_peer>) {
+          charge(self, a.peer, a.v, a.what);
+        } else if constexpr (std::is_same_v<T, exclude_peer>) {
+          st.plan.exclude(a.peer);
+        } else if constexpr (std::is_same_v<T, peer_lacks_from>) {
+          st.plan.peer_lacks(a.peer, a.height, true);
+        } else if constexpr (std::is_same_v<T, mark_bad_snapshot>) {
+          st.peers[a.peer].bad_snapshot = true;
+        } else if constexpr (std::is_same_v<T, reorganise>) {
+          write_for(self, m, reorg_atom::value, a.fork_height,
+                    std::move(a.branch));
+        } else if constexpr (std::is_same_v<T, install_snapshot>) {
+          write_for(self, m, install_atom::value, std::move(a.headers),
+                    std::move(a.entries));
+        } else if constexpr (std::is_same_v<T, announce_new_tip>) {
+          announce_tip(self);
+        } else if constexpr (std::is_same_v<T, resume_download>) {
+          back_to_blocks(self, a.restart);
+        } else {
+          static_assert(std::is_same_v<T, log_note>);
+          if (a.level == note_level::warn)
+            log(self).warn("{}", a.text);
+          else
+            log(self).info("{}", a.text);
+        }
+      },
+      action);
 }
 
 /// Our tip does not lead to `peer`'s chain: find the common ancestor among
 /// the last max_reorg_depth blocks, fetch its branch, and switch to it if
 /// it is longer.
-bool start_fork(sync_actor* self, const std::string& peer) {
+void start_fork(sync_actor* self, const std::string& peer) {
   auto& st = self->state;
   auto p = st.plan.peers().find(peer);
-  if (st.m == mode::fork || !connected(st, peer)
+  if (st.fork->active() || !connected(st, peer)
       || (p != st.plan.peers().end() && p->second.excluded))
-    return false;
-  st.m = mode::fork;
-  st.fork = fork_sync{peer, 0, {}, 0, self->clock().now()};
-  auto top = st.tip.height;
-  auto start = top > chain::max_reorg_depth ? top - chain::max_reorg_depth
-                                            : 0;
-  auto count = static_cast<uint16_t>(top - start + 1);
-  log(self).info("our tip {} is not on {}'s chain: looking for the fork",
-                 top, peer.substr(0, 16));
-  auto asked = ask(self, peer, proto::get_hashes{start, count},
-      [=](proto::message& answer) {
-        auto& st = self->state;
-        if (!st.fork || st.fork->peer != peer)
-          return;
-        auto* theirs = std::get_if<proto::hashes>(&answer.content);
-        if (!theirs) {
-          back_to_blocks(self);
-          return;
-        }
-        auto ours = st.store->get_hashes(start, count);
-        if (!ours) {
-          // Not the peer's fault, and no answer about the fork.
-          log(self).error("chain store read failed: {}", ours.error().detail);
-          back_to_blocks(self);
-          return;
-        }
-        std::optional<uint64_t> common;
-        auto n = std::min(theirs->items.size(), ours->items.size());
-        for (size_t i = 0; i < n; ++i)
-          if (theirs->items[i] == ours->items[i])
-            common = start + i;
-        if (!common) {
-          // Only a full answer proves a fork deeper than we follow; a short
-          // one is a peer behind us.
-          if (theirs->items.size() >= count) {
-            log(self).warn("no common block with {} in our last {} blocks: "
-                           "not following its chain",
-                           peer.substr(0, 16), count);
-            st.plan.exclude(peer);
-          }
-          back_to_blocks(self);
-          return;
-        }
-        st.fork->fork_height = *common;
-        fetch_branch(self);
-      },
-      [=](bool) {
-        if (self->state.fork && self->state.fork->peer == peer)
-          back_to_blocks(self);
-      });
-  if (!asked) {
-    st.m = mode::blocks;
-    st.fork.reset();
-    return false;
+    return;
+  auto [start, count] = fork_resolution::search_range(st.tip.height);
+  auto ours = st.store->get_hashes(start, count);
+  if (!ours) {
+    // Not the peer's fault, and no answer about the fork.
+    log(self).error("chain store read failed: {}", ours.error().detail);
+    back_to_blocks(self);
+    return;
   }
-  return true;
+  st.m = mode::fork;
+  run(self, *st.fork,
+      st.fork->start(peer, st.tip.height, std::move(ours->items),
+                     self->clock().now()));
 }
 
 // -- fast sync --------------------------------------------------------------
@@ -832,9 +757,9 @@ sync_info make_sync_info(const sync_state& st) {
     if (!kv.second.excluded)
       ++info.peers;
   info.blocks_per_second = st.blocks_per_second;
-  info.rejected_blocks = st.rejected_blocks;
+  info.rejected_blocks = st.rejected_blocks + st.fork->rejected_blocks();
   info.rejected_snapshots = st.rejected_snapshots;
-  info.reorgs = st.reorgs;
+  info.reorgs = st.fork->reorgs();
   return info;
 }
 
@@ -847,6 +772,7 @@ caf::behavior sync_coordinator(sync_actor* self, context_ptr ctx,
   st.links = std::move(links);
   st.tip = tip_of(*st.store);
   st.plan.reset(st.tip.height);
+  st.fork.emplace(st.store->params());
   self->send(st.links.registry, subscribe_atom::value,
              proto::gossip_kind_block, caf::actor_cast<caf::actor>(self));
   self->set_down_handler([=](caf::down_msg& dm) {
@@ -863,8 +789,8 @@ caf::behavior sync_coordinator(sync_actor* self, context_ptr ctx,
       st.plan.peer_gone(id);
       if (st.fast && st.fast->peer == id)
         fast_sync_failed(self, "peer " + id.substr(0, 16) + " left");
-      else if (st.fork && st.fork->peer == id)
-        back_to_blocks(self);
+      else if (auto out = st.fork->on_peer_left(id); !out.empty())
+        run(self, *st.fork, std::move(out));
       else
         pump(self);
     }
