@@ -10,13 +10,13 @@
 #include "actors/send_later.hpp"
 #include "actors/chain_actor.hpp"
 #include "actors/download_plan.hpp"
+#include "actors/fast_sync.hpp"
 #include "actors/fork_resolution.hpp"
 #include "actors/sync_checks.hpp"
 #include "actors/node.hpp"
 #include "chain/params.hpp"
 #include "chain/store.hpp"
 #include "protocol/codec.hpp"
-#include "security/node_key.hpp"
 #include "security/violations.hpp"
 
 namespace timecoin {
@@ -28,18 +28,12 @@ using progress_atom = caf::atom_constant<caf::atom("progress")>;
 /// Produced blocks gossiped one by one up to this many; of a longer batch
 /// only the last is: peers find its parent unknown and download the rest.
 constexpr uint32_t max_gossiped_per_generate = 10;
-/// Fast sync gives up on snapshots after this many refused or failed tries
-/// and downloads every block instead.
-constexpr uint32_t max_fastsync_attempts = 3;
-/// A snapshot of more chunks than this is refused (10^7 outputs): a fast
-/// sync holds the snapshot in memory (about 90 bytes an output) until it is
-/// checked, so a peer must not be able to announce an endless one.
-constexpr uint32_t max_snapshot_chunks = 1'000;
 
 /// A request to a peer fails at the coordinator after this long even if its
 /// connection never answers (the connection's own timeout is 30 s).
 constexpr auto sync_request_deadline = std::chrono::seconds{35};
 
+/// What the coordinator is doing (getsyncinfo's `state`).
 enum class mode : uint8_t { idle, blocks, fork, headers, snapshot };
 
 const char* to_string(mode m) {
@@ -81,17 +75,6 @@ struct peer_record {
   }
 };
 
-/// A fast sync under way: headers first, then the snapshot at `height`.
-struct fast_sync {
-  std::string peer;
-  uint64_t height = 0;
-  header_list headers; ///< heights 1 ... as far as received
-  proto::block_header last; ///< the header `headers` continue from
-  utxo_list entries;
-  uint32_t next_chunk = 0;
-  uint32_t total_chunks = 0;
-};
-
 struct sync_state {
   static inline const char* name = "sync_coordinator";
   context_ptr ctx;
@@ -99,21 +82,21 @@ struct sync_state {
   sync_links links;
   std::unordered_map<std::string, peer_record> peers;
   download_plan plan;
-  mode m = mode::idle;
+  /// The machines, made with the store's params; at most one is active, and
+  /// while it is the block download waits.
+  std::optional<fork_resolution> fork;
+  std::optional<fast_sync> fast;
+  /// A block write to the chain writer is under way.
   bool applying = false;
+  /// A progress tick is scheduled.
   bool ticking = false;
   chain_tip tip;
-  std::optional<fast_sync> fast;
-  std::optional<fork_resolution> fork; ///< made with the store's params
-  uint32_t fast_attempts = 0;
-  bool fast_done = false;
   // progress
   uint64_t last_tick_height = 0;
   caf::actor_clock::time_point last_tick;
   uint64_t blocks_per_second = 0;
   /// Blocks refused in the download (the machines count their own).
   uint64_t rejected_blocks = 0;
-  uint64_t rejected_snapshots = 0;
 };
 
 using sync_actor = caf::stateful_actor<sync_state>;
@@ -123,6 +106,20 @@ spdlog::logger& log(sync_actor* self) {
 }
 
 void pump(sync_actor* self);
+
+/// True while the block download has something to do.
+bool downloading(const sync_state& st) {
+  return st.plan.behind() || !st.plan.idle() || st.applying;
+}
+
+mode mode_of(const sync_state& st) {
+  if (st.fork->active())
+    return mode::fork;
+  if (st.fast->active())
+    return st.fast->current() == fast_sync::phase::headers ? mode::headers
+                                                           : mode::snapshot;
+  return downloading(st) ? mode::blocks : mode::idle;
+}
 
 /// The record of `id` if it is connected, else null.
 const peer_record* connected(const sync_state& st, const std::string& id) {
@@ -178,11 +175,10 @@ void announce_tip(sync_actor* self) {
   self->send(self->state.links.registry, broadcast_atom::value, msg);
 }
 
-/// Leaves fork or fast-sync mode. `reset`: the tip changed under the plan
-/// (a reorganisation, a snapshot): every window starts over.
+/// After fork resolution or a fast sync attempt. `reset`: the tip changed
+/// under the plan (a reorganisation, a snapshot): every window starts over.
 void back_to_blocks(sync_actor* self, bool reset = false) {
   auto& st = self->state;
-  st.m = mode::blocks;
   if (reset)
     st.plan.reset(st.tip.height);
   pump(self);
@@ -202,6 +198,12 @@ write_outcome outcome_of(const chain_write& w) {
   return out;
 }
 
+/// Feeds an answer to `m`, with what the machine needs to know besides.
+sync_actions answer_to(sync_actor*, fast_sync& m, uint64_t seq,
+                       proto::body answer) {
+  return m.on_answer(seq, std::move(answer));
+}
+
 sync_actions answer_to(sync_actor* self, fork_resolution& m, uint64_t seq,
                        proto::body answer) {
   auto& st = self->state;
@@ -218,23 +220,16 @@ void run(sync_actor* self, Machine& m, sync_actions actions);
 
 template <class Machine>
 void send_for(sync_actor* self, Machine& m, send_request r) {
-  auto conn = conn_of(self, r.peer);
-  if (!conn) {
-    // Gone without our noticing yet.
-    run(self, m, m.on_peer_left(r.peer));
-    return;
-  }
   auto* mp = &m;
   auto seq = r.seq;
-  // The connection times its requests out after 30 s; this bound only
-  // guards against one that quits without answering.
-  self->request(conn, sync_request_deadline, request_atom::value,
-                proto::message{0, std::move(r.body)})
-    .then(
-      [=](proto::message& answer) {
-        run(self, *mp, answer_to(self, *mp, seq, std::move(answer.content)));
-      },
-      [=](caf::error&) { run(self, *mp, mp->on_failure(seq)); });
+  auto asked = ask(
+    self, r.peer, std::move(r.body),
+    [=](proto::message& answer) {
+      run(self, *mp, answer_to(self, *mp, seq, std::move(answer.content)));
+    },
+    [=](bool) { run(self, *mp, mp->on_failure(seq)); });
+  if (!asked) // gone without our noticing yet
+    run(self, m, m.on_peer_left(r.peer));
 }
 
 /// Asks the chain writer for `args` on behalf of `m`; an accepted write
@@ -308,218 +303,30 @@ void start_fork(sync_actor* self, const std::string& peer) {
     back_to_blocks(self);
     return;
   }
-  st.m = mode::fork;
   run(self, *st.fork,
       st.fork->start(peer, st.tip.height, std::move(ours->items),
                      self->clock().now()));
 }
 
-// -- fast sync --------------------------------------------------------------
-
-void fast_sync_failed(sync_actor* self, const std::string& why) {
-  auto& st = self->state;
-  log(self).warn("fast sync: {}", why);
-  st.fast.reset();
-  if (++st.fast_attempts >= max_fastsync_attempts) {
-    log(self).warn("fast sync: giving up after {} attempts; downloading "
-                   "every block",
-                   st.fast_attempts);
-    st.fast_done = true;
-  }
-  back_to_blocks(self);
-}
-
-void install_snapshot(sync_actor* self) {
-  auto& st = self->state;
-  auto& f = *st.fast;
-  auto peer = f.peer;
-  auto height = f.height;
-  auto entries = f.entries.size();
-  auto header_hash = f.headers.empty()
-                       ? proto::hash256{}
-                       : proto::block_hash(f.headers.back().header);
-  self->request(st.links.writer, caf::infinite, install_atom::value,
-                std::move(f.headers), std::move(f.entries))
-    .then(
-      [=](chain_write& w) {
-        auto& st = self->state;
-        if (!w.ok) {
-          auto reason = static_cast<chain::reject_reason>(w.reason);
-          auto why = std::string{chain::to_string(reason)} + ": " + w.detail;
-          if (!peer_at_fault(reason)) {
-            fast_sync_failed(self, "snapshot not installed: " + why);
-            return;
-          }
-          ++st.rejected_snapshots;
-          st.peers[peer].bad_snapshot = true;
-          auto failed = "snapshot at " + std::to_string(height) + " from "
-                        + peer.substr(0, 16) + " refused: " + why;
-          // Chunks are read one request at a time: a peer that reorganised
-          // across the snapshot height meanwhile served parts of two sets.
-          // Charged only if its header there is still the one we checked.
-          auto asked = ask(
-            self, peer, proto::get_headers{height, 1},
-            [=](proto::message& answer) {
-              auto* h = std::get_if<proto::headers>(&answer.content);
-              if (h && !h->items.empty()
-                  && proto::block_hash(h->items.front().header)
-                       == header_hash)
-                charge(self, peer, security::violation::invalid_block,
-                       "snapshot refused: " + why);
-              fast_sync_failed(self, failed);
-            },
-            [=](bool) { fast_sync_failed(self, failed); });
-          if (!asked)
-            fast_sync_failed(self, failed);
-          return;
-        }
-        log(self).info("fast sync: snapshot at height {} installed ({} "
-                       "unspent outputs, utxo_root {})",
-                       height, entries, proto::to_hex(w.tip.utxo_root));
-        st.tip = w.tip;
-        st.fast.reset();
-        st.fast_done = true;
-        back_to_blocks(self, true);
-      },
-      [=](caf::error&) { fast_sync_failed(self, "chain writer gone"); });
-}
-
-void fetch_chunk(sync_actor* self) {
-  auto& st = self->state;
-  auto& f = *st.fast;
-  if (f.total_chunks != 0 && f.next_chunk >= f.total_chunks) {
-    install_snapshot(self);
-    return;
-  }
-  auto peer = f.peer;
-  auto height = f.height;
-  auto index = f.next_chunk;
-  auto asked = ask(self, peer, proto::get_utxo_chunk{height, index},
-      [=](proto::message& answer) {
-        auto& st = self->state;
-        if (!st.fast || st.fast->peer != peer)
-          return;
-        auto& f = *st.fast;
-        auto* chunk = std::get_if<proto::utxo_chunk>(&answer.content);
-        if (!chunk) {
-          fast_sync_failed(self, "no snapshot at "
-                                   + std::to_string(height) + " from "
-                                   + peer.substr(0, 16));
-          return;
-        }
-        if (chunk->height != height || chunk->index != index
-            || chunk->total == 0 || chunk->total > max_snapshot_chunks
-            || (f.total_chunks != 0 && chunk->total != f.total_chunks)) {
-          charge(self, peer, security::violation::protocol,
-                 "UTXO_CHUNK does not answer its request");
-          st.peers[peer].bad_snapshot = true;
-          fast_sync_failed(self, "malformed snapshot chunk");
-          return;
-        }
-        f.total_chunks = chunk->total;
-        f.entries.insert(f.entries.end(),
-                         std::make_move_iterator(chunk->entries.begin()),
-                         std::make_move_iterator(chunk->entries.end()));
-        ++f.next_chunk;
-        fetch_chunk(self);
-      },
-      [=](bool) {
-        if (self->state.fast && self->state.fast->peer == peer)
-          fast_sync_failed(self, "snapshot request failed");
-      });
-  if (!asked)
-    fast_sync_failed(self, "peer " + peer.substr(0, 16) + " left");
-}
-
-void fetch_headers(sync_actor* self) {
-  auto& st = self->state;
-  auto& f = *st.fast;
-  auto have = f.headers.size();
-  if (have >= f.height) {
-    st.m = mode::snapshot;
-    log(self).info("fast sync: {} headers checked; fetching the UTXO "
-                   "snapshot at {}",
-                   have, f.height);
-    fetch_chunk(self);
-    return;
-  }
-  auto start = have + 1;
-  auto count = static_cast<uint16_t>(
-    std::min<uint64_t>(proto::max_get_headers, f.height - have));
-  auto peer = f.peer;
-  auto asked = ask(self, peer, proto::get_headers{start, count},
-      [=](proto::message& answer) {
-        auto& st = self->state;
-        if (!st.fast || st.fast->peer != peer)
-          return;
-        auto& f = *st.fast;
-        auto* got = std::get_if<proto::headers>(&answer.content);
-        if (!got || got->items.empty()) {
-          // It announced a height it does not have.
-          st.plan.peer_lacks(peer, start, true);
-          fast_sync_failed(self, "no headers from " + peer.substr(0, 16));
-          return;
-        }
-        if (got->items.size() > count)
-          got->items.resize(count);
-        auto ok = chain::check_headers(st.store->params(), f.last,
-                                       got->items);
-        if (!ok) {
-          ++st.rejected_blocks;
-          charge(self, peer, security::violation::invalid_block,
-                 "invalid header: " + ok.error().detail);
-          st.peers[peer].bad_snapshot = true;
-          st.plan.exclude(peer);
-          fast_sync_failed(self, "invalid header from " + peer.substr(0, 16)
-                                   + ": " + ok.error().detail);
-          return;
-        }
-        f.last = got->items.back().header;
-        f.headers.insert(f.headers.end(),
-                         std::make_move_iterator(got->items.begin()),
-                         std::make_move_iterator(got->items.end()));
-        fetch_headers(self);
-      },
-      [=](bool) {
-        if (self->state.fast && self->state.fast->peer == peer)
-          fast_sync_failed(self, "header request failed");
-      });
-  if (!asked)
-    fast_sync_failed(self, "peer " + peer.substr(0, 16) + " left");
-}
-
-/// With `fastsync=1` on a node still at genesis: picks the peer with the
-/// highest snapshot that serves snapshots; true if a fast sync started.
+/// With `fastsync=1` on a node still at genesis: starts a fast sync from
+/// the peer with the highest snapshot that serves snapshots; true if one
+/// started.
 bool maybe_fast_sync(sync_actor* self) {
   auto& st = self->state;
-  if (!st.ctx->cfg.fastsync || st.fast_done || st.tip.height != 0
-      || st.applying || !st.plan.idle())
+  if (!st.ctx->cfg.fastsync || st.fast->current() != fast_sync::phase::idle
+      || st.tip.height != 0 || st.applying || !st.plan.idle())
     return false;
-  auto interval = st.store->params().snapshot_interval;
-  std::string best_peer;
-  uint64_t best_height = 0;
+  std::vector<snapshot_candidate> candidates;
   for (const auto& [id, p] : st.plan.peers()) {
     auto r = connected(st, id);
-    if (!r || p.excluded || r->bad_snapshot || !r->serves_snapshots())
-      continue;
-    auto h = interval == 0 ? 0 : p.best / interval * interval;
-    if (h > best_height) {
-      best_height = h;
-      best_peer = id;
-    }
+    if (r && !p.excluded && !r->bad_snapshot && r->serves_snapshots())
+      candidates.push_back(snapshot_candidate{id, p.best});
   }
-  if (best_height == 0)
+  auto out = st.fast->start(candidates);
+  if (out.empty())
     return false;
-  st.m = mode::headers;
   st.plan.reset(st.tip.height);
-  fast_sync f;
-  f.peer = best_peer;
-  f.height = best_height;
-  f.last = st.store->params().genesis.header;
-  st.fast = std::move(f);
-  log(self).info("fast sync: headers 1-{} and the UTXO snapshot at {} from {}",
-                 best_height, best_height, best_peer.substr(0, 16));
-  fetch_headers(self);
+  run(self, *st.fast, std::move(out));
   return true;
 }
 
@@ -644,7 +451,7 @@ void ensure_ticking(sync_actor* self) {
 
 void pump(sync_actor* self) {
   auto& st = self->state;
-  if (st.m == mode::fork || st.m == mode::headers || st.m == mode::snapshot)
+  if (st.fork->active() || st.fast->active())
     return;
   if (maybe_fast_sync(self)) {
     ensure_ticking(self);
@@ -653,9 +460,7 @@ void pump(sync_actor* self) {
   while (auto next = st.plan.next_request())
     request_window(self, next->first, next->second);
   try_apply(self);
-  st.m = st.plan.behind() || !st.plan.idle() || st.applying ? mode::blocks
-                                                              : mode::idle;
-  if (st.m != mode::idle)
+  if (downloading(st))
     ensure_ticking(self);
 }
 
@@ -666,14 +471,15 @@ void tick_progress(sync_actor* self) {
   auto secs = std::chrono::duration<double>(now - st.last_tick).count();
   auto done = st.tip.height - std::min(st.tip.height, st.last_tick_height);
   st.blocks_per_second = secs > 0 ? static_cast<uint64_t>(done / secs) : 0;
-  if (st.m == mode::idle)
+  auto m = mode_of(st);
+  if (m == mode::idle)
     return;
   auto target = std::max(st.plan.target(), st.tip.height);
-  if (st.m == mode::headers || st.m == mode::snapshot) {
+  if (m == mode::headers || m == mode::snapshot) {
     log(self).info("sync: fast sync, {} ({} headers, {} unspent outputs so "
                    "far)",
-                   to_string(st.m), st.fast ? st.fast->headers.size() : 0,
-                   st.fast ? st.fast->entries.size() : 0);
+                   to_string(m), st.fast->headers_received(),
+                   st.fast->entries_received());
   } else {
     auto pct = target == 0 ? 100.0 : 100.0 * st.tip.height / target;
     auto left = target - st.tip.height;
@@ -709,9 +515,8 @@ void on_gossiped_block(sync_actor* self, const gossip_message& msg) {
     return;
   if (connected(st, msg.from_peer))
     st.plan.peer_best(msg.from_peer, h);
-  if (st.m != mode::idle && st.m != mode::blocks) {
+  if (st.fork->active() || st.fast->active())
     return;
-  }
   if (h == st.tip.height + 1 && b->header.prev_hash != st.tip.hash
       && connected(st, msg.from_peer)) {
     start_fork(self, msg.from_peer);
@@ -748,7 +553,7 @@ void on_gossiped_block(sync_actor* self, const gossip_message& msg) {
 
 sync_info make_sync_info(const sync_state& st) {
   sync_info info;
-  info.state = to_string(st.m);
+  info.state = to_string(mode_of(st));
   info.peers_best_height = st.plan.target();
   auto target = std::max(info.peers_best_height, st.tip.height);
   info.progress = target == 0 ? 1.0
@@ -757,8 +562,9 @@ sync_info make_sync_info(const sync_state& st) {
     if (!kv.second.excluded)
       ++info.peers;
   info.blocks_per_second = st.blocks_per_second;
-  info.rejected_blocks = st.rejected_blocks + st.fork->rejected_blocks();
-  info.rejected_snapshots = st.rejected_snapshots;
+  info.rejected_blocks = st.rejected_blocks + st.fork->rejected_blocks()
+                         + st.fast->rejected_blocks();
+  info.rejected_snapshots = st.fast->rejected_snapshots();
   info.reorgs = st.fork->reorgs();
   return info;
 }
@@ -773,6 +579,7 @@ caf::behavior sync_coordinator(sync_actor* self, context_ptr ctx,
   st.tip = tip_of(*st.store);
   st.plan.reset(st.tip.height);
   st.fork.emplace(st.store->params());
+  st.fast.emplace(st.store->params());
   self->send(st.links.registry, subscribe_atom::value,
              proto::gossip_kind_block, caf::actor_cast<caf::actor>(self));
   self->set_down_handler([=](caf::down_msg& dm) {
@@ -787,10 +594,10 @@ caf::behavior sync_coordinator(sync_actor* self, context_ptr ctx,
       else
         st.peers.erase(p);
       st.plan.peer_gone(id);
-      if (st.fast && st.fast->peer == id)
-        fast_sync_failed(self, "peer " + id.substr(0, 16) + " left");
-      else if (auto out = st.fork->on_peer_left(id); !out.empty())
-        run(self, *st.fork, std::move(out));
+      if (auto fast = st.fast->on_peer_left(id); !fast.empty())
+        run(self, *st.fast, std::move(fast));
+      else if (auto fork = st.fork->on_peer_left(id); !fork.empty())
+        run(self, *st.fork, std::move(fork));
       else
         pump(self);
     }
