@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <optional>
-#include <set>
 #include <unordered_map>
 
 #include <caf/all.hpp>
@@ -11,11 +10,13 @@
 #include "actors/send_later.hpp"
 #include "actors/chain_actor.hpp"
 #include "actors/download_plan.hpp"
+#include "actors/fast_sync.hpp"
+#include "actors/fork_resolution.hpp"
+#include "actors/sync_checks.hpp"
 #include "actors/node.hpp"
 #include "chain/params.hpp"
 #include "chain/store.hpp"
 #include "protocol/codec.hpp"
-#include "security/node_key.hpp"
 #include "security/violations.hpp"
 
 namespace timecoin {
@@ -27,24 +28,12 @@ using progress_atom = caf::atom_constant<caf::atom("progress")>;
 /// Produced blocks gossiped one by one up to this many; of a longer batch
 /// only the last is: peers find its parent unknown and download the rest.
 constexpr uint32_t max_gossiped_per_generate = 10;
-/// Fast sync gives up on snapshots after this many refused or failed tries
-/// and downloads every block instead.
-constexpr uint32_t max_fastsync_attempts = 3;
-/// A snapshot of more chunks than this is refused (10^7 outputs): a fast
-/// sync holds the snapshot in memory (about 90 bytes an output) until it is
-/// checked, so a peer must not be able to announce an endless one.
-constexpr uint32_t max_snapshot_chunks = 1'000;
 
 /// A request to a peer fails at the coordinator after this long even if its
 /// connection never answers (the connection's own timeout is 30 s).
 constexpr auto sync_request_deadline = std::chrono::seconds{35};
-/// A fork resolution that has not finished after this long is abandoned: a
-/// peer must not hold the node in fork mode by answering slowly.
-constexpr auto max_fork_duration = std::chrono::minutes{2};
-/// A fork branch is held in memory, unvalidated, up to this many bytes
-/// (`decoded_bytes`) before the reorganisation checks it.
-constexpr std::size_t max_branch_bytes = 256 * 1024 * 1024;
 
+/// What the coordinator is doing (getsyncinfo's `state`).
 enum class mode : uint8_t { idle, blocks, fork, headers, snapshot };
 
 const char* to_string(mode m) {
@@ -63,105 +52,51 @@ const char* to_string(mode m) {
   return "idle";
 }
 
-struct sync_peer {
+/// What the coordinator knows of one peer, by node id. Its heights and
+/// request counts are the download plan's (`download_plan::peer`), not
+/// repeated here. A record outlives its connection only to keep a mark.
+struct peer_record {
+  /// The peer's connection; null while it is not connected.
   caf::actor conn;
   std::string host;
   uint32_t services = 0;
-};
+  /// Served headers or a snapshot that failed its checks: never a snapshot
+  /// source again, for the life of the process.
+  bool bad_snapshot = false;
 
-/// A fast sync under way: headers first, then the snapshot at `height`.
-struct fast_sync {
-  std::string peer;
-  uint64_t height = 0;
-  header_list headers; ///< heights 1 ... as far as received
-  proto::block_header last; ///< the header `headers` continue from
-  utxo_list entries;
-  uint32_t next_chunk = 0;
-  uint32_t total_chunks = 0;
-};
-
-/// A fork being resolved with one peer.
-struct fork_sync {
-  std::string peer;
-  uint64_t fork_height = 0;
-  block_list branch;
-  std::size_t branch_bytes = 0; ///< estimated
-  caf::actor_clock::time_point started;
-};
-
-/// True if `b` names an authorised producer and carries its signature over
-/// the header (which commits to the transactions through the Merkle root,
-/// checked when the block is applied).
-bool signed_by_producer(const chain::chain_params& params,
-                        const proto::block& b) {
-  const auto& producers = params.producers;
-  return std::find(producers.begin(), producers.end(), b.header.producer)
-           != producers.end()
-         && security::verify(b.header.producer,
-                             proto::block_signing_bytes(
-                               proto::block_hash(b.header)),
-                             b.producer_signature);
-}
-
-/// Why a BLOCKS answer is refused before any of it is held, if it is: over
-/// the serving bound (a protocol violation), or a block its producer did not
-/// sign (an invalid block). Signatures are checked on the first `counted`
-/// blocks: the rest are dropped unread.
-std::optional<std::pair<security::violation, std::string>>
-refuse_answer(const chain::chain_params& params,
-              const std::vector<proto::block>& blocks, std::size_t counted) {
-  if (!within_answer_bound(blocks))
-    return std::make_pair(security::violation::protocol,
-                          "BLOCKS answer of " + std::to_string(blocks.size())
-                            + " blocks over the 4 MiB answer bound");
-  auto n = std::min(counted, blocks.size());
-  for (std::size_t i = 0; i < n; ++i)
-    if (!signed_by_producer(params, blocks[i]))
-      return std::make_pair(security::violation::invalid_block,
-                            "block " + std::to_string(blocks[i].header.height)
-                              + " not signed by an authorised producer");
-  return std::nullopt;
-}
-
-/// Refusals that say nothing about the peer that served the block: local
-/// storage failures, a tip that moved under the write (blocks produced
-/// meanwhile), and a branch refused for its length.
-bool peer_at_fault(chain::reject_reason r) {
-  switch (r) {
-    case chain::reject_reason::storage:
-    case chain::reject_reason::bad_height:
-    case chain::reject_reason::too_deep:
-    case chain::reject_reason::not_longer:
-      return false;
-    default:
-      return true;
+  bool connected() const { return static_cast<bool>(conn); }
+  /// Keeps every block (services bit 2): an empty answer means it has no
+  /// blocks that high, not that it has none that low.
+  bool full_history() const {
+    return (services & proto::service_full_history) != 0;
   }
-}
+  bool serves_snapshots() const {
+    return (services & proto::service_utxo_snapshots) != 0;
+  }
+};
 
 struct sync_state {
   static inline const char* name = "sync_coordinator";
   context_ptr ctx;
   std::shared_ptr<const chain::store> store;
   sync_links links;
-  std::unordered_map<std::string, sync_peer> peers;
-  std::unordered_map<caf::actor_addr, std::string> by_addr;
+  std::unordered_map<std::string, peer_record> peers;
   download_plan plan;
-  mode m = mode::idle;
+  /// The machines, made with the store's params; at most one is active, and
+  /// while it is the block download waits.
+  std::optional<fork_resolution> fork;
+  std::optional<fast_sync> fast;
+  /// A block write to the chain writer is under way.
   bool applying = false;
+  /// A progress tick is scheduled.
   bool ticking = false;
   chain_tip tip;
-  std::optional<fast_sync> fast;
-  std::optional<fork_sync> fork;
-  uint32_t fast_attempts = 0;
-  bool fast_done = false;
-  std::set<std::string> bad_snapshot_peers;
   // progress
   uint64_t last_tick_height = 0;
   caf::actor_clock::time_point last_tick;
   uint64_t blocks_per_second = 0;
+  /// Blocks refused in the download (the machines count their own).
   uint64_t rejected_blocks = 0;
-  uint64_t rejected_snapshots = 0;
-  uint64_t reorgs = 0;
 };
 
 using sync_actor = caf::stateful_actor<sync_state>;
@@ -172,19 +107,38 @@ spdlog::logger& log(sync_actor* self) {
 
 void pump(sync_actor* self);
 
+/// True while the block download has something to do.
+bool downloading(const sync_state& st) {
+  return st.plan.behind() || !st.plan.idle() || st.applying;
+}
+
+mode mode_of(const sync_state& st) {
+  if (st.fork->active())
+    return mode::fork;
+  if (st.fast->active())
+    return st.fast->current() == fast_sync::phase::headers ? mode::headers
+                                                           : mode::snapshot;
+  return downloading(st) ? mode::blocks : mode::idle;
+}
+
+/// The record of `id` if it is connected, else null.
+const peer_record* connected(const sync_state& st, const std::string& id) {
+  auto i = st.peers.find(id);
+  return i != st.peers.end() && i->second.connected() ? &i->second : nullptr;
+}
+
+caf::actor conn_of(sync_actor* self, const std::string& id) {
+  auto p = connected(self->state, id);
+  return p ? p->conn : caf::actor{};
+}
+
 /// Charges `v` to the peer (its connection counts it, reports it to the rate
 /// limiter and closes).
 void charge(sync_actor* self, const std::string& id, security::violation v,
             const std::string& what) {
-  auto i = self->state.peers.find(id);
-  if (i != self->state.peers.end())
-    self->send(i->second.conn, violation_atom::value, static_cast<uint8_t>(v),
+  if (auto conn = conn_of(self, id))
+    self->send(conn, violation_atom::value, static_cast<uint8_t>(v),
                what);
-}
-
-caf::actor conn_of(sync_actor* self, const std::string& id) {
-  auto i = self->state.peers.find(id);
-  return i == self->state.peers.end() ? caf::actor{} : i->second.conn;
 }
 
 /// Sends `req` to peer `id`; later `on_answer(message)` or
@@ -221,410 +175,158 @@ void announce_tip(sync_actor* self) {
   self->send(self->state.links.registry, broadcast_atom::value, msg);
 }
 
-/// Leaves fork or fast-sync mode. `reset`: the tip changed under the plan
-/// (a reorganisation, a snapshot): every window starts over.
+/// After fork resolution or a fast sync attempt. `reset`: the tip changed
+/// under the plan (a reorganisation, a snapshot): every window starts over.
 void back_to_blocks(sync_actor* self, bool reset = false) {
   auto& st = self->state;
-  st.fork.reset();
-  st.m = mode::blocks;
   if (reset)
     st.plan.reset(st.tip.height);
   pump(self);
 }
 
-// -- forks ------------------------------------------------------------------
+// -- the state machines ---------------------------------------------------
 
-void fetch_branch(sync_actor* self);
-
-void finish_fork(sync_actor* self) {
-  auto& st = self->state;
-  auto& f = *st.fork;
-  auto top = f.fork_height + f.branch.size();
-  if (top <= st.tip.height) {
-    log(self).info("fork with {}: its branch ends at {}, not above our {}",
-                   f.peer.substr(0, 16), top, st.tip.height);
-    // Its announced height was not real (or its chain went shorter): not
-    // asked again until it announces more.
-    st.plan.peer_lacks(f.peer, top + 1, true);
-    back_to_blocks(self);
-    return;
-  }
-  auto peer = f.peer;
-  auto fork_height = f.fork_height;
-  auto old_tip = st.tip.height;
-  self->request(st.links.writer, caf::infinite, reorg_atom::value,
-                fork_height, std::move(f.branch))
-    .then(
-      [=](chain_write& w) {
-        auto& st = self->state;
-        if (w.ok) {
-          ++st.reorgs;
-          log(self).info("reorganised: {} blocks above {} replaced, new tip "
-                         "{} {}",
-                         old_tip - fork_height, fork_height, w.tip.height,
-                         proto::to_hex(w.tip.hash));
-          st.tip = w.tip;
-          announce_tip(self);
-          back_to_blocks(self, true);
-          return;
-        } else {
-          ++st.rejected_blocks;
-          auto why = std::string{chain::to_string(
-                       static_cast<chain::reject_reason>(w.reason))}
-                     + " at height " + std::to_string(w.height) + ": "
-                     + w.detail;
-          log(self).warn("branch from {} refused: {}", peer.substr(0, 16),
-                         why);
-          if (peer_at_fault(static_cast<chain::reject_reason>(w.reason))) {
-            charge(self, peer, security::violation::invalid_block,
-                   "invalid block in its branch: " + why);
-            st.plan.exclude(peer);
-          }
-        }
-        back_to_blocks(self);
-      },
-      [=](caf::error&) { back_to_blocks(self); });
+write_outcome outcome_of(const chain_write& w) {
+  write_outcome out;
+  out.ok = w.ok;
+  out.reason = static_cast<chain::reject_reason>(w.reason);
+  out.height = w.height;
+  out.detail = w.detail;
+  out.tip_height = w.tip.height;
+  out.tip_hash = w.tip.hash;
+  out.utxo_root = w.tip.utxo_root;
+  return out;
 }
 
-void fetch_branch(sync_actor* self) {
+/// Feeds an answer to `m`, with what the machine needs to know besides.
+sync_actions answer_to(sync_actor*, fast_sync& m, uint64_t seq,
+                       proto::body answer) {
+  return m.on_answer(seq, std::move(answer));
+}
+
+sync_actions answer_to(sync_actor* self, fork_resolution& m, uint64_t seq,
+                       proto::body answer) {
   auto& st = self->state;
-  auto& f = *st.fork;
-  auto next = f.fork_height + f.branch.size() + 1;
-  auto best = st.plan.peers().count(f.peer) ? st.plan.peers().at(f.peer).best
-                                            : 0;
-  // Enough once the branch is longer than our chain: the rest comes by the
-  // normal download after the switch.
-  if (next > best || next > st.tip.height + 1) {
-    finish_fork(self);
-    return;
-  }
-  if (self->clock().now() - f.started > max_fork_duration
-      || f.branch_bytes > max_branch_bytes) {
-    log(self).warn("fork with {}: abandoned (too slow or too large)",
-                   f.peer.substr(0, 16));
-    st.plan.exclude(f.peer);
-    back_to_blocks(self);
-    return;
-  }
-  auto count = static_cast<uint16_t>(std::min<uint64_t>(
-    proto::max_get_blocks, std::min(best, st.tip.height + 1) - next + 1));
-  auto peer = f.peer;
-  auto asked = ask(self, peer, proto::get_blocks{next, count},
-      [=](proto::message& answer) {
-        auto& st = self->state;
-        if (!st.fork || st.fork->peer != peer)
-          return;
-        auto* got = std::get_if<proto::blocks>(&answer.content);
-        if (!got || got->items.empty()) {
-          finish_fork(self);
-          return;
-        }
-        if (auto bad = refuse_answer(st.store->params(), got->items, count)) {
-          log(self).warn("fork with {}: {}", peer.substr(0, 16), bad->second);
-          charge(self, peer, bad->first, bad->second);
-          if (bad->first == security::violation::invalid_block) {
-            ++st.rejected_blocks;
-            st.plan.exclude(peer);
-          }
-          back_to_blocks(self);
-          return;
-        }
-        auto& f = *st.fork;
-        auto before = f.branch.size();
-        for (auto& b : got->items) {
-          if (b.header.height != f.fork_height + f.branch.size() + 1)
-            break;
-          f.branch_bytes += decoded_bytes(b);
-          f.branch.push_back(std::move(b));
-        }
-        if (f.branch.size() == before) {
-          // Nothing that continues the branch: no progress to wait for.
-          finish_fork(self);
-          return;
-        }
-        fetch_branch(self);
+  auto p = st.plan.peers().find(m.peer());
+  auto best = p == st.plan.peers().end() ? 0 : p->second.best;
+  return m.on_answer(seq, std::move(answer),
+                     fork_view{st.tip.height, best, self->clock().now()});
+}
+
+/// Carries out what machine `m` asked, in order, and feeds the answers of
+/// peers and of the chain writer back to it.
+template <class Machine>
+void run(sync_actor* self, Machine& m, sync_actions actions);
+
+template <class Machine>
+void send_for(sync_actor* self, Machine& m, send_request r) {
+  auto* mp = &m;
+  auto seq = r.seq;
+  auto asked = ask(
+    self, r.peer, std::move(r.body),
+    [=](proto::message& answer) {
+      run(self, *mp, answer_to(self, *mp, seq, std::move(answer.content)));
+    },
+    [=](bool) { run(self, *mp, mp->on_failure(seq)); });
+  if (!asked) // gone without our noticing yet
+    run(self, m, m.on_peer_left(r.peer));
+}
+
+/// Asks the chain writer for `args` on behalf of `m`; an accepted write
+/// moves our tip.
+template <class Machine, class... Ts>
+void write_for(sync_actor* self, Machine& m, Ts&&... args) {
+  auto* mp = &m;
+  self->request(self->state.links.writer, caf::infinite,
+                std::forward<Ts>(args)...)
+    .then(
+      [=](chain_write& w) {
+        if (w.ok)
+          self->state.tip = w.tip;
+        run(self, *mp, mp->on_written(outcome_of(w)));
       },
-      [=](bool) {
-        if (self->state.fork && self->state.fork->peer == peer)
-          back_to_blocks(self);
-      });
-  if (!asked)
-    back_to_blocks(self);
+      [=](caf::error&) { run(self, *mp, mp->on_write_failed()); });
+}
+
+template <class Machine>
+void run(sync_actor* self, Machine& m, sync_actions actions) {
+  auto& st = self->state;
+  for (auto& action : actions)
+    std::visit(
+      [&](auto& a) {
+        using T = std::decay_t<decltype(a)>;
+        if constexpr (std::is_same_v<T, send_request>) {
+          send_for(self, m, std::move(a));
+        } else if constexpr (std::is_same_v<T, charge_peer>) {
+          charge(self, a.peer, a.v, a.what);
+        } else if constexpr (std::is_same_v<T, exclude_peer>) {
+          st.plan.exclude(a.peer);
+        } else if constexpr (std::is_same_v<T, peer_lacks_from>) {
+          st.plan.peer_lacks(a.peer, a.height, true);
+        } else if constexpr (std::is_same_v<T, mark_bad_snapshot>) {
+          st.peers[a.peer].bad_snapshot = true;
+        } else if constexpr (std::is_same_v<T, reorganise>) {
+          write_for(self, m, reorg_atom::value, a.fork_height,
+                    std::move(a.branch));
+        } else if constexpr (std::is_same_v<T, install_snapshot>) {
+          write_for(self, m, install_atom::value, std::move(a.headers),
+                    std::move(a.entries));
+        } else if constexpr (std::is_same_v<T, announce_new_tip>) {
+          announce_tip(self);
+        } else if constexpr (std::is_same_v<T, resume_download>) {
+          back_to_blocks(self, a.restart);
+        } else {
+          static_assert(std::is_same_v<T, log_note>);
+          if (a.level == note_level::warn)
+            log(self).warn("{}", a.text);
+          else
+            log(self).info("{}", a.text);
+        }
+      },
+      action);
 }
 
 /// Our tip does not lead to `peer`'s chain: find the common ancestor among
 /// the last max_reorg_depth blocks, fetch its branch, and switch to it if
 /// it is longer.
-bool start_fork(sync_actor* self, const std::string& peer) {
+void start_fork(sync_actor* self, const std::string& peer) {
   auto& st = self->state;
   auto p = st.plan.peers().find(peer);
-  if (st.m == mode::fork || !st.peers.count(peer)
+  if (st.fork->active() || !connected(st, peer)
       || (p != st.plan.peers().end() && p->second.excluded))
-    return false;
-  st.m = mode::fork;
-  st.fork = fork_sync{peer, 0, {}, 0, self->clock().now()};
-  auto top = st.tip.height;
-  auto start = top > chain::max_reorg_depth ? top - chain::max_reorg_depth
-                                            : 0;
-  auto count = static_cast<uint16_t>(top - start + 1);
-  log(self).info("our tip {} is not on {}'s chain: looking for the fork",
-                 top, peer.substr(0, 16));
-  auto asked = ask(self, peer, proto::get_hashes{start, count},
-      [=](proto::message& answer) {
-        auto& st = self->state;
-        if (!st.fork || st.fork->peer != peer)
-          return;
-        auto* theirs = std::get_if<proto::hashes>(&answer.content);
-        if (!theirs) {
-          back_to_blocks(self);
-          return;
-        }
-        auto ours = st.store->get_hashes(start, count);
-        if (!ours) {
-          // Not the peer's fault, and no answer about the fork.
-          log(self).error("chain store read failed: {}", ours.error().detail);
-          back_to_blocks(self);
-          return;
-        }
-        std::optional<uint64_t> common;
-        auto n = std::min(theirs->items.size(), ours->items.size());
-        for (size_t i = 0; i < n; ++i)
-          if (theirs->items[i] == ours->items[i])
-            common = start + i;
-        if (!common) {
-          // Only a full answer proves a fork deeper than we follow; a short
-          // one is a peer behind us.
-          if (theirs->items.size() >= count) {
-            log(self).warn("no common block with {} in our last {} blocks: "
-                           "not following its chain",
-                           peer.substr(0, 16), count);
-            st.plan.exclude(peer);
-          }
-          back_to_blocks(self);
-          return;
-        }
-        st.fork->fork_height = *common;
-        fetch_branch(self);
-      },
-      [=](bool) {
-        if (self->state.fork && self->state.fork->peer == peer)
-          back_to_blocks(self);
-      });
-  if (!asked) {
-    st.m = mode::blocks;
-    st.fork.reset();
-    return false;
-  }
-  return true;
-}
-
-// -- fast sync --------------------------------------------------------------
-
-void fast_sync_failed(sync_actor* self, const std::string& why) {
-  auto& st = self->state;
-  log(self).warn("fast sync: {}", why);
-  st.fast.reset();
-  if (++st.fast_attempts >= max_fastsync_attempts) {
-    log(self).warn("fast sync: giving up after {} attempts; downloading "
-                   "every block",
-                   st.fast_attempts);
-    st.fast_done = true;
-  }
-  back_to_blocks(self);
-}
-
-void install_snapshot(sync_actor* self) {
-  auto& st = self->state;
-  auto& f = *st.fast;
-  auto peer = f.peer;
-  auto height = f.height;
-  auto entries = f.entries.size();
-  auto header_hash = f.headers.empty()
-                       ? proto::hash256{}
-                       : proto::block_hash(f.headers.back().header);
-  self->request(st.links.writer, caf::infinite, install_atom::value,
-                std::move(f.headers), std::move(f.entries))
-    .then(
-      [=](chain_write& w) {
-        auto& st = self->state;
-        if (!w.ok) {
-          auto reason = static_cast<chain::reject_reason>(w.reason);
-          auto why = std::string{chain::to_string(reason)} + ": " + w.detail;
-          if (!peer_at_fault(reason)) {
-            fast_sync_failed(self, "snapshot not installed: " + why);
-            return;
-          }
-          ++st.rejected_snapshots;
-          st.bad_snapshot_peers.insert(peer);
-          auto failed = "snapshot at " + std::to_string(height) + " from "
-                        + peer.substr(0, 16) + " refused: " + why;
-          // Chunks are read one request at a time: a peer that reorganised
-          // across the snapshot height meanwhile served parts of two sets.
-          // Charged only if its header there is still the one we checked.
-          auto asked = ask(
-            self, peer, proto::get_headers{height, 1},
-            [=](proto::message& answer) {
-              auto* h = std::get_if<proto::headers>(&answer.content);
-              if (h && !h->items.empty()
-                  && proto::block_hash(h->items.front().header)
-                       == header_hash)
-                charge(self, peer, security::violation::invalid_block,
-                       "snapshot refused: " + why);
-              fast_sync_failed(self, failed);
-            },
-            [=](bool) { fast_sync_failed(self, failed); });
-          if (!asked)
-            fast_sync_failed(self, failed);
-          return;
-        }
-        log(self).info("fast sync: snapshot at height {} installed ({} "
-                       "unspent outputs, utxo_root {})",
-                       height, entries, proto::to_hex(w.tip.utxo_root));
-        st.tip = w.tip;
-        st.fast.reset();
-        st.fast_done = true;
-        back_to_blocks(self, true);
-      },
-      [=](caf::error&) { fast_sync_failed(self, "chain writer gone"); });
-}
-
-void fetch_chunk(sync_actor* self) {
-  auto& st = self->state;
-  auto& f = *st.fast;
-  if (f.total_chunks != 0 && f.next_chunk >= f.total_chunks) {
-    install_snapshot(self);
+    return;
+  auto [start, count] = fork_resolution::search_range(st.tip.height);
+  auto ours = st.store->get_hashes(start, count);
+  if (!ours) {
+    // Not the peer's fault, and no answer about the fork.
+    log(self).error("chain store read failed: {}", ours.error().detail);
+    back_to_blocks(self);
     return;
   }
-  auto peer = f.peer;
-  auto height = f.height;
-  auto index = f.next_chunk;
-  auto asked = ask(self, peer, proto::get_utxo_chunk{height, index},
-      [=](proto::message& answer) {
-        auto& st = self->state;
-        if (!st.fast || st.fast->peer != peer)
-          return;
-        auto& f = *st.fast;
-        auto* chunk = std::get_if<proto::utxo_chunk>(&answer.content);
-        if (!chunk) {
-          fast_sync_failed(self, "no snapshot at "
-                                   + std::to_string(height) + " from "
-                                   + peer.substr(0, 16));
-          return;
-        }
-        if (chunk->height != height || chunk->index != index
-            || chunk->total == 0 || chunk->total > max_snapshot_chunks
-            || (f.total_chunks != 0 && chunk->total != f.total_chunks)) {
-          charge(self, peer, security::violation::protocol,
-                 "UTXO_CHUNK does not answer its request");
-          st.bad_snapshot_peers.insert(peer);
-          fast_sync_failed(self, "malformed snapshot chunk");
-          return;
-        }
-        f.total_chunks = chunk->total;
-        f.entries.insert(f.entries.end(),
-                         std::make_move_iterator(chunk->entries.begin()),
-                         std::make_move_iterator(chunk->entries.end()));
-        ++f.next_chunk;
-        fetch_chunk(self);
-      },
-      [=](bool) {
-        if (self->state.fast && self->state.fast->peer == peer)
-          fast_sync_failed(self, "snapshot request failed");
-      });
-  if (!asked)
-    fast_sync_failed(self, "peer " + peer.substr(0, 16) + " left");
+  run(self, *st.fork,
+      st.fork->start(peer, st.tip.height, std::move(ours->items),
+                     self->clock().now()));
 }
 
-void fetch_headers(sync_actor* self) {
-  auto& st = self->state;
-  auto& f = *st.fast;
-  auto have = f.headers.size();
-  if (have >= f.height) {
-    st.m = mode::snapshot;
-    log(self).info("fast sync: {} headers checked; fetching the UTXO "
-                   "snapshot at {}",
-                   have, f.height);
-    fetch_chunk(self);
-    return;
-  }
-  auto start = have + 1;
-  auto count = static_cast<uint16_t>(
-    std::min<uint64_t>(proto::max_get_headers, f.height - have));
-  auto peer = f.peer;
-  auto asked = ask(self, peer, proto::get_headers{start, count},
-      [=](proto::message& answer) {
-        auto& st = self->state;
-        if (!st.fast || st.fast->peer != peer)
-          return;
-        auto& f = *st.fast;
-        auto* got = std::get_if<proto::headers>(&answer.content);
-        if (!got || got->items.empty()) {
-          // It announced a height it does not have.
-          st.plan.peer_lacks(peer, start, true);
-          fast_sync_failed(self, "no headers from " + peer.substr(0, 16));
-          return;
-        }
-        if (got->items.size() > count)
-          got->items.resize(count);
-        auto ok = chain::check_headers(st.store->params(), f.last,
-                                       got->items);
-        if (!ok) {
-          ++st.rejected_blocks;
-          charge(self, peer, security::violation::invalid_block,
-                 "invalid header: " + ok.error().detail);
-          st.bad_snapshot_peers.insert(peer);
-          st.plan.exclude(peer);
-          fast_sync_failed(self, "invalid header from " + peer.substr(0, 16)
-                                   + ": " + ok.error().detail);
-          return;
-        }
-        f.last = got->items.back().header;
-        f.headers.insert(f.headers.end(),
-                         std::make_move_iterator(got->items.begin()),
-                         std::make_move_iterator(got->items.end()));
-        fetch_headers(self);
-      },
-      [=](bool) {
-        if (self->state.fast && self->state.fast->peer == peer)
-          fast_sync_failed(self, "header request failed");
-      });
-  if (!asked)
-    fast_sync_failed(self, "peer " + peer.substr(0, 16) + " left");
-}
-
-/// With `fastsync=1` on a node still at genesis: picks the peer with the
-/// highest snapshot that serves snapshots; true if a fast sync started.
+/// With `fastsync=1` on a node still at genesis: starts a fast sync from
+/// the peer with the highest snapshot that serves snapshots; true if one
+/// started.
 bool maybe_fast_sync(sync_actor* self) {
   auto& st = self->state;
-  if (!st.ctx->cfg.fastsync || st.fast_done || st.tip.height != 0
-      || st.applying || !st.plan.idle())
+  if (!st.ctx->cfg.fastsync || st.fast->current() != fast_sync::phase::idle
+      || st.tip.height != 0 || st.applying || !st.plan.idle())
     return false;
-  auto interval = st.store->params().snapshot_interval;
-  std::string best_peer;
-  uint64_t best_height = 0;
+  std::vector<snapshot_candidate> candidates;
   for (const auto& [id, p] : st.plan.peers()) {
-    auto i = st.peers.find(id);
-    if (i == st.peers.end() || p.excluded || st.bad_snapshot_peers.count(id)
-        || !(i->second.services & proto::service_utxo_snapshots))
-      continue;
-    auto h = interval == 0 ? 0 : p.best / interval * interval;
-    if (h > best_height) {
-      best_height = h;
-      best_peer = id;
-    }
+    auto r = connected(st, id);
+    if (r && !p.excluded && !r->bad_snapshot && r->serves_snapshots())
+      candidates.push_back(snapshot_candidate{id, p.best});
   }
-  if (best_height == 0)
+  auto out = st.fast->start(candidates);
+  if (out.empty())
     return false;
-  st.m = mode::headers;
   st.plan.reset(st.tip.height);
-  fast_sync f;
-  f.peer = best_peer;
-  f.height = best_height;
-  f.last = st.store->params().genesis.header;
-  st.fast = std::move(f);
-  log(self).info("fast sync: headers 1-{} and the UTXO snapshot at {} from {}",
-                 best_height, best_height, best_peer.substr(0, 16));
-  fetch_headers(self);
+  run(self, *st.fast, std::move(out));
   return true;
 }
 
@@ -715,11 +417,8 @@ void request_window(sync_actor* self, const std::string& id, block_window w) {
           if (got->items.empty()) {
             // Past its tip (a full node that went shorter, or a height
             // learned from a relay) or below its fast-sync base.
-            auto p = st.peers.find(id);
-            st.plan.peer_lacks(id, w.start,
-                               p != st.peers.end()
-                                 && (p->second.services
-                                     & proto::service_full_history));
+            auto p = connected(st, id);
+            st.plan.peer_lacks(id, w.start, p && p->full_history());
           }
           st.plan.on_answer(id, w, std::move(got->items),
                             self->clock().now());
@@ -752,7 +451,7 @@ void ensure_ticking(sync_actor* self) {
 
 void pump(sync_actor* self) {
   auto& st = self->state;
-  if (st.m == mode::fork || st.m == mode::headers || st.m == mode::snapshot)
+  if (st.fork->active() || st.fast->active())
     return;
   if (maybe_fast_sync(self)) {
     ensure_ticking(self);
@@ -761,9 +460,7 @@ void pump(sync_actor* self) {
   while (auto next = st.plan.next_request())
     request_window(self, next->first, next->second);
   try_apply(self);
-  st.m = st.plan.behind() || !st.plan.idle() || st.applying ? mode::blocks
-                                                              : mode::idle;
-  if (st.m != mode::idle)
+  if (downloading(st))
     ensure_ticking(self);
 }
 
@@ -774,14 +471,15 @@ void tick_progress(sync_actor* self) {
   auto secs = std::chrono::duration<double>(now - st.last_tick).count();
   auto done = st.tip.height - std::min(st.tip.height, st.last_tick_height);
   st.blocks_per_second = secs > 0 ? static_cast<uint64_t>(done / secs) : 0;
-  if (st.m == mode::idle)
+  auto m = mode_of(st);
+  if (m == mode::idle)
     return;
   auto target = std::max(st.plan.target(), st.tip.height);
-  if (st.m == mode::headers || st.m == mode::snapshot) {
+  if (m == mode::headers || m == mode::snapshot) {
     log(self).info("sync: fast sync, {} ({} headers, {} unspent outputs so "
                    "far)",
-                   to_string(st.m), st.fast ? st.fast->headers.size() : 0,
-                   st.fast ? st.fast->entries.size() : 0);
+                   to_string(m), st.fast->headers_received(),
+                   st.fast->entries_received());
   } else {
     auto pct = target == 0 ? 100.0 : 100.0 * st.tip.height / target;
     auto left = target - st.tip.height;
@@ -815,13 +513,12 @@ void on_gossiped_block(sync_actor* self, const gossip_message& msg) {
   // announce any height.
   if (!signed_by_producer(st.store->params(), *b))
     return;
-  if (st.peers.count(msg.from_peer))
+  if (connected(st, msg.from_peer))
     st.plan.peer_best(msg.from_peer, h);
-  if (st.m != mode::idle && st.m != mode::blocks) {
+  if (st.fork->active() || st.fast->active())
     return;
-  }
   if (h == st.tip.height + 1 && b->header.prev_hash != st.tip.hash
-      && st.peers.count(msg.from_peer)) {
+      && connected(st, msg.from_peer)) {
     start_fork(self, msg.from_peer);
     return;
   }
@@ -856,7 +553,7 @@ void on_gossiped_block(sync_actor* self, const gossip_message& msg) {
 
 sync_info make_sync_info(const sync_state& st) {
   sync_info info;
-  info.state = to_string(st.m);
+  info.state = to_string(mode_of(st));
   info.peers_best_height = st.plan.target();
   auto target = std::max(info.peers_best_height, st.tip.height);
   info.progress = target == 0 ? 1.0
@@ -865,9 +562,10 @@ sync_info make_sync_info(const sync_state& st) {
     if (!kv.second.excluded)
       ++info.peers;
   info.blocks_per_second = st.blocks_per_second;
-  info.rejected_blocks = st.rejected_blocks;
-  info.rejected_snapshots = st.rejected_snapshots;
-  info.reorgs = st.reorgs;
+  info.rejected_blocks = st.rejected_blocks + st.fork->rejected_blocks()
+                         + st.fast->rejected_blocks();
+  info.rejected_snapshots = st.fast->rejected_snapshots();
+  info.reorgs = st.fork->reorgs();
   return info;
 }
 
@@ -880,23 +578,26 @@ caf::behavior sync_coordinator(sync_actor* self, context_ptr ctx,
   st.links = std::move(links);
   st.tip = tip_of(*st.store);
   st.plan.reset(st.tip.height);
+  st.fork.emplace(st.store->params());
+  st.fast.emplace(st.store->params());
   self->send(st.links.registry, subscribe_atom::value,
              proto::gossip_kind_block, caf::actor_cast<caf::actor>(self));
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
-    auto i = st.by_addr.find(dm.source);
-    if (i == st.by_addr.end())
-      return;
-    auto id = i->second;
-    st.by_addr.erase(i);
-    auto p = st.peers.find(id);
-    if (p != st.peers.end() && p->second.conn.address() == dm.source) {
-      st.peers.erase(p);
+    auto p = std::find_if(st.peers.begin(), st.peers.end(), [&](auto& kv) {
+      return kv.second.conn && kv.second.conn.address() == dm.source;
+    });
+    if (p != st.peers.end()) {
+      auto id = p->first;
+      if (p->second.bad_snapshot)
+        p->second.conn = nullptr;
+      else
+        st.peers.erase(p);
       st.plan.peer_gone(id);
-      if (st.fast && st.fast->peer == id)
-        fast_sync_failed(self, "peer " + id.substr(0, 16) + " left");
-      else if (st.fork && st.fork->peer == id)
-        back_to_blocks(self);
+      if (auto fast = st.fast->on_peer_left(id); !fast.empty())
+        run(self, *st.fast, std::move(fast));
+      else if (auto fork = st.fork->on_peer_left(id); !fork.empty())
+        run(self, *st.fork, std::move(fork));
       else
         pump(self);
     }
@@ -909,8 +610,10 @@ caf::behavior sync_coordinator(sync_actor* self, context_ptr ctx,
       if (!conn)
         return;
       self->monitor(conn);
-      st.by_addr[conn.address()] = id;
-      st.peers[id] = sync_peer{conn, host, services};
+      auto& r = st.peers[id];
+      r.conn = conn;
+      r.host = host;
+      r.services = services;
       st.plan.peer_best(id, best);
       // HELLO's height may be stale by the time the handshake is done.
       ask(self, id, proto::get_tip{},
@@ -925,7 +628,7 @@ caf::behavior sync_coordinator(sync_actor* self, context_ptr ctx,
     },
     [=](peer_height_atom, const std::string& id, uint64_t best) {
       auto& st = self->state;
-      if (!st.peers.count(id))
+      if (!connected(st, id))
         return;
       st.plan.peer_best(id, best);
       pump(self);
