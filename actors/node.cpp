@@ -196,6 +196,11 @@ std::shared_ptr<chain::store> open_chain(const node_config& cfg,
 
 } // namespace
 
+void configure_actor_system(caf::actor_system_config& cfg) {
+  cfg.load<caf::io::middleman>();
+  cfg.set("middleman.max-consecutive-reads", max_consecutive_reads);
+}
+
 caf::expected<node_handle> spawn_node(caf::actor_system& sys,
                                       const node_config& cfg) {
   return spawn_node(sys, cfg, node_options{});
@@ -260,6 +265,13 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
                         "node " + ctx->node_id_hex.substr(0, 8));
   if (!key_warning.empty())
     ctx->log->warn("{}", key_warning);
+  auto reads = caf::get_or(sys.config(), "middleman.max-consecutive-reads",
+                           caf::defaults::middleman::max_consecutive_reads);
+  if (reads > max_consecutive_reads)
+    ctx->log->warn("middleman.max-consecutive-reads is {}: one busy peer can "
+                   "hold the I/O thread that every connection shares; "
+                   "configure_actor_system sets {}",
+                   reads, max_consecutive_reads);
   auto& local = ctx->local;
   local.magic = ctx->net->magic;
   local.network = ctx->net->name;

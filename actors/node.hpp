@@ -302,7 +302,21 @@ private:
 /// CAF error: rendered by `sys`).
 std::string error_message(caf::actor_system& sys, const caf::error& err);
 
-/// Spawns a node in `sys` (which must have loaded `caf::io::middleman`):
+/// Reads from one socket in a row, at most, before the I/O thread turns to
+/// the next (CAF's `middleman.max-consecutive-reads`, 50 by default). Every
+/// connection of every node in an actor system shares that one thread: with
+/// 50 reads of 64 KiB, one peer flooding at full speed held it for 3 MiB of
+/// decoding at a time, and an honest peer's PING waited behind it (seconds
+/// in a sanitizer build).
+constexpr std::size_t max_consecutive_reads = 4;
+
+/// Prepares an actor system's configuration for nodes: loads the
+/// middleman and sets `middleman.max-consecutive-reads` to
+/// `max_consecutive_reads`. Call it before constructing the system.
+void configure_actor_system(caf::actor_system_config& cfg);
+
+/// Spawns a node in `sys` (which must have loaded `caf::io::middleman`;
+/// `configure_actor_system` does that and more):
 /// loads or creates its key in the data directory, binds its P2P port, dials
 /// its `addnode` peers. Errors (port taken, bad key file) are returned.
 caf::expected<node_handle> spawn_node(caf::actor_system& sys,

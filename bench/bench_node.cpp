@@ -15,7 +15,7 @@
 namespace timecoin::bench {
 
 void configure_node_system(caf::actor_system_config& cfg) {
-  cfg.load<caf::io::middleman>();
+  configure_actor_system(cfg);
   cfg.set("scheduler.max-threads", scheduler_threads);
 }
 

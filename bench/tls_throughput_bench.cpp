@@ -11,6 +11,7 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
+#include "actors/node.hpp"
 #include "bench/bench_report.hpp"
 #include "bench/node_pair.hpp"
 #include "bench/tls_baseline.hpp"
@@ -72,7 +73,7 @@ result_row median_of(std::vector<result_row> runs) {
 
 void run(std::vector<result_row>& rows, const options& opt) {
   caf::actor_system_config cfg;
-  cfg.load<caf::io::middleman>();
+  timecoin::configure_actor_system(cfg);
   // As the integration tests: two workers for two cores. Every broker (so
   // both ends of the connection) runs on the one multiplexer thread.
   cfg.set("scheduler.max-threads", 2);

@@ -119,7 +119,7 @@ int run(const node_config& cfg, const std::string& conf_file,
         std::optional<watchdog>& guard) {
   auto started = std::chrono::steady_clock::now();
   caf::actor_system_config sys_cfg;
-  sys_cfg.load<caf::io::middleman>();
+  configure_actor_system(sys_cfg);
   sys_cfg.set("scheduler.max-threads", scheduler_threads);
   caf::actor_system sys{sys_cfg};
 

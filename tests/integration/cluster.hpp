@@ -67,7 +67,7 @@ struct cluster {
   std::vector<node_handle> nodes;
 
   cluster() {
-    cfg.load<caf::io::middleman>();
+    timecoin::configure_actor_system(cfg);
     cfg.set("scheduler.max-threads", 2);
     sys = std::make_unique<caf::actor_system>(cfg);
   }
