@@ -10,8 +10,9 @@
 # Environment: BUILD (default build) is the CMake build tree, configured
 # here if it has no compile_commands.json; TIDY_JOBS (default: the number of
 # cores) clang-tidy processes run at once.
-# The whole tree takes long (the path-sensitive clang-analyzer checks
-# dominate): about an hour of one core per 60 source files.
+# The whole tree (130 files) takes about 26 minutes of CPU, so about 13
+# minutes on two cores; the actor files take the longest (up to 1.5 minutes
+# each), mostly in the path-sensitive clang-analyzer checks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
