@@ -4,9 +4,16 @@
 #   SANITIZE=1 ./test.sh ASan+UBSan build in build-asan/
 #   FUZZ=0 ./test.sh     without the fuzz targets (scripts/fuzz.sh, which
 #                        otherwise run FUZZ_SECONDS each, 60 by default)
+#   CHECK_FORMAT=1 ./test.sh
+#                        first checks that every source is formatted as
+#                        .clang-format says (scripts/check-format.sh); off by
+#                        default until the sources have been formatted once
 set -euo pipefail
 cd "$(dirname "$0")"
 ./scripts/install-deps.sh
+if [ "${CHECK_FORMAT:-0}" = "1" ]; then
+  ./scripts/check-format.sh
+fi
 build=build
 flags=(-DCMAKE_BUILD_TYPE=Release)
 if [ "${SANITIZE:-0}" = "1" ]; then
