@@ -78,7 +78,7 @@ std::string format_result(const json& result) {
     return "";
   if (result.is_string())
     return result.get<std::string>();
-  return result.dump(2);
+  return result.dump(2, ' ', false, json::error_handler_t::replace);
 }
 
 std::string format_error(const json& error) {
@@ -90,7 +90,7 @@ std::string format_error(const json& error) {
       && error["message"].is_string())
     out += ": " + error["message"].get<std::string>();
   else
-    out += ": " + error.dump();
+    out += ": " + error.dump(-1, ' ', false, json::error_handler_t::replace);
   return out;
 }
 

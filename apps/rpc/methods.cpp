@@ -96,7 +96,11 @@ result<std::vector<json>, rpc_error> bind_params(const method_spec& method,
     for (std::size_t i = 0; i < params.size(); ++i)
       out[i] = params[i];
   } else if (params.is_object()) {
-    for (const auto& [name, value] : params.items()) {
+    for (const auto& item : params.items()) {
+      // Named, not a structured binding: a lambda cannot capture one in
+      // C++17.
+      const auto& name = item.key();
+      const auto& value = item.value();
       auto spec = std::find_if(specs.begin(), specs.end(),
                                [&](const param_spec& s) {
                                  return s.name == name;

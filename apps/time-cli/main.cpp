@@ -75,7 +75,8 @@ int main(int argc, char** argv) {
   client.set_read_timeout(rpc::cli_read_timeout(call.method));
   httplib::Headers headers{
     {"Authorization", rpc::basic_auth_header(*cookie)}};
-  auto res = client.Post("/", headers, request->dump(), "application/json");
+  auto res = client.Post("/", headers, request->dump(-1, ' ', false,
+                                                nlohmann::json::error_handler_t::replace), "application/json");
   if (!res) {
     if (res.error() == httplib::Error::Connection)
       return fail("cannot connect to the node at " + where

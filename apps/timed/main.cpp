@@ -208,9 +208,8 @@ int run(const node_config& cfg, const std::string& conf_file,
   return rc;
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
+/// `main` without its last resort (see `main`).
+int run_main(int argc, char** argv) {
   block_shutdown_signals();
   auto args = parse_command_line(argc, argv);
   if (!args)
@@ -235,4 +234,19 @@ int main(int argc, char** argv) {
   int rc = run(args->config, args->conf_file, guard);
   spdlog::shutdown();
   return rc;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  // The last resort: an exception that reaches this far (out of memory at
+  // start, a library's surprise) ends the daemon with its message and exit
+  // code 1, not with std::terminate's abort and core dump.
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    return fail(std::string{"fatal: "} + e.what());
+  } catch (...) {
+    return fail("fatal: unknown exception");
+  }
 }

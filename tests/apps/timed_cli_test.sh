@@ -133,6 +133,10 @@ genesis=4d768f896f882cb87baba4d63b2a92b6f1756bfc67a9bc2964009525264ff28a
 [ "$(cli getblockcount)" = 0 ] || fail "getblockcount: fresh node"
 cli getblock 0 | grep -q "\"hash\": \"$genesis\"" || fail "getblock 0"
 cli getblock "$genesis" false | grep -q '^[0-9a-f]*$' || fail "getblock hex"
+# An argument that is not UTF-8 is sent (replaced) and refused by the node,
+# not a crash of time-cli (exit 1, not 134).
+rc=0; err=$(cli getblock $'\xff\xfe' 2>&1) || rc=$?
+[ "$rc" = 1 ] || fail "getblock of invalid UTF-8: exit $rc: $err"
 made=$(cli generate 3 2) || fail "generate: $made"
 [ "$(echo "$made" | grep -c '"[0-9a-f]\{64\}"')" = 3 ] \
   || fail "generate: got '$made'"
