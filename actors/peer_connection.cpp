@@ -16,7 +16,7 @@
 #include "actors/conn_guard.hpp"
 #include "actors/gossip.hpp"
 #include "actors/node.hpp"
-#include "config/values.hpp"
+#include "protocol/printable.hpp"
 #include "security/envelope.hpp"
 #include "security/violations.hpp"
 #include "protocol/codec.hpp"

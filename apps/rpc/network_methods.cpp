@@ -8,6 +8,7 @@
 #include "apps/rpc/method_groups.hpp"
 #include "apps/rpc/render.hpp"
 #include "config/values.hpp"
+#include "protocol/printable.hpp"
 
 namespace timecoin::rpc {
 
