@@ -38,11 +38,6 @@ dir_lock::~dir_lock() {
     ::close(fd_);
 }
 
-int64_t unix_now() {
-  using namespace std::chrono;
-  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
-}
-
 node_handle::node_handle(node_actor actor,
                          std::shared_ptr<const peer_table> table,
                          std::string node_id, uint16_t p2p_port)

@@ -17,6 +17,7 @@
 #include "actors/gossip.hpp"
 #include "actors/node.hpp"
 #include "protocol/printable.hpp"
+#include "protocol/unix_time.hpp"
 #include "security/envelope.hpp"
 #include "security/violations.hpp"
 #include "protocol/codec.hpp"

@@ -5,6 +5,7 @@
 #include "actors/atoms.hpp"
 #include "actors/send_later.hpp"
 #include "actors/node.hpp"
+#include "protocol/unix_time.hpp"
 #include "security/violations.hpp"
 
 namespace timecoin {

@@ -36,6 +36,7 @@
 #include "bench/verify_baseline.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/framing.hpp"
+#include "protocol/unix_time.hpp"
 #include "protocol/network.hpp"
 #include "security/envelope.hpp"
 #include "security/handshake.hpp"
@@ -83,12 +84,6 @@ struct options {
   /// for work in its first 25 ms of idleness.
   int moderate_sleep_us = 0;
 };
-
-int64_t unix_now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 double seconds_between(bench_clock::time_point a, bench_clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -164,7 +159,7 @@ proto::bytes payload_of(std::size_t index, std::size_t size) {
 
 /// Signs `n` envelopes stamped now, on every core.
 void sign_feed(feed& f, std::size_t n, std::size_t payload) {
-  f.signed_at = unix_now_s();
+  f.signed_at = unix_now();
   f.envelopes.assign(n, proto::gossip{});
   auto threads = worker_count();
   std::vector<std::thread> pool;
@@ -544,7 +539,7 @@ int main(int argc, char** argv) {
     print_header();
     std::vector<run_result> off, on;
     for (int i = 0; i < opt.runs + opt.limited_runs; ++i) {
-      if (unix_now_s() - f.signed_at > max_envelope_age_seconds)
+      if (unix_now() - f.signed_at > max_envelope_age_seconds)
         sign_feed(f, opt.messages, opt.payload);
       bool limited = i >= opt.runs;
       auto& into = limited ? on : off;

@@ -178,7 +178,7 @@ TEST_CASE("gossip: a replay is delivered once; stale and forged are dropped") {
   auto id = proto::to_hex(p.key().public_key());
   REQUIRE(eventually([&] { return a.is_connected(id); }));
 
-  auto now = raw_peer::now_unix();
+  auto now = unix_now();
   auto fresh = gossip_frame(p.key(), now, "hello");
   p.send(fresh);
   p.send(fresh); // replay
