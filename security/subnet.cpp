@@ -1,5 +1,6 @@
 #include "security/subnet.hpp"
 
+#include "protocol/big_endian.hpp"
 #include "protocol/printable.hpp"
 
 #include <arpa/inet.h>
@@ -73,10 +74,7 @@ std::optional<ip_address> ip_address::parse(std::string_view text) {
 ip_address ip_address::from_v4(uint32_t host_order) {
   bytes_type b{};
   b[10] = b[11] = 0xff;
-  b[12] = static_cast<uint8_t>(host_order >> 24);
-  b[13] = static_cast<uint8_t>(host_order >> 16);
-  b[14] = static_cast<uint8_t>(host_order >> 8);
-  b[15] = static_cast<uint8_t>(host_order);
+  proto::put_be32(b.data() + 12, host_order);
   return ip_address{b};
 }
 
