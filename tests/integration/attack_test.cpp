@@ -42,7 +42,6 @@ constexpr bool measured = true;
 constexpr size_t max_rss_bytes = 512u * 1024 * 1024;
 /// The honest peer's ping round trip, at worst, while under attack.
 constexpr auto max_honest_rtt = 100ms;
-constexpr uint16_t app_kind = 1024;
 
 size_t rss_bytes() {
   return read_resident_memory().rss;

@@ -11,9 +11,6 @@ using namespace timecoin::test;
 
 namespace {
 
-/// Gossip kinds free for applications (§6).
-constexpr uint16_t app_kind = 1024;
-
 node_config hostile_config(const std::string& name) {
   node_config c;
   c.datadir = fresh_dir(name);
