@@ -1,5 +1,9 @@
 #include "protocol/printable.hpp"
 
+#include <cstdint>
+
+#include "protocol/types.hpp"
+
 namespace timecoin {
 
 namespace {
@@ -7,16 +11,14 @@ namespace {
 /// Appends the escaped form of `text` to `out`; true if `text` was cut.
 bool append_escaped(std::string& out, std::string_view text,
                     std::size_t max_chars, bool escape_quote) {
-  static constexpr char hex[] = "0123456789abcdef";
   const auto start = out.size();
   for (char ch : text) {
     if (out.size() - start >= max_chars)
       return true;
-    auto c = static_cast<unsigned char>(ch);
+    auto c = static_cast<uint8_t>(ch);
     if (c < 0x20 || c >= 0x7f || c == '\\' || (escape_quote && c == '\'')) {
       out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 0xf];
+      out += proto::to_hex(&c, 1);
     } else {
       out += ch;
     }
