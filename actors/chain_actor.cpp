@@ -11,6 +11,7 @@
 #include "chain/store.hpp"
 #include "config/values.hpp"
 #include "protocol/codec.hpp"
+#include "protocol/unix_time.hpp"
 
 namespace timecoin {
 

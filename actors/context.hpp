@@ -166,7 +166,4 @@ struct conn_stats {
   std::atomic<uint64_t> send_queue_bytes{0};
 };
 
-/// The unix time now, in seconds.
-int64_t unix_now();
-
 } // namespace timecoin

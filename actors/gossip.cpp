@@ -8,6 +8,7 @@
 #include "actors/atoms.hpp"
 #include "actors/node.hpp"
 #include "protocol/codec.hpp"
+#include "protocol/unix_time.hpp"
 #include "protocol/framing.hpp"
 #include "security/envelope.hpp"
 #include "security/violations.hpp"

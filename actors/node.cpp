@@ -22,11 +22,9 @@
 #include "chain/params.hpp"
 #include "chain/store.hpp"
 #include "security/file_util.hpp"
+#include "timecoin/version.hpp"
 
 namespace timecoin {
-
-/// Announced in HELLO and shown by getnetworkinfo.
-constexpr const char* user_agent = "/timecoin-node:0.1.0/";
 
 dir_lock& dir_lock::operator=(dir_lock&& other) noexcept {
   std::swap(fd_, other.fd_);
@@ -36,11 +34,6 @@ dir_lock& dir_lock::operator=(dir_lock&& other) noexcept {
 dir_lock::~dir_lock() {
   if (fd_ >= 0)
     ::close(fd_);
-}
-
-int64_t unix_now() {
-  using namespace std::chrono;
-  return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
 }
 
 node_handle::node_handle(node_actor actor,
@@ -282,7 +275,7 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
       local.services |= proto::service_full_history;
     local.services |= proto::service_utxo_snapshots;
   }
-  local.user_agent = user_agent;
+  local.user_agent = std::string{user_agent};
   caf::io::doorman_ptr doorman;
   if (cfg.listen) {
     auto dm = sys.middleman().backend().new_tcp_doorman(

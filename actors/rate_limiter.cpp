@@ -5,6 +5,8 @@
 #include "actors/atoms.hpp"
 #include "actors/send_later.hpp"
 #include "actors/node.hpp"
+#include "protocol/unix_time.hpp"
+#include "security/ban_list.hpp"
 #include "security/violations.hpp"
 
 namespace timecoin {
@@ -90,7 +92,7 @@ bool on_setban(limiter_actor* self, const std::string& text, bool add,
     return true;
   }
   if (seconds <= 0)
-    seconds = std::chrono::seconds{default_ban_duration}.count();
+    seconds = std::chrono::seconds{security::default_ban_duration}.count();
   if (!st.bans.can_ban(*target, security::ban_kind::manual)) {
     log(self).warn("setban {} refused: {} manual bans are the most kept",
                    target->to_string(), security::max_manual_bans);

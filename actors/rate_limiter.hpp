@@ -15,8 +15,6 @@ namespace timecoin {
 
 /// Ended bans and old violations are forgotten this often.
 constexpr auto ban_expiry_interval = std::chrono::seconds{60};
-/// `setban add` without a duration bans for this long.
-constexpr auto default_ban_duration = std::chrono::hours{24};
 
 /// Spawns the rate limiter of a node; it loads `<datadir>/banlist.json` and
 /// publishes the bans to `ctx->bans`. Addresses it bans are disconnected

@@ -11,6 +11,7 @@
 #include "actors/slot_policy.hpp"
 #include "config/values.hpp"
 #include "protocol/codec.hpp"
+#include "protocol/unix_time.hpp"
 #include "security/conn_limits.hpp"
 #include "security/envelope.hpp"
 

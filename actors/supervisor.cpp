@@ -19,6 +19,7 @@
 #include "actors/node.hpp"
 #include "actors/peer_connection.hpp"
 #include "actors/registry.hpp"
+#include "protocol/unix_time.hpp"
 #include "security/conn_limits.hpp"
 
 namespace timecoin {

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_report.hpp"
 #include "security/bloom.hpp"
 #include "security/envelope.hpp"
 
@@ -213,8 +214,9 @@ int main() {
   // For scale: the signature check every new envelope pays first.
   auto key = node_key::generate();
   bytes payload(gossip_payload_bytes, 0x5a);
-  auto msg = make_gossip(&key, 1, 1024, start_time, payload);
-  auto signed_bytes = gossip_signing_bytes(1, 1024, start_time, payload);
+  constexpr auto kind = bench::bench_gossip_kind;
+  auto msg = make_gossip(&key, 1, kind, start_time, payload);
+  auto signed_bytes = gossip_signing_bytes(1, kind, start_time, payload);
   const auto& pk = key.public_key();
   double raw = per_second([&] {
     return crypto_sign_verify_detached(msg.signature.data(),

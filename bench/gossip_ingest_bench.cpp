@@ -32,10 +32,12 @@
 #include "actors/connector.hpp"
 #include "actors/node.hpp"
 #include "bench/bench_node.hpp"
+#include "bench/bench_report.hpp"
 #include "bench/cpu_usage.hpp"
 #include "bench/verify_baseline.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/framing.hpp"
+#include "protocol/unix_time.hpp"
 #include "protocol/network.hpp"
 #include "security/envelope.hpp"
 #include "security/handshake.hpp"
@@ -48,10 +50,6 @@ using namespace timecoin::bench;
 
 namespace {
 
-using bench_clock = std::chrono::steady_clock;
-
-/// An application kind (§6): the node delivers it as bytes, no decoding.
-constexpr uint16_t ingest_kind = 1024;
 /// Each baseline measurement runs this long.
 constexpr auto baseline_duration = 1500ms;
 /// Connecting, TLS and HELLO take milliseconds on loopback.
@@ -83,12 +81,6 @@ struct options {
   /// for work in its first 25 ms of idleness.
   int moderate_sleep_us = 0;
 };
-
-int64_t unix_now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 double seconds_between(bench_clock::time_point a, bench_clock::time_point b) {
   return std::chrono::duration<double>(b - a).count();
@@ -164,16 +156,16 @@ proto::bytes payload_of(std::size_t index, std::size_t size) {
 
 /// Signs `n` envelopes stamped now, on every core.
 void sign_feed(feed& f, std::size_t n, std::size_t payload) {
-  f.signed_at = unix_now_s();
+  f.signed_at = unix_now();
   f.envelopes.assign(n, proto::gossip{});
   auto threads = worker_count();
   std::vector<std::thread> pool;
   for (unsigned t = 0; t < threads; ++t)
     pool.emplace_back([&, t] {
       for (std::size_t i = t; i < n; i += threads)
-        f.envelopes[i] = security::make_gossip(&f.key, f.magic, ingest_kind,
-                                               f.signed_at,
-                                               payload_of(i, payload));
+        f.envelopes[i] = security::make_gossip(
+            &f.key, f.magic, bench_gossip_kind, f.signed_at,
+            payload_of(i, payload));
     });
   for (auto& th : pool)
     th.join();
@@ -266,7 +258,7 @@ run_result run_node(const feed& f, const options& opt, bool limited,
     }};
   });
   caf::scoped_actor self{sys};
-  self->send(node->actor(), subscribe_atom::value, ingest_kind, sub);
+  self->send(node->actor(), subscribe_atom::value, bench_gossip_kind, sub);
   // Answered after the subscription, which took the same path: it holds.
   self->request(node->actor(), setup_timeout, peers_atom::value)
       .receive([](std::vector<peer_info>&) {}, [](caf::error&) {});
@@ -511,7 +503,8 @@ int main(int argc, char** argv) {
     sign_feed(f, opt.messages, opt.payload);
     std::printf("gossip_ingest_bench: %zu signed GOSSIP envelopes, kind %u, "
                 "%zu B payload, %zu B frames (%.1f MB), signed in %.1f s\n",
-                f.envelopes.size(), ingest_kind, opt.payload, f.frame_bytes(),
+                f.envelopes.size(), bench_gossip_kind, opt.payload,
+                f.frame_bytes(),
                 static_cast<double>(f.plain.size()) / 1e6,
                 seconds_between(t, bench_clock::now()));
 
@@ -544,7 +537,7 @@ int main(int argc, char** argv) {
     print_header();
     std::vector<run_result> off, on;
     for (int i = 0; i < opt.runs + opt.limited_runs; ++i) {
-      if (unix_now_s() - f.signed_at > max_envelope_age_seconds)
+      if (unix_now() - f.signed_at > max_envelope_age_seconds)
         sign_feed(f, opt.messages, opt.payload);
       bool limited = i >= opt.runs;
       auto& into = limited ? on : off;

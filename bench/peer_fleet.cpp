@@ -15,6 +15,7 @@
 #include "protocol/codec.hpp"
 #include "protocol/framing.hpp"
 #include "protocol/network.hpp"
+#include "protocol/unix_time.hpp"
 #include "security/handshake.hpp"
 #include "security/node_key.hpp"
 #include "security/tls.hpp"
@@ -35,12 +36,6 @@ constexpr auto pong_timeout = 5s;
 constexpr std::size_t recv_chunk_bytes = 16 * 1024;
 /// Events handled per epoll_wait.
 constexpr int max_events = 256;
-
-int64_t now_unix() {
-  using namespace std::chrono;
-  return duration_cast<seconds>(system_clock::now().time_since_epoch())
-    .count();
-}
 
 enum class phase : uint8_t { dialling, tls, hello, connected, dead };
 
@@ -218,7 +213,7 @@ struct peer_fleet::impl {
   void on_message(std::size_t index, const proto::message& msg) {
     auto& p = *peers[index];
     if (p.at == phase::hello) {
-      auto step = p.hs->on_message(msg, now_unix());
+      auto step = p.hs->on_message(msg, unix_now());
       for (auto& m : step.send) {
         send(index, m);
         if (p.at == phase::dead)
@@ -284,7 +279,7 @@ struct peer_fleet::impl {
         p.at = phase::hello;
         p.hs.emplace(p.key, local, security::conn_role::dialer,
                      *p.tls->exporter_binding(), p.tls->peer_public_key());
-        send(index, p.hs->make_hello(now_unix()));
+        send(index, p.hs->make_hello(unix_now()));
         if (p.at == phase::dead)
           return;
       }

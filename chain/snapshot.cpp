@@ -17,7 +17,7 @@ void delete_snapshot(store::impl& s, lmdb::txn& t, uint64_t height) {
   lmdb::cursor c{t, s.snaps};
   const auto first = enc::snap_entry(height, 0);
   for (bool ok = c.seek(first.data(), first.size());
-       ok && c.key().size == 16 && enc::be64(c.key().data) == height;
+       ok && c.key().size == enc::snap_entry_key_size && proto::be64(c.key().data) == height;
        ok = c.next())
     c.del();
   const auto mk = enc::snap_key(height);
@@ -31,7 +31,7 @@ void prune_snapshots(store::impl& s, lmdb::txn& t) {
 }
 
 bool entry_less(const proto::utxo_entry& a, const proto::utxo_entry& b) {
-  const int c = std::memcmp(a.txid.data(), b.txid.data(), 32);
+  const int c = std::memcmp(a.txid.data(), b.txid.data(), a.txid.size());
   return c < 0 || (c == 0 && a.vout < b.vout);
 }
 
@@ -46,8 +46,8 @@ std::vector<uint64_t> stored_snapshot_heights(const store::impl& s,
        ok && c.key().size >= plen
        && std::memcmp(c.key().data, enc::meta_snap_prefix, plen) == 0;
        ok = c.next())
-    if (c.key().size == plen + 8)
-      out.push_back(enc::be64(c.key().data + plen));
+    if (c.key().size == plen + enc::u64_size)
+      out.push_back(proto::be64(c.key().data + plen));
   return out;
 }
 
@@ -66,17 +66,15 @@ void take_snapshot(store::impl& s, lmdb::txn& t, uint64_t height) {
   uint64_t index = 0;
   uint8_t element[enc::element_size];
   for (bool ok = c.first(); ok; ok = c.next()) {
-    if (c.key().size != 36 || c.value().size != enc::coin_size)
+    if (!enc::element_of_record(c.key(), c.value(), element))
       throw std::runtime_error("malformed UTXO record");
-    std::memcpy(element, c.key().data, 36);
-    std::memcpy(element + 36, c.value().data, enc::coin_size);
     const auto k = enc::snap_entry(height, index++);
     // Keys grow: every snapshot above `height` is gone, and the UTXO cursor
     // walks (txid, vout) order.
     t.put(s.snaps, k.data(), k.size(), element, sizeof(element), MDB_APPEND);
   }
-  uint8_t count[8];
-  enc::put_be64(count, index);
+  uint8_t count[enc::u64_size];
+  proto::put_be64(count, index);
   const auto mk = enc::snap_key(height);
   t.put(s.meta, mk.data(), mk.size(), count, sizeof(count));
 }
@@ -110,9 +108,9 @@ lookup<proto::utxo_chunk> store::snapshot_chunk(uint64_t height,
         const auto v = t.get(impl_->meta, mk.data(), mk.size());
         if (!v)
           return std::nullopt;
-        if (v->size != 8)
+        if (v->size != enc::u64_size)
           throw std::runtime_error("malformed snapshot count");
-        const uint64_t n = enc::be64(v->data);
+        const uint64_t n = proto::be64(v->data);
         const uint64_t per = proto::max_utxo_chunk_entries;
         const uint64_t total = std::max<uint64_t>(1, (n + per - 1) / per);
         if (index >= total || total > UINT32_MAX)
@@ -128,7 +126,7 @@ lookup<proto::utxo_chunk> store::snapshot_chunk(uint64_t height,
         const auto k = enc::snap_entry(height, first);
         for (bool ok = c.seek(k.data(), k.size());
              ok && out.entries.size() < last - first; ok = c.next()) {
-          if (c.key().size != 16 || enc::be64(c.key().data) != height)
+          if (c.key().size != enc::snap_entry_key_size || proto::be64(c.key().data) != height)
             break;
           if (c.value().size != enc::element_size)
             throw std::runtime_error("malformed snapshot entry");

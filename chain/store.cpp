@@ -27,14 +27,14 @@ std::optional<uint64_t> read_u64(const lmdb::txn& t, MDB_dbi dbi,
   const auto v = t.get(dbi, key, std::strlen(key));
   if (!v)
     return std::nullopt;
-  if (v->size != 8)
+  if (v->size != enc::u64_size)
     throw std::runtime_error(std::string{"malformed meta "} + key);
-  return enc::be64(v->data);
+  return proto::be64(v->data);
 }
 
 void write_u64(lmdb::txn& t, MDB_dbi dbi, const char* key, uint64_t value) {
-  uint8_t b[8];
-  enc::put_be64(b, value);
+  uint8_t b[enc::u64_size];
+  proto::put_be64(b, value);
   t.put(dbi, key, std::strlen(key), b, sizeof(b));
 }
 
@@ -158,8 +158,10 @@ result<std::unique_ptr<store>, std::string> store::open(const std::string& dir,
       save_state(*p, t, st);
       t.put(p->meta, enc::meta_genesis, std::strlen(enc::meta_genesis),
             p->genesis_hash.data(), p->genesis_hash.size());
-    } else if (g->size != 32
-               || std::memcmp(g->data, p->genesis_hash.data(), 32) != 0) {
+    } else if (g->size != p->genesis_hash.size()
+               || std::memcmp(g->data, p->genesis_hash.data(),
+                              p->genesis_hash.size())
+                      != 0) {
       return "the chain store in " + dir
              + " was created for another genesis block";
     }
@@ -226,9 +228,9 @@ lookup<uint64_t> store::height_of(const proto::hash256& hash) const {
         const auto v = t.get(impl_->hashes, hash.data(), hash.size());
         if (!v)
           return std::nullopt;
-        if (v->size != 8)
+        if (v->size != enc::u64_size)
           throw std::runtime_error("malformed hash index record");
-        return enc::be64(v->data);
+        return proto::be64(v->data);
       });
 }
 
@@ -332,16 +334,14 @@ store::coins_of(const proto::hash256& owner, std::size_t limit) const {
       *impl_, "coins_of " + proto::to_hex(owner), [&](const lmdb::txn& t) {
         std::vector<proto::utxo_entry> out;
         lmdb::cursor c{t, impl_->utxo};
+        uint8_t e[enc::element_size];
+        const uint8_t* e_owner = e + enc::outpoint_size + enc::coin_owner_offset;
         for (bool ok = c.first(); ok && out.size() < limit; ok = c.next()) {
-          const auto k = c.key();
-          const auto v = c.value();
-          if (k.size != 36 || v.size != enc::coin_size)
+          if (!enc::element_of_record(c.key(), c.value(), e))
             throw std::runtime_error("malformed UTXO record");
-          if (std::memcmp(v.data + 8, owner.data(), 32) != 0)
+          if (std::memcmp(e_owner, owner.data(), owner.size()) != 0)
             continue;
-          proto::bytes e(k.data, k.data + k.size);
-          e.insert(e.end(), v.data, v.data + v.size);
-          out.push_back(enc::entry_of_element(e.data()));
+          out.push_back(enc::entry_of_element(e));
         }
         return out;
       });

@@ -170,8 +170,9 @@ compute_utxo_delta(const store::impl& s, const lmdb::txn& t,
       if (!dup) {
         const auto first = enc::outpoint_of(id, 0);
         dup = utxo_cursor.seek(first.data(), first.size())
-              && utxo_cursor.key().size >= 32
-              && std::memcmp(utxo_cursor.key().data, id.data(), 32) == 0;
+              && utxo_cursor.key().size >= id.size()
+              && std::memcmp(utxo_cursor.key().data, id.data(), id.size())
+                     == 0;
       }
       if (dup)
         return refuse(reject_reason::duplicate_txid, height,
@@ -347,7 +348,8 @@ void disconnect_tip(store::impl& s, lmdb::txn& t, chain_state& st) {
   }
   for (std::size_t off = 0; off < undo.size(); off += enc::element_size) {
     const uint8_t* e = undo.data() + off;
-    t.put(s.utxo, e, 36, e + 36, enc::coin_size);
+    t.put(s.utxo, e, enc::outpoint_size, e + enc::outpoint_size,
+          enc::coin_size);
     st.lthash.add(proto::bytes(e, e + enc::element_size));
     ++st.utxos;
   }

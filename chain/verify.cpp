@@ -26,10 +26,8 @@ std::optional<std::string> verify_in(const store::impl& s, const lmdb::txn& t) {
     lmdb::cursor c{t, s.utxo};
     proto::bytes e(enc::element_size);
     for (bool ok = c.first(); ok; ok = c.next()) {
-      if (c.key().size != 36 || c.value().size != enc::coin_size)
+      if (!enc::element_of_record(c.key(), c.value(), e.data()))
         return std::string{"malformed UTXO record"};
-      std::memcpy(e.data(), c.key().data, 36);
-      std::memcpy(e.data() + 36, c.value().data, enc::coin_size);
       lt.add(e);
       ++count;
     }
@@ -54,7 +52,7 @@ std::optional<std::string> verify_in(const store::impl& s, const lmdb::txn& t) {
     if (h > 0 && rec->header.header.prev_hash != prev)
       return "prev_hash does not link" + at(h);
     const auto idx = t.get(s.hashes, rec->hash.data(), rec->hash.size());
-    if (!idx || idx->size != 8 || enc::be64(idx->data) != h)
+    if (!idx || idx->size != enc::u64_size || proto::be64(idx->data) != h)
       return "the hash index does not point back" + at(h);
     prev = rec->hash;
   }

@@ -10,6 +10,7 @@
 
 #include "config/settings.hpp"
 #include "config/values.hpp"
+#include "protocol/printable.hpp"
 
 namespace timecoin {
 

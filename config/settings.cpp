@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "config/values.hpp"
+#include "protocol/printable.hpp"
 
 namespace timecoin {
 

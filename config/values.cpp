@@ -1,9 +1,10 @@
 #include "config/values.hpp"
 
+#include "protocol/types.hpp"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
-#include <cctype>
 #include <limits>
 
 namespace timecoin {
@@ -19,10 +20,6 @@ constexpr std::size_t max_ipv6_chars = 45;
 
 bool is_digit(char c) {
   return c >= '0' && c <= '9';
-}
-
-bool is_hex_digit(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 bool is_label_char(char c) {
@@ -153,13 +150,11 @@ std::optional<peer_address> parse_peer_address(std::string_view text) {
 }
 
 std::optional<std::string> parse_hex_key(std::string_view text) {
-  if (text.size() != hex_key_chars
-      || !std::all_of(text.begin(), text.end(), is_hex_digit))
+  proto::hash256 key{};
+  static_assert(2 * key.size() == hex_key_chars);
+  if (!proto::from_hex(text, key))
     return std::nullopt;
-  std::string out{text};
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
+  return proto::to_hex(key);
 }
 
 std::optional<std::string> parse_log_level(std::string_view text) {
@@ -173,26 +168,6 @@ std::optional<std::string> parse_log_level(std::string_view text) {
     if (text == level)
       return std::string{level};
   return std::nullopt;
-}
-
-std::string printable(std::string_view text, std::size_t max_chars) {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (out.size() >= max_chars) {
-      out += "...";
-      break;
-    }
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c >= 0x7f || c == '\\') {
-      out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out;
 }
 
 } // namespace timecoin

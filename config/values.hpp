@@ -58,8 +58,4 @@ std::optional<std::string> parse_hex_key(std::string_view text);
 /// or `0` (= info) and `1` (= debug) as in bitcoind. Returns the level name.
 std::optional<std::string> parse_log_level(std::string_view text);
 
-/// `text` made safe to quote in an error message: control and non-ASCII
-/// bytes as `\xNN`, cut to `max_chars` with "..." appended.
-std::string printable(std::string_view text, std::size_t max_chars = 64);
-
 } // namespace timecoin

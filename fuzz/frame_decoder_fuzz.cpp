@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "fuzz/fuzz_common.hpp"
+#include "protocol/big_endian.hpp"
 #include "protocol/framing.hpp"
 
 using namespace timecoin;
@@ -50,11 +51,6 @@ bounds bounds_of(uint8_t mode) {
   }
 }
 
-uint32_t be32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8)
-         | uint32_t{p[3]};
-}
-
 /// What any correct decoder makes of the whole stream.
 struct reference {
   struct span {
@@ -72,7 +68,7 @@ reference read_reference(const uint8_t* data, std::size_t size, bounds b,
   for (;;) {
     if (size - pos < proto::frame_header_bytes)
       break;
-    const uint32_t length = be32(data + pos);
+    const uint32_t length = proto::be32(data + pos);
     const std::size_t bound = ref.frames.empty() ? b.first : b.later;
     if (length == 0) {
       ref.end = frame_status::empty_frame;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "fuzz/fuzz_common.hpp"
+#include "protocol/big_endian.hpp"
 #include "protocol/framing.hpp"
 #include "tests/protocol/samples.hpp"
 
@@ -60,9 +61,9 @@ bytes cat(std::initializer_list<bytes> parts) {
 }
 
 bytes prefix(uint32_t length) {
-  return {static_cast<uint8_t>(length >> 24),
-          static_cast<uint8_t>(length >> 16), static_cast<uint8_t>(length >> 8),
-          static_cast<uint8_t>(length)};
+  bytes out(proto::frame_header_bytes);
+  proto::put_be32(out.data(), length);
+  return out;
 }
 
 bytes head(const bytes& b, std::size_t n) {
@@ -116,8 +117,7 @@ void message_seeds() {
   // PEERS with one entry over max_peers_entries, each an empty array.
   bytes many{0x93, 0x07, 0x00, 0x91, 0xdc};
   const auto n = static_cast<uint16_t>(proto::max_peers_entries + 1);
-  many.push_back(static_cast<uint8_t>(n >> 8));
-  many.push_back(static_cast<uint8_t>(n));
+  proto::append_be(many, n);
   many.insert(many.end(), n, 0x90);
   write_seed(t, "peers-over-limit", many);
   auto long_ua = fuzz::peer_hello_body();

@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 
+#include "protocol/big_endian.hpp"
 #include "protocol/codec_detail.hpp"
 
 namespace timecoin::proto {
@@ -33,12 +34,6 @@ bytes prefixed(const char* prefix, std::size_t prefix_size,
   out.insert(out.end(), prefix, prefix + prefix_size);
   out.insert(out.end(), h.begin(), h.end());
   return out;
-}
-
-template <class T>
-void put_be(bytes& out, T value) {
-  for (std::size_t i = sizeof(T); i-- > 0;)
-    out.push_back(static_cast<uint8_t>(value >> (8 * i)));
 }
 
 /// The 2048-byte ChaCha20 keystream of `element` (key `H(element)`, zero
@@ -114,12 +109,12 @@ hash256 merkle_root(const std::vector<hash256>& txids) {
 bytes utxo_element(const hash256& txid, uint32_t vout, uint64_t value,
                    const hash256& owner, uint64_t height) {
   bytes e;
-  e.reserve(32 + 4 + 8 + 32 + 8);
+  e.reserve(utxo_element_size);
   e.insert(e.end(), txid.begin(), txid.end());
-  put_be(e, vout);
-  put_be(e, value);
+  append_be(e, vout);
+  append_be(e, value);
   e.insert(e.end(), owner.begin(), owner.end());
-  put_be(e, height);
+  append_be(e, height);
   return e;
 }
 

@@ -67,6 +67,10 @@ bytes block_signing_bytes(const hash256& block_hash);
 /// odd level; one id: that id; none: 32 zero bytes.
 hash256 merkle_root(const std::vector<hash256>& txids);
 
+/// Bytes of a UTXO element: `txid || vout u32 || value u64 || owner ||
+/// height u64`.
+constexpr std::size_t utxo_element_size = 32 + 4 + 8 + 32 + 8;
+
 /// `txid || vout u32 || value u64 || owner || height u64`, big-endian.
 bytes utxo_element(const hash256& txid, uint32_t vout, uint64_t value,
                    const hash256& owner, uint64_t height);

@@ -3,6 +3,7 @@
 
 #include <type_traits>
 
+#include "protocol/big_endian.hpp"
 #include "protocol/codec_detail.hpp"
 #include "protocol/framing.hpp"
 
@@ -201,10 +202,7 @@ void append_frame(bytes& out, const message& msg) {
   pack_message(out, msg);
   const auto length = static_cast<uint32_t>(out.size() - start
                                             - frame_header_bytes);
-  out[start] = static_cast<uint8_t>(length >> 24);
-  out[start + 1] = static_cast<uint8_t>(length >> 16);
-  out[start + 2] = static_cast<uint8_t>(length >> 8);
-  out[start + 3] = static_cast<uint8_t>(length);
+  put_be32(out.data() + start, length);
 }
 
 const char* to_string(decode_errc code) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "protocol/big_endian.hpp"
 #include "protocol/messages.hpp"
 
 namespace timecoin::proto {
@@ -15,11 +16,6 @@ namespace {
 /// at least this many and at least half of it: each byte is moved O(1) times
 /// on average, instead of an erase per frame (quadratic in frames buffered).
 constexpr std::size_t compact_min_bytes = 4096;
-
-uint32_t read_be32(const uint8_t* p) {
-  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16)
-         | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
-}
 
 /// need_more if a frame of `length` bytes is acceptable, else the error.
 frame_status check_length(uint32_t length, std::size_t max_payload) {
@@ -47,7 +43,7 @@ void frame_decoder::feed(const uint8_t* data, std::size_t size) {
   // Refuse a bad length prefix as soon as its four bytes are here, so that
   // nothing more of a hostile frame is buffered even if `next` is not called.
   if (buf_.size() - pos_ >= frame_header_bytes) {
-    failed_ = check_length(read_be32(buf_.data() + pos_), max_payload_);
+    failed_ = check_length(be32(buf_.data() + pos_), max_payload_);
     if (failed_ != frame_status::need_more)
       release();
   }
@@ -64,7 +60,7 @@ frame_status frame_decoder::next(bytes& out) {
   const std::size_t available = buf_.size() - pos_;
   if (available < frame_header_bytes)
     return frame_status::need_more;
-  const uint32_t length = read_be32(buf_.data() + pos_);
+  const uint32_t length = be32(buf_.data() + pos_);
   // Both checks use the four header bytes alone, before any payload is
   // buffered for this frame or copied out.
   failed_ = check_length(length, max_payload_);

@@ -27,7 +27,7 @@ int nibble(char c) {
 
 } // namespace
 
-bool from_hex(const std::string& hex, uint8_t* out, std::size_t n) {
+bool from_hex(std::string_view hex, uint8_t* out, std::size_t n) {
   if (hex.size() != n * 2)
     return false;
   for (std::size_t i = 0; i < n; ++i) {

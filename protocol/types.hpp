@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace timecoin::proto {
@@ -23,9 +24,9 @@ std::string to_hex(const std::array<uint8_t, N>& x) {
 inline std::string to_hex(const bytes& x) { return to_hex(x.data(), x.size()); }
 
 /// Parses exactly `N` bytes of hex (either case); false on any other input.
-bool from_hex(const std::string& hex, uint8_t* out, std::size_t n);
+bool from_hex(std::string_view hex, uint8_t* out, std::size_t n);
 template <std::size_t N>
-bool from_hex(const std::string& hex, std::array<uint8_t, N>& out) {
+bool from_hex(std::string_view hex, std::array<uint8_t, N>& out) {
   return from_hex(hex, out.data(), N);
 }
 

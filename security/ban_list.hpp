@@ -6,6 +6,7 @@
 // `<datadir>/banlist.json.journal` (the changes since) so that they survive
 // restarts without rewriting the whole file at every ban.
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -25,6 +26,9 @@ constexpr int ban_list_file_version = 1;
 /// A ban list file larger than this is not one this node wrote (100k bans
 /// are about 10 MiB) and is not read into memory.
 constexpr std::size_t max_ban_list_file_bytes = 32 * 1024 * 1024;
+/// A manual ban (`setban add`) without a duration, or with 0, lasts this
+/// long, as in bitcoind.
+constexpr auto default_ban_duration = std::chrono::hours{24};
 /// Reasons are for humans; longer ones are cut to this many bytes.
 constexpr std::size_t max_ban_reason_bytes = 256;
 /// Automatic bans held at once. Each is one address, and an attacker with

@@ -4,6 +4,7 @@
 
 #include <cassert>
 
+#include "protocol/big_endian.hpp"
 #include "security/bloom.hpp"
 
 namespace timecoin::security {
@@ -16,22 +17,10 @@ namespace {
 /// verification, which is small next to validating it.
 constexpr std::size_t max_retained_signing_buffer_bytes = 64 * 1024;
 
-void put_u16(uint8_t* out, uint16_t v) {
-  out[0] = static_cast<uint8_t>(v >> 8);
-  out[1] = static_cast<uint8_t>(v);
-}
-
-void put_u32(uint8_t* out, uint32_t v) {
-  for (int i = 0; i < 4; ++i)
-    out[i] = static_cast<uint8_t>(v >> (24 - 8 * i));
-}
-
-/// Two's complement, big-endian: the conversion to uint64_t is exact modulo
-/// 2^64, which is the two's complement bit pattern.
-void put_i64(uint8_t* out, int64_t v) {
-  auto u = static_cast<uint64_t>(v);
-  for (int i = 0; i < 8; ++i)
-    out[i] = static_cast<uint8_t>(u >> (56 - 8 * i));
+/// A timestamp in two's complement, big-endian: the conversion to uint64_t
+/// is exact modulo 2^64, which is the two's complement bit pattern.
+void put_timestamp(uint8_t* out, int64_t v) {
+  proto::put_be64(out, static_cast<uint64_t>(v));
 }
 
 } // namespace
@@ -43,9 +32,9 @@ void append_gossip_signing_bytes(bytes& out, uint32_t magic, uint16_t kind,
   auto* p = header;
   for (char c : gossip_signing_prefix)
     *p++ = static_cast<uint8_t>(c);
-  put_u32(p, magic);
-  put_u16(p + 4, kind);
-  put_i64(p + 6, timestamp);
+  proto::put_be32(p, magic);
+  proto::put_be16(p + 4, kind);
+  put_timestamp(p + 6, timestamp);
   out.insert(out.end(), header, header + sizeof header);
   if (payload_size > 0)
     out.insert(out.end(), payload, payload + payload_size);
@@ -80,8 +69,8 @@ proto::gossip make_gossip(const node_key* key_or_null, uint32_t magic,
 hash256 message_id(const proto::gossip& msg) {
   init_sodium();
   uint8_t header[2 + 8];
-  put_u16(header, msg.kind);
-  put_i64(header + 2, msg.timestamp);
+  proto::put_be16(header, msg.kind);
+  put_timestamp(header + 2, msg.timestamp);
   crypto_generichash_state state;
   hash256 out;
   crypto_generichash_init(&state, nullptr, 0, out.size());

@@ -89,37 +89,51 @@ int rename_no_replace(const std::string& from, const std::string& to) {
   return rc;
 }
 
-bool replace_file(const std::string& path, const std::string& text, mode_t mode,
-                  std::string& err) {
+write_status write_file(const std::string& path, const std::string& text,
+                        mode_t mode, if_exists existing, std::string& err) {
   // A random suffix: a temporary file left by a crash never blocks the next
   // write.
   std::random_device rd;
   char suffix[17];
   std::snprintf(suffix, sizeof suffix, "%08x%08x", rd(), rd());
   auto temp = path + ".tmp-" + suffix;
+  // O_EXCL: never write through a file (or symlink) someone else put there.
   fd_guard fd{
       ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)};
   if (fd.fd < 0) {
     err = "cannot create " + temp + ": " + errno_text(errno);
-    return false;
+    return write_status::failed;
   }
-  bool ok = write_all(fd.fd, text.data(), text.size()) && ::fsync(fd.fd) == 0;
+  // The umask may have removed bits from `mode`; set it exactly.
+  bool ok = ::fchmod(fd.fd, mode) == 0
+            && write_all(fd.fd, text.data(), text.size())
+            && ::fsync(fd.fd) == 0;
   int write_err = errno;
   ok = ::close(fd.fd) == 0 && ok;
   fd.fd = -1;
   if (!ok) {
     ::unlink(temp.c_str());
     err = "cannot write " + temp + ": " + errno_text(write_err);
-    return false;
+    return write_status::failed;
   }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
+  int rc = existing == if_exists::keep ? rename_no_replace(temp, path)
+                                       : ::rename(temp.c_str(), path.c_str());
+  if (rc != 0) {
     int rename_err = errno;
     ::unlink(temp.c_str());
+    if (existing == if_exists::keep && rename_err == EEXIST)
+      return write_status::exists;
     err = "cannot rename " + temp + ": " + errno_text(rename_err);
-    return false;
+    return write_status::failed;
   }
   sync_dir(parent_dir(path));
-  return true;
+  return write_status::written;
+}
+
+bool replace_file(const std::string& path, const std::string& text, mode_t mode,
+                  std::string& err) {
+  return write_file(path, text, mode, if_exists::replace, err)
+         == write_status::written;
 }
 
 bool append_file(const std::string& path, const std::string& text, mode_t mode,

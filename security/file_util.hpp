@@ -1,8 +1,8 @@
 #pragma once
 
 // Small POSIX file helpers shared by the files a node writes into its data
-// directory (node key, ban list): durable, atomic replacement, appends, and
-// bounded reads.
+// directory (node key, ban list, RPC cookie): durable, atomic replacement,
+// appends, and bounded reads.
 
 #include <sys/types.h>
 
@@ -42,11 +42,29 @@ bool make_private_dirs(const std::string& dir, std::string& err);
 /// errno set, as `rename`.
 int rename_no_replace(const std::string& from, const std::string& to);
 
-/// Replaces `path` with `text` atomically: a temporary file in the same
-/// directory created with `mode`, fsync, rename over `path`, fsync of the
-/// directory. A crash leaves the old file or the new one, never a mix. On
-/// failure the old file is untouched, no temporary file is left, and `err`
-/// says what failed.
+/// What `write_file` does when a file already exists at the path.
+enum class if_exists : uint8_t {
+  replace = 0, ///< the new file takes its place
+  keep = 1,    ///< it is left as it is (`renameat2(RENAME_NOREPLACE)`)
+};
+
+/// How `write_file` ended.
+enum class write_status : uint8_t {
+  written = 0, ///< the path holds `text`
+  exists = 1,  ///< `if_exists::keep` and a file was at the path; untouched
+  failed = 2,  ///< `err` says what failed; the path is untouched
+};
+
+/// Writes `text` to `path` atomically: a temporary file with a random name in
+/// the same directory, created with exactly `mode` (whatever the umask),
+/// fsync, rename to `path`, fsync of the directory. A crash leaves the old
+/// file or the new one, never a mix; no temporary file is left behind unless
+/// the process dies half way.
+write_status write_file(const std::string& path, const std::string& text,
+                        mode_t mode, if_exists existing, std::string& err);
+
+/// `write_file` replacing any old file: true if `path` now holds `text`; on
+/// failure the old file is untouched and `err` says what failed.
 bool replace_file(const std::string& path, const std::string& text, mode_t mode,
                   std::string& err);
 

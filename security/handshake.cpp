@@ -1,5 +1,7 @@
 #include "security/handshake.hpp"
 
+#include "protocol/printable.hpp"
+
 #include <sodium.h>
 
 #include <cstdio>
@@ -17,27 +19,8 @@ constexpr std::string_view hello_auth_domain = "timecoin/1 hello";
 static_assert(hello_auth_domain.size() == 16, "protocol.md §4: 16 bytes");
 constexpr std::size_t hello_auth_size = hello_auth_domain.size() + 4 * 32 + 1;
 /// Peer-chosen strings (network name, REJECT reason) are cut to this many
-/// bytes before they go into our log lines and REJECT reasons.
-constexpr std::size_t max_echoed_bytes = 64;
-
-/// A peer-supplied string made safe to log: non-printable bytes escaped,
-/// long strings cut.
-std::string printable(const std::string& s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size() && i < max_echoed_bytes; ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      char esc[5];
-      std::snprintf(esc, sizeof(esc), "\\x%02x", c);
-      out += esc;
-    }
-  }
-  if (s.size() > max_echoed_bytes)
-    out += "...";
-  return out;
-}
+/// characters before they go into our log lines and REJECT reasons.
+constexpr std::size_t max_echoed_chars = 64;
 
 std::string hex32(uint32_t x) {
   char buf[11];
@@ -89,7 +72,8 @@ std::optional<refusal> check_hello(const local_info& local,
                      std::to_string(peer.version));
   if (peer.magic != local.magic || peer.network != local.network)
     return refusal{proto::reject_code::wrong_network,
-                   "wrong network: peer is '" + printable(peer.network) +
+                   "wrong network: peer is '" +
+                     printable(peer.network, max_echoed_chars) +
                      "' magic " + hex32(peer.magic) + ", we are '" +
                      local.network + "' magic " + hex32(local.magic)};
   if (peer.version < proto::min_protocol_version ||
@@ -175,7 +159,7 @@ handshake_step handshake::dispatch(const proto::message& msg, int64_t now) {
     return fail({rej->code,
                  "peer rejected: code " +
                    std::to_string(static_cast<uint16_t>(rej->code)) + ": " +
-                   printable(rej->reason),
+                   printable(rej->reason, max_echoed_chars),
                  false},
                 false);
   }

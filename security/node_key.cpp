@@ -26,9 +26,6 @@ constexpr std::string_view key_file_prefix = "ed25519-seed:";
 constexpr std::size_t max_key_file_bytes = 4096;
 /// Only the owner may read the key (protocol.md §2).
 constexpr mode_t key_file_mode = 0600;
-/// Random bytes in the name of the temporary file, so that a stale one left
-/// by a crash never blocks the next start.
-constexpr std::size_t temp_suffix_bytes = 8;
 
 key_error refuse(const std::string& path, const std::string& what) {
   return key_error{"node key file " + path + " " + what +
@@ -132,42 +129,18 @@ result<node_key, key_error> create_key_file(const std::string& path,
   std::string err;
   if (dir != "." && !make_private_dirs(dir, err))
     return cannot(err);
-  std::array<uint8_t, temp_suffix_bytes> suffix{};
-  randombytes_buf(suffix.data(), suffix.size());
-  auto temp = path + ".tmp-" + proto::to_hex(suffix);
-  fd_guard fd{::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                     key_file_mode)};
-  if (fd.fd < 0)
-    return cannot("cannot create " + temp + ": " + errno_text(errno));
   auto key = node_key::generate();
   std::string line(key_file_prefix);
   line += proto::to_hex(key.seed());
   line += '\n';
-  // The umask may have removed bits from 0600; set the mode exactly.
-  bool ok = ::fchmod(fd.fd, key_file_mode) == 0 &&
-            write_all(fd.fd, line.data(), line.size()) && ::fsync(fd.fd) == 0;
-  auto write_err = errno;
-  sodium_memzero(line.data(), line.size());
-  ::close(fd.fd);
-  fd.fd = -1;
-  if (!ok) {
-    ::unlink(temp.c_str());
-    return cannot("cannot write " + temp + ": " + errno_text(write_err));
-  }
-  // RENAME_NOREPLACE: if another process created the key meanwhile, keep
+  // if_exists::keep: if another process created the key meanwhile, keep
   // theirs rather than replace an identity that may already be in use.
-  int rc = ::renameat2(AT_FDCWD, temp.c_str(), AT_FDCWD, path.c_str(),
-                       RENAME_NOREPLACE);
-  if (rc != 0 && (errno == EINVAL || errno == ENOSYS))
-    rc = ::rename(temp.c_str(), path.c_str());
-  if (rc != 0) {
-    auto rename_err = errno;
-    ::unlink(temp.c_str());
-    if (rename_err == EEXIST)
-      return load_existing(path, warning);
-    return cannot("cannot rename " + temp + ": " + errno_text(rename_err));
-  }
-  sync_dir(dir);
+  auto status = write_file(path, line, key_file_mode, if_exists::keep, err);
+  sodium_memzero(line.data(), line.size());
+  if (status == write_status::exists)
+    return load_existing(path, warning);
+  if (status == write_status::failed)
+    return cannot(err);
   return key;
 }
 

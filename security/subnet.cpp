@@ -1,5 +1,8 @@
 #include "security/subnet.hpp"
 
+#include "protocol/big_endian.hpp"
+#include "protocol/printable.hpp"
+
 #include <arpa/inet.h>
 
 #include <cstring>
@@ -12,35 +15,17 @@ namespace {
 /// "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128" is 49 bytes. Longer
 /// input is refused before it is copied or parsed.
 constexpr std::size_t max_subnet_text = 64;
-/// Input quoted in an error message is cut to this many bytes.
-constexpr std::size_t max_quoted_bytes = 64;
+/// Input quoted in an error message is cut to this many characters.
+constexpr std::size_t max_quoted_chars = 64;
 /// Bits of the IPv4-mapped prefix `::ffff:0:0/96` in front of an IPv4 address.
 constexpr unsigned v4_mapped_bits = 96;
 constexpr unsigned v4_bits = 32;
 constexpr unsigned v6_bits = 128;
 
-/// `text` made safe for a log line: quoted, non-printable bytes as \xNN, cut.
-std::string quoted(std::string_view text) {
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out = "'";
-  for (std::size_t i = 0; i < text.size() && i < max_quoted_bytes; ++i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c < 0x7f && c != '\\' && c != '\'') {
-      out += static_cast<char>(c);
-    } else {
-      out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 0xf];
-    }
-  }
-  out += text.size() > max_quoted_bytes ? "'..." : "'";
-  return out;
-}
-
 subnet_error fail(subnet_errc code, std::string_view text,
                   const std::string& why) {
-  return subnet_error{code,
-                      "invalid address or subnet " + quoted(text) + ": " + why};
+  return subnet_error{code, "invalid address or subnet "
+                                + quoted(text, max_quoted_chars) + ": " + why};
 }
 
 bool is_mapped(const ip_address::bytes_type& b) {
@@ -89,10 +74,7 @@ std::optional<ip_address> ip_address::parse(std::string_view text) {
 ip_address ip_address::from_v4(uint32_t host_order) {
   bytes_type b{};
   b[10] = b[11] = 0xff;
-  b[12] = static_cast<uint8_t>(host_order >> 24);
-  b[13] = static_cast<uint8_t>(host_order >> 16);
-  b[14] = static_cast<uint8_t>(host_order >> 8);
-  b[15] = static_cast<uint8_t>(host_order);
+  proto::put_be32(b.data() + 12, host_order);
   return ip_address{b};
 }
 

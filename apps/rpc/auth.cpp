@@ -1,18 +1,16 @@
 #include "apps/rpc/auth.hpp"
 
-#include <fcntl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
 #include <array>
 #include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <fstream>
-#include <sstream>
+#include <utility>
+
+#include "protocol/types.hpp"
+#include "security/file_util.hpp"
 
 namespace timecoin::rpc {
 
@@ -22,10 +20,6 @@ namespace {
 constexpr std::size_t max_cookie_bytes = 1024;
 /// Owner read and write only.
 constexpr mode_t cookie_mode = 0600;
-
-std::string errno_text() {
-  return std::strerror(errno);
-}
 
 } // namespace
 
@@ -37,66 +31,36 @@ result<std::string, auth_error> make_cookie() {
     if (n < 0) {
       if (errno == EINTR)
         continue;
-      return auth_error{"getrandom: " + errno_text()};
+      return auth_error{"getrandom: " + security::errno_text(errno)};
     }
     filled += static_cast<std::size_t>(n);
   }
-  static constexpr char hex[] = "0123456789abcdef";
   std::string out{cookie_user};
   out += ':';
-  for (auto b : secret) {
-    out += hex[b >> 4];
-    out += hex[b & 0xf];
-  }
+  out += proto::to_hex(secret.data(), secret.size());
   return out;
 }
 
 result<void, auth_error> write_cookie(const std::string& path,
                                       const std::string& credentials) {
-  auto tmp = path + ".tmp";
-  ::unlink(tmp.c_str());
-  // O_EXCL: never write through a file (or symlink) someone else put there.
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                  cookie_mode);
-  if (fd < 0)
-    return auth_error{"cannot create " + tmp + ": " + errno_text()};
-  std::string_view rest = credentials;
-  while (!rest.empty()) {
-    auto n = ::write(fd, rest.data(), rest.size());
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0) {
-      auto err = errno_text();
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return auth_error{"cannot write " + tmp + ": " + err};
-    }
-    rest.remove_prefix(static_cast<std::size_t>(n));
-  }
-  // The umask may have narrowed the mode; never widened it. Make it exact.
-  ::fchmod(fd, cookie_mode);
-  if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
-    auto err = errno_text();
-    ::unlink(tmp.c_str());
-    return auth_error{"cannot write " + path + ": " + err};
-  }
+  std::string err;
+  if (!security::replace_file(path, credentials, cookie_mode, err))
+    return auth_error{err};
   return {};
 }
 
 result<std::string, auth_error> read_cookie(const std::string& path) {
-  std::ifstream in{path, std::ios::binary};
-  if (!in)
-    return auth_error{"cannot read " + path + ": " + errno_text()};
-  std::string text(max_cookie_bytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > max_cookie_bytes)
+  auto file = security::read_bounded(path, max_cookie_bytes);
+  if (file.status == security::read_status::too_large)
     return auth_error{path + " is too large to be a cookie"};
+  if (file.status != security::read_status::ok)
+    return auth_error{"cannot read " + path + ": " + file.why};
+  auto& text = file.text;
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
     text.pop_back();
   if (text.find(':') == std::string::npos)
     return auth_error{path + " is not a cookie (no ':')"};
-  return text;
+  return std::move(text);
 }
 
 // The base64 codecs need no sodium_init(): they use neither the random

@@ -9,6 +9,7 @@
 #include "apps/rpc/method_groups.hpp"
 #include "apps/rpc/render.hpp"
 #include "config/values.hpp"
+#include "protocol/printable.hpp"
 #include "protocol/types.hpp"
 
 namespace timecoin::rpc {

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "config/values.hpp"
+#include "protocol/printable.hpp"
 
 namespace timecoin::rpc {
 

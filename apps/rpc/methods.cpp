@@ -6,7 +6,7 @@
 
 #include "apps/rpc/help.hpp"
 #include "apps/rpc/method_groups.hpp"
-#include "config/values.hpp"
+#include "protocol/printable.hpp"
 
 namespace timecoin::rpc {
 

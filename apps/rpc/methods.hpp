@@ -14,14 +14,16 @@
 
 #include "apps/rpc/backend.hpp"
 #include "apps/rpc/json_rpc.hpp"
+#include "security/ban_list.hpp"
 
 namespace timecoin::rpc {
 
 /// What `stop` answers, as bitcoind's "Bitcoin Core stopping".
 constexpr std::string_view stop_reply = "timed stopping";
 
-/// `setban add` without a bantime (or with 0) bans for 24 h, as bitcoind.
-constexpr int64_t default_ban_seconds = 24 * 60 * 60;
+/// `setban add` without a bantime (or with 0) bans for the node's default.
+constexpr int64_t default_ban_seconds =
+    std::chrono::seconds{security::default_ban_duration}.count();
 /// The longest `setban` bantime: 100 years. Longer is a typo, and the node's
 /// `now + bantime` must stay far from overflowing.
 constexpr int64_t max_ban_seconds = int64_t{100} * 365 * 24 * 60 * 60;

@@ -1,6 +1,5 @@
 // The network methods: peers, added nodes and bans.
 
-#include <chrono>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -8,6 +7,8 @@
 #include "apps/rpc/method_groups.hpp"
 #include "apps/rpc/render.hpp"
 #include "config/values.hpp"
+#include "protocol/printable.hpp"
+#include "protocol/unix_time.hpp"
 
 namespace timecoin::rpc {
 
@@ -49,13 +50,6 @@ result<int64_t, rpc_error> ban_seconds(const method_call& call,
   if (seconds == 0)
     return default_ban_seconds;
   return static_cast<int64_t>(seconds);
-}
-
-/// Now, in unix seconds, for `listbanned`'s time_remaining.
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
 }
 
 result<json, rpc_error> getnetworkinfo(const method_call& call) {

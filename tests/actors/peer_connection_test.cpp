@@ -6,6 +6,7 @@
 
 #include "actors/peer_connection.hpp"
 #include "fixture.hpp"
+#include "protocol/unix_time.hpp"
 #include "security/handshake.hpp"
 
 using namespace std::chrono_literals;

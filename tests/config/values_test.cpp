@@ -109,10 +109,3 @@ TEST_CASE("parse_log_level") {
   CHECK_FALSE(parse_log_level("INFO"));
   CHECK_FALSE(parse_log_level(""));
 }
-
-TEST_CASE("printable escapes and truncates") {
-  CHECK(printable("abc") == "abc");
-  CHECK(printable(std::string("a\0b", 3)) == "a\\x00b");
-  CHECK(printable("\x1b[31m") == "\\x1b[31m");
-  CHECK(printable(std::string(100, 'x'), 10) == std::string(10, 'x') + "...");
-}

@@ -42,7 +42,6 @@ constexpr bool measured = true;
 constexpr size_t max_rss_bytes = 512u * 1024 * 1024;
 /// The honest peer's ping round trip, at worst, while under attack.
 constexpr auto max_honest_rtt = 100ms;
-constexpr uint16_t app_kind = 1024;
 
 size_t rss_bytes() {
   return read_resident_memory().rss;
@@ -257,7 +256,7 @@ TEST_CASE("row 4: replays of a known 64 KiB message cost no verification") {
     bad.push_back(std::move(p));
   }
   // One valid message, accepted once.
-  auto msg = gossip_frame(bad[0]->key(), raw_peer::now_unix(), 64 * 1024);
+  auto msg = gossip_frame(bad[0]->key(), unix_now(), 64 * 1024);
   bad[0]->send(msg);
   REQUIRE(eventually([&] { return got.count() == 1; }));
   // Then every attacker replays it 100 times a second: 6.4 MiB/s each, over
@@ -460,7 +459,7 @@ TEST_CASE("the verifier queue: a peer faster than the verifiers is shed") {
   const auto id = id_of(*p);
   constexpr int messages = 20'000;
   proto::bytes stream;
-  const auto now = raw_peer::now_unix();
+  const auto now = unix_now();
   for (int i = 0; i < messages; ++i) {
     proto::bytes payload(512, 0x5a);
     std::memcpy(payload.data(), &i, sizeof i);

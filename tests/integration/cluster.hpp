@@ -27,6 +27,10 @@ namespace timecoin::test {
 using namespace std::chrono_literals;
 
 
+/// A gossip kind free for applications (docs/PROTOCOL.md, "Gossip"): the
+/// node checks only its size and delivers it as bytes.
+constexpr uint16_t app_kind = 1024;
+
 /// Polls `cond` until it holds or `limit` passes.
 inline bool eventually(const std::function<bool()>& cond,
                 std::chrono::milliseconds limit = 20s) {

@@ -11,9 +11,6 @@ using namespace timecoin::test;
 
 namespace {
 
-/// Gossip kinds free for applications (§6).
-constexpr uint16_t app_kind = 1024;
-
 node_config hostile_config(const std::string& name) {
   node_config c;
   c.datadir = fresh_dir(name);
@@ -178,7 +175,7 @@ TEST_CASE("gossip: a replay is delivered once; stale and forged are dropped") {
   auto id = proto::to_hex(p.key().public_key());
   REQUIRE(eventually([&] { return a.is_connected(id); }));
 
-  auto now = raw_peer::now_unix();
+  auto now = unix_now();
   auto fresh = gossip_frame(p.key(), now, "hello");
   p.send(fresh);
   p.send(fresh); // replay

@@ -1,6 +1,7 @@
 // Several nodes in one process over real loopback TLS.
 
 #include "cluster.hpp"
+#include "timecoin/version.hpp"
 
 using namespace std::chrono_literals;
 using namespace timecoin;
@@ -22,7 +23,7 @@ TEST_CASE("three nodes connect to each other over TLS") {
   REQUIRE(info.size() == 2);
   for (const auto& p : info) {
     CHECK(p.inbound);
-    CHECK(p.user_agent == "/timecoin-node:0.1.0/");
+    CHECK(p.user_agent == timecoin::user_agent);
     CHECK(p.bytes_received > 0);
     CHECK(p.messages_received >= 2); // HELLO and HELLO_AUTH at least
   }

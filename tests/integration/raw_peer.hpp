@@ -22,6 +22,7 @@
 #include "protocol/codec.hpp"
 #include "protocol/framing.hpp"
 #include "protocol/network.hpp"
+#include "protocol/unix_time.hpp"
 #include "security/handshake.hpp"
 #include "security/tls.hpp"
 
@@ -206,12 +207,12 @@ public:
       binding = *tls_->exporter_binding();
     security::handshake hs{key_, local, security::conn_role::dialer, binding,
                            tls_ ? tls_->peer_public_key() : std::nullopt};
-    send(hs.make_hello(now_unix()));
+    send(hs.make_hello(unix_now()));
     while (true) {
       auto msg = receive();
       if (!msg)
         return false;
-      auto step = hs.on_message(*msg, now_unix());
+      auto step = hs.on_message(*msg, unix_now());
       for (auto& m : step.send)
         send(m);
       if (step.failure)
@@ -239,12 +240,6 @@ public:
     while (clock::now() < deadline && !eof_)
       pump(deadline);
     return eof_ && bytes_received_ == 0;
-  }
-
-  static int64_t now_unix() {
-    using namespace std::chrono;
-    return duration_cast<seconds>(system_clock::now().time_since_epoch())
-      .count();
   }
 
 private:

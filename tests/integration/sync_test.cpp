@@ -233,7 +233,7 @@ TEST_CASE("gossiped blocks that are not the producer's move no heights") {
     p.send(proto::message{
       0, security::make_gossip(&p.key(),
                                proto::params(proto::network::devnet).magic,
-                               proto::gossip_kind_block, raw_peer::now_unix(),
+                               proto::gossip_kind_block, unix_now(),
                                proto::encode_block(b))});
   };
   // Far ahead, produced by the peer itself (not authorised).

@@ -196,6 +196,9 @@ TEST_CASE("saving replaces the old file and skips ended bans") {
   REQUIRE(loaded.has_value());
   CHECK(loaded->size() == 0);
   CHECK(dir.entries() == 1);
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 07777) == 0600);
 }
 
 TEST_CASE("a missing file is an empty list") {
