@@ -97,7 +97,7 @@ struct verify_queue {
   std::atomic<int64_t> bytes{0};
 };
 
-/// The ids of the gossip this node has accepted (§6 deduplication): written
+/// The ids of the gossip this node has accepted (docs/PROTOCOL.md, "Gossip" deduplication): written
 /// by the registry after verification, read by connections before any
 /// signature work, so that an exact replay of a known message costs a hash
 /// and a lookup, never an Ed25519 verification or a place in the verifier

@@ -61,7 +61,7 @@ std::size_t decoded_bytes(const proto::block& b);
 std::size_t encoded_bytes(const proto::block& b);
 /// True if a BLOCKS answer keeps the serving side's bound: at most
 /// `proto::max_blocks_answer_bytes` of encoded blocks, or a single block of
-/// any size (the first block is always sent, §7).
+/// any size (the first block is always sent, docs/PROTOCOL.md, "Chain requests").
 bool within_answer_bound(const std::vector<proto::block>& blocks);
 
 /// A range of heights asked for in one request.

@@ -1,6 +1,6 @@
 #pragma once
 
-// Signed gossip (§6): verification off the multiplexer thread in a pool of
+// Signed gossip (docs/PROTOCOL.md, "Gossip"): verification off the multiplexer thread in a pool of
 // workers, then deduplication, local delivery and relay in the registry
 // (internal header).
 
@@ -33,7 +33,7 @@ struct gossip_source {
 struct gossip_in {
   std::shared_ptr<const proto::gossip> msg;
   std::shared_ptr<const gossip_source> from;
-  /// The message id (§6), computed once by the connection.
+  /// The message id (docs/PROTOCOL.md, "Gossip"), computed once by the connection.
   proto::hash256 id{};
 };
 
@@ -48,7 +48,7 @@ using gossip_batch = std::vector<gossip_in>;
 caf::actor spawn_verifiers(caf::actor_system& sys, context_ptr ctx,
                            caf::actor registry, caf::actor limiter);
 
-/// The checks of §6 and of kinds 1 and 2, in the order §6 gives, without
+/// The checks of docs/PROTOCOL.md, "Gossip" and of kinds 1 and 2, in the order docs/PROTOCOL.md, "Gossip" gives, without
 /// the deduplication (which needs the registry's filter).
 enum class gossip_check : uint8_t {
   ok,
@@ -65,7 +65,7 @@ std::size_t max_gossip_payload(uint16_t kind);
 /// A bloom configuration for the node's deduplication filter.
 security::bloom_params gossip_bloom_params(const node_config& cfg);
 
-/// Kinds 1 and 2 carry a decodable transaction and block (§6); other kinds
+/// Kinds 1 and 2 carry a decodable transaction and block (docs/PROTOCOL.md, "Gossip"); other kinds
 /// are opaque bytes. Every kind is within `max_gossip_payload`.
 bool well_formed_payload(const proto::gossip& msg);
 

@@ -171,7 +171,7 @@ struct block_info {
   uint64_t height = 0;
   std::string hash;           ///< lowercase hex
   uint64_t confirmations = 0; ///< tip height - height + 1
-  std::vector<uint8_t> encoded; ///< the block's MessagePack encoding (§7)
+  std::vector<uint8_t> encoded; ///< the block's MessagePack encoding (docs/PROTOCOL.md, "Chain data")
 };
 
 template <class Inspector>

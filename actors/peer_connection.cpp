@@ -377,7 +377,7 @@ void reject_and_close(conn_broker* self, proto::reject_code code,
                      + reason);
 }
 
-/// Charges `v` to the peer's address (§8) and counts it on the connection.
+/// Charges `v` to the peer's address (docs/PROTOCOL.md, "Violations and bans") and counts it on the connection.
 void report(conn_broker* self, security::violation v) {
   auto& st = self->state;
   st.stats->violations.fetch_add(1, std::memory_order_relaxed);
@@ -386,7 +386,7 @@ void report(conn_broker* self, security::violation v) {
                static_cast<uint8_t>(v), st.entry.node_id);
 }
 
-/// A protocol violation (§8): charged, logged, the connection closed.
+/// A protocol violation (docs/PROTOCOL.md, "Violations and bans"): charged, logged, the connection closed.
 void violation(conn_broker* self, security::violation v,
                const std::string& what) {
   auto& st = self->state;
@@ -569,7 +569,7 @@ void serve_request(conn_broker* self, proto::message msg) {
       });
 }
 
-/// Types that answer a request (§5, §7).
+/// Types that answer a request (docs/PROTOCOL.md, "Peer messages", "Chain requests").
 bool is_response(proto::msg_type t) {
   switch (t) {
     case proto::msg_type::peers:

@@ -1,6 +1,6 @@
 #pragma once
 
-// The connection registry: node id -> connection, the duplicate rule of §4,
+// The connection registry: node id -> connection, the duplicate rule of docs/PROTOCOL.md, "Handshake",
 // send and broadcast, and the published peer table (internal header).
 
 #include <string>
@@ -15,7 +15,7 @@ namespace timecoin {
 /// After `shutdown`, connections still open this long are killed.
 constexpr auto shutdown_grace = std::chrono::seconds{3};
 
-/// The rule of §4 for two connections between the same pair of nodes: keep
+/// The rule of docs/PROTOCOL.md, "Handshake" for two connections between the same pair of nodes: keep
 /// the one whose dialling side has the lexicographically smaller node id; if
 /// the same side dialled both, keep the newer. True if the newer one is kept.
 inline bool newer_connection_wins(const std::string& existing_dialer_hex,

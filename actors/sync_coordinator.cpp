@@ -508,7 +508,7 @@ void on_gossiped_block(sync_actor* self, const gossip_message& msg) {
   auto h = b->header.height;
   if (h <= st.tip.height)
     return;
-  // Relays are not validated (§6): only a block its authorised producer
+  // Relays are not validated (docs/PROTOCOL.md, "Gossip"): only a block its authorised producer
   // signed may move a peer's known height or start a fork, or anyone could
   // announce any height.
   if (!signed_by_producer(st.store->params(), *b))

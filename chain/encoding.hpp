@@ -83,7 +83,7 @@ inline std::optional<coin> decode_coin(lmdb::span s) {
   return c;
 }
 
-/// The utxo element of §7 (`txid || vout || value || owner || height`), also
+/// The utxo element of docs/PROTOCOL.md, "Chain data" (`txid || vout || value || owner || height`), also
 /// the layout of undo and snapshot records.
 constexpr std::size_t element_size = proto::utxo_element_size;
 static_assert(element_size == outpoint_size + coin_size,

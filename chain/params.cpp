@@ -1,4 +1,4 @@
-// Consensus parameters per network and the state-free checks of §7.
+// Consensus parameters per network and the state-free checks of docs/PROTOCOL.md, "Chain data".
 
 #include "chain/params.hpp"
 

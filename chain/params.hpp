@@ -1,6 +1,6 @@
 #pragma once
 
-// Consensus parameters and the validity checks of protocol.md §7 that need
+// Consensus parameters and the validity checks of docs/PROTOCOL.md, "Block validity" that need
 // no stored state (pure, no CAF).
 
 #include <cstdint>
@@ -34,7 +34,7 @@ struct chain_params {
   uint64_t snapshot_interval = 100;
 };
 
-/// The parameters for `cfg`: devnet's are built in (§1); testnet and mainnet
+/// The parameters for `cfg`: devnet's are built in (docs/PROTOCOL.md, "Networks"); testnet and mainnet
 /// take their genesis block from `<datadir>/genesis.hex` (hex of the block's
 /// MessagePack encoding) and their producers from `producer=`. An error says
 /// what is missing.

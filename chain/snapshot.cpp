@@ -1,4 +1,4 @@
-// UTXO snapshots (protocol.md §7): taken at snapshot heights, served in
+// UTXO snapshots (docs/PROTOCOL.md, "Chain requests"): taken at snapshot heights, served in
 // chunks, installed by fast sync.
 
 #include <algorithm>
@@ -10,7 +10,7 @@ namespace timecoin::chain {
 
 namespace {
 
-/// The most snapshots kept (§7: the last two snapshot heights).
+/// The most snapshots kept (docs/PROTOCOL.md, "Chain requests": the last two snapshot heights).
 constexpr std::size_t kept_snapshots = 2;
 
 void delete_snapshot(store::impl& s, lmdb::txn& t, uint64_t height) {

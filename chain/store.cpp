@@ -276,7 +276,7 @@ read_result<proto::blocks> store::get_blocks(uint64_t start,
       const auto v = t.get(impl_->blocks, k.data(), k.size());
       if (!v)
         break;
-      // The first block is sent whatever its size (§7).
+      // The first block is sent whatever its size (docs/PROTOCOL.md, "Chain requests").
       if (!out.items.empty()
           && total + v->size > proto::max_blocks_answer_bytes)
         break;

@@ -2,7 +2,7 @@
 
 // The chain store: blocks and headers by height and hash, the UTXO set, the
 // tip, undo data for reorganisations and UTXO snapshots, on LMDB, with the
-// validity rules of protocol.md §7 (pure, no CAF).
+// validity rules of docs/PROTOCOL.md, "Block validity" (pure, no CAF).
 
 #include <cstdint>
 #include <memory>
@@ -88,7 +88,7 @@ public:
   lookup<proto::signed_header> header_at(uint64_t height) const;
   lookup<coin> find_coin(const proto::hash256& txid, uint32_t vout) const;
 
-  /// The answers to the §7 requests. `get_blocks`: contiguous from `start`,
+  /// The answers to the docs/PROTOCOL.md, "Chain requests" requests. `get_blocks`: contiguous from `start`,
   /// at most `count` (capped at max_get_blocks) and at most
   /// max_blocks_answer_bytes of blocks, but always the first block if stored;
   /// empty past the tip or below the base.

@@ -111,7 +111,7 @@ struct checked_block {
   std::vector<proto::hash256> txids; ///< txid of each transaction, in order
 };
 
-/// The §7 rules that need no UTXO set, in the order their errors take
+/// The docs/PROTOCOL.md, "Block validity" rules that need no UTXO set, in the order their errors take
 /// precedence: height and prev_hash continue `parent` (only its height and
 /// hash are read), the producer is authorised and its signature verifies,
 /// the first transaction and only the first has no inputs, merkle_root
@@ -135,7 +135,7 @@ struct utxo_delta {
   proto::lthash16 lthash;
 };
 
-/// The §7 rules that need the UTXO set, for `b` (already passed by
+/// The docs/PROTOCOL.md, "Block validity" rules that need the UTXO set, for `b` (already passed by
 /// `check_block`, which gave `checked`) on the state `st` in `t`: no
 /// transaction repeats the txid of one with unspent outputs, every input
 /// spends an unspent output once and its signature verifies (or is appended
@@ -159,7 +159,7 @@ void write_block(store::impl& s, lmdb::txn& t, chain_state& st,
                  const proto::block& b, const checked_block& checked,
                  utxo_delta delta, bool genesis = false);
 
-/// Validates `b` on `st` (§7) and, if valid, writes it (block, header, hash
+/// Validates `b` on `st` (docs/PROTOCOL.md, "Block validity") and, if valid, writes it (block, header, hash
 /// index, UTXO changes, undo) and advances `st`. An invalid block writes
 /// nothing. `genesis`: the network's given block 0, whose producer, signature
 /// and reward are not checked (its data is trusted; its roots are). With

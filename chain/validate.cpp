@@ -1,4 +1,4 @@
-// The validity rules of protocol.md §7 applied to a block on the stored
+// The validity rules of docs/PROTOCOL.md, "Block validity" applied to a block on the stored
 // state, and the writes that connect or disconnect a block.
 
 #include <algorithm>
@@ -164,7 +164,7 @@ compute_utxo_delta(const store::impl& s, const lmdb::txn& t,
     const proto::transaction& tx = txs[i];
     const proto::hash256& id = ids[i];
     if (!tx.outputs.empty()) {
-      // An identical transaction would overwrite unspent outputs (§7 keys
+      // An identical transaction would overwrite unspent outputs (docs/PROTOCOL.md, "Block validity" keys
       // outputs by txid and vout).
       bool dup = !seen_ids.insert(id).second;
       if (!dup) {

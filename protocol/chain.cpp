@@ -1,4 +1,4 @@
-// Hashes over the chain structures of protocol.md §7.
+// Hashes over the chain structures of docs/PROTOCOL.md, "Chain data".
 
 #include "protocol/chain.hpp"
 
@@ -13,7 +13,7 @@ namespace timecoin::proto {
 
 namespace {
 
-/// Domain separation prefixes of the signed byte strings (§7).
+/// Domain separation prefixes of the signed byte strings (docs/PROTOCOL.md, "Chain data").
 constexpr char tx_signing_prefix[] = "timecoin/1 tx";
 constexpr char block_signing_prefix[] = "timecoin/1 block";
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// Chain structures of protocol.md §7 and the hashes defined over them.
+// Chain structures of docs/PROTOCOL.md, "Chain data" and the hashes defined over them.
 
 #include <array>
 #include <cstdint>

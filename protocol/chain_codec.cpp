@@ -1,4 +1,4 @@
-// MessagePack encoding of the chain structures of protocol.md §7. Hashes are
+// MessagePack encoding of the chain structures of docs/PROTOCOL.md, "Chain data". Hashes are
 // defined over exactly these encodings, so they must never change.
 
 #include <limits>

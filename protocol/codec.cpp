@@ -1,4 +1,4 @@
-// Encoding of whole messages `[type, id, body]` (protocol.md §3-§7), and the
+// Encoding of whole messages `[type, id, body]` (docs/PROTOCOL.md), and the
 // names of message types and decode errors.
 
 #include <type_traits>

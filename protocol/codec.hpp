@@ -1,6 +1,6 @@
 #pragma once
 
-// MessagePack encoding and decoding of whole messages (protocol.md §3).
+// MessagePack encoding and decoding of whole messages (docs/PROTOCOL.md, "Encoding").
 
 #include <cstdint>
 #include <string>

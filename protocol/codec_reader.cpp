@@ -128,7 +128,7 @@ namespace {
 uint64_t read_unsigned(const msgpack::object& o, const field_path& at,
                        uint64_t max, const char* expected) {
   // msgpack-c reports any non-negative value as POSITIVE_INTEGER, whichever
-  // width and signedness it was sent in (§3 allows any that holds it).
+  // width and signedness it was sent in (docs/PROTOCOL.md, "Encoding" allows any that holds it).
   if (o.type == msgpack::type::POSITIVE_INTEGER && o.via.u64 <= max)
     return o.via.u64;
   fail(decode_errc::bad_field, at, std::string("expected ") + expected);

@@ -1,4 +1,4 @@
-// Decoding of whole messages `[type, id, body]` (protocol.md §3-§7). Bodies
+// Decoding of whole messages `[type, id, body]` (docs/PROTOCOL.md). Bodies
 // follow the protocol rule: extra trailing elements are ignored and absent
 // trailing fields take their defaults (the member initialisers of
 // messages.hpp). Chain structures inside bodies are exact (chain_codec.cpp).
@@ -21,7 +21,7 @@ using detail::record;
 constexpr std::size_t envelope_fields = 3;
 /// Lengths a PEERS entry's node id may have: unknown, or an Ed25519 key.
 constexpr std::size_t peer_id_bytes = 32;
-/// Lengths of GOSSIP's sender and signature when messages are signed (§6).
+/// Lengths of GOSSIP's sender and signature when messages are signed (docs/PROTOCOL.md, "Gossip").
 constexpr std::size_t gossip_sender_bytes = 32;
 constexpr std::size_t gossip_signature_bytes = 64;
 

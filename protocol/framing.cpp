@@ -1,4 +1,4 @@
-// Length-prefixed framing (protocol.md §3).
+// Length-prefixed framing (docs/PROTOCOL.md, "Frames").
 
 #include "protocol/framing.hpp"
 

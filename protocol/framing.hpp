@@ -1,6 +1,6 @@
 #pragma once
 
-// Length-prefixed framing (protocol.md §3).
+// Length-prefixed framing (docs/PROTOCOL.md, "Frames").
 
 #include <cstddef>
 #include <cstdint>

@@ -1,4 +1,4 @@
-// The devnet producer key and genesis block (protocol.md §1), derived from
+// The devnet producer key and genesis block (docs/PROTOCOL.md, "Devnet genesis"), derived from
 // fixed seeds so that every devnet node agrees on them without configuration.
 
 #include <cstring>

@@ -1,6 +1,6 @@
 #pragma once
 
-// The messages of protocol.md §4-§7 as plain C++ types. Field order follows
+// The messages of docs/PROTOCOL.md as plain C++ types. Field order follows
 // the positional bodies on the wire; comments give the wire name where the
 // C++ name differs.
 
@@ -39,7 +39,7 @@ enum class msg_type : uint16_t {
   headers = 42,
 };
 
-/// REJECT codes of §4.
+/// REJECT codes of docs/PROTOCOL.md, "Handshake".
 enum class reject_code : uint16_t {
   wrong_network = 1,
   incompatible_version = 2,
@@ -59,7 +59,7 @@ enum service_bits : uint32_t {
   service_utxo_snapshots = 4,
 };
 
-/// Gossip kinds the network layer checks (§6); `uint16_t` on the wire.
+/// Gossip kinds the network layer checks (docs/PROTOCOL.md, "Gossip"); `uint16_t` on the wire.
 constexpr uint16_t gossip_kind_transaction = 1;
 constexpr uint16_t gossip_kind_block = 2;
 
@@ -124,7 +124,7 @@ struct bye {
   std::string reason;
 };
 
-/// Type 16: a signed gossip envelope (§6).
+/// Type 16: a signed gossip envelope (docs/PROTOCOL.md, "Gossip").
 struct gossip {
   uint16_t kind = 0;
   bytes payload;

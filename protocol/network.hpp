@@ -1,6 +1,6 @@
 #pragma once
 
-// Network parameters of protocol.md §1.
+// Network parameters of docs/PROTOCOL.md, "Networks".
 
 #include <cstdint>
 #include <optional>
@@ -37,7 +37,7 @@ constexpr int64_t devnet_genesis_timestamp = 1767225600;
 hash256 devnet_producer_seed();
 /// The devnet producer's public key.
 hash256 devnet_producer_public_key();
-/// The devnet genesis block, derived as §1 says (deterministic, computed once).
+/// The devnet genesis block, derived as docs/PROTOCOL.md, "Devnet genesis" says (deterministic, computed once).
 block devnet_genesis();
 /// `block_hash(devnet_genesis().header)`, without copying the block.
 hash256 devnet_genesis_hash();

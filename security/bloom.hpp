@@ -1,6 +1,6 @@
 #pragma once
 
-// The gossip dedup filter (protocol.md §6, "an id it has already seen"): a
+// The gossip dedup filter (docs/PROTOCOL.md, "Gossip", "an id it has already seen"): a
 // rotating Bloom filter over 32-byte message ids. Plain class, no clock of
 // its own: the caller passes the time, so tests are deterministic.
 
@@ -16,7 +16,8 @@
 namespace timecoin::security {
 
 /// Ids each generation is sized for: a generation is closed when it holds
-/// this many. The issue asks for at least 100,000.
+/// this many: 100,000 ids, 100 s of gossip at 1,000 messages a second
+/// before a generation turns over.
 constexpr std::size_t bloom_default_capacity = 100'000;
 /// Target false-positive rate of a lookup against two full generations (the
 /// steady state). Each generation is sized for half of it.
@@ -42,7 +43,7 @@ struct bloom_params {
   /// Target false-positive rate with two full generations, in (0, 1).
   double fp_rate = bloom_default_fp_rate;
   /// `message_max_age_seconds`: an envelope is accepted while its timestamp
-  /// is within this of the clock (§6), and remembered at least that long.
+  /// is within this of the clock (docs/PROTOCOL.md, "Gossip"), and remembered at least that long.
   /// Also the longest a generation stays open (rotation on time).
   std::chrono::seconds max_age{300};
   /// At most this many generations (at least 2); beyond, the oldest is
@@ -72,7 +73,7 @@ struct bloom_stats {
 /// A rotating Bloom filter of message ids with this promise: an id recorded
 /// with timestamp `T` at time `now` is found by every later lookup while the
 /// clock is at most `min(T, now + max_age) + max_age` (plus `grace`), the
-/// last second at which §6's timestamp check still accepts a replay of it. A
+/// last second at which the timestamp check of docs/PROTOCOL.md, "Gossip", still accepts a replay of it. A
 /// replay inside the window is therefore never delivered twice, and one
 /// outside it fails the timestamp check. The one exception is the memory cap:
 /// past `max_generations`, the oldest generation goes early and `evicted_live`

@@ -1,6 +1,6 @@
 #pragma once
 
-// Connection slots (protocol.md §4, REJECT 6 and 7): `maxconnections` in
+// Connection slots (docs/PROTOCOL.md, "Handshake", REJECT 6 and 7): `maxconnections` in
 // total, at most `maxconnectionsperip` inbound from one address and
 // `max_per_group` from one network (/24 IPv4, /48 IPv6), at most 10 new
 // inbound connections per address and 40 per network per minute.
@@ -41,7 +41,7 @@ constexpr uint32_t default_reserved_outbound = 8;
 /// - Inbound may use at most `max_total - reserved_outbound` slots.
 /// - The per-address limits apply to inbound only: outbound connections are
 ///   the node's own choice, and a peer does not become hostile because we
-///   dialled it twice (protocol.md §4 keeps one connection per node anyway).
+///   dialled it twice (docs/PROTOCOL.md, "Handshake" keeps one connection per node anyway).
 /// - Every inbound attempt counts towards the per-minute limit, refused or
 ///   not, so an address hammering the port stays refused until it slows down.
 /// - `exempt` (whitelisted addresses) skips the per-address limits; the

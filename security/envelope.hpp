@@ -1,6 +1,6 @@
 #pragma once
 
-// Signed gossip envelopes (protocol.md §6): the bytes a sender signs, the
+// Signed gossip envelopes (docs/PROTOCOL.md, "Gossip"): the bytes a sender signs, the
 // message id, and the receiver's checks in the contract's order. Plain
 // functions, no actors: workers verify, the registry deduplicates.
 
@@ -64,11 +64,11 @@ enum class gossip_verdict : uint8_t {
 /// The verdict's name, for logs ("accept", "bad_signature", ...).
 const char* to_string(gossip_verdict verdict);
 
-/// True for the verdicts charged to the peer as a violation (§8):
+/// True for the verdicts charged to the peer as a violation (docs/PROTOCOL.md, "Violations and bans"):
 /// `bad_signature` and `unsigned_rejected`.
 bool is_violation(gossip_verdict verdict);
 
-/// First check of §6: `accept` if `msg.timestamp` is within
+/// First check of docs/PROTOCOL.md, "Gossip": `accept` if `msg.timestamp` is within
 /// `max_age_seconds` of `now` (both in Unix seconds) in either direction,
 /// inclusive; `stale` if it is older, `future` if it is newer. Exact for
 /// every int64 input (no overflow).
@@ -86,21 +86,21 @@ bool verify_signature(uint32_t magic, const proto::gossip& msg);
 
 /// The receiver's settings for gossip, from the node's configuration.
 struct gossip_rules {
-  uint32_t magic = 0;             ///< the network's magic (§1)
+  uint32_t magic = 0;             ///< the network's magic (docs/PROTOCOL.md, "Networks")
   uint32_t max_age_seconds = 300; ///< `message_max_age_seconds`
   bool signing_enabled = true;    ///< `enable_message_signing`
 };
 
-/// The first two checks of §6, in order: the timestamp, then the signature.
+/// The first two checks of docs/PROTOCOL.md, "Gossip", in order: the timestamp, then the signature.
 /// With signing enabled, an envelope without sender and signature is
 /// `unsigned_rejected` and one with a wrong or partial signature
 /// `bad_signature` (both violations). With signing disabled, sender and
-/// signature are not looked at, even when present (§6: "not checked").
+/// signature are not looked at, even when present (docs/PROTOCOL.md, "Gossip": "not checked").
 /// Never `duplicate`: that is the registry's filter (`check_gossip`).
 gossip_verdict check_envelope(const gossip_rules& rules,
                               const proto::gossip& msg, int64_t now);
 
-/// All of §6 in order: `check_envelope`, then the dedup filter. An envelope
+/// All of docs/PROTOCOL.md, "Gossip" in order: `check_envelope`, then the dedup filter. An envelope
 /// that passes both checks is recorded in `seen` (so its next copy is a
 /// `duplicate`); one that fails them is not recorded, so that a forged copy
 /// cannot make the genuine message look already seen.

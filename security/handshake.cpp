@@ -16,7 +16,8 @@ namespace {
 
 /// The domain separator that starts every HELLO_AUTH signed message.
 constexpr std::string_view hello_auth_domain = "timecoin/1 hello";
-static_assert(hello_auth_domain.size() == 16, "protocol.md §4: 16 bytes");
+static_assert(hello_auth_domain.size() == 16,
+              "docs/PROTOCOL.md, 'Handshake': 16 bytes");
 constexpr std::size_t hello_auth_size = hello_auth_domain.size() + 4 * 32 + 1;
 /// Peer-chosen strings (network name, REJECT reason) are cut to this many
 /// characters before they go into our log lines and REJECT reasons.

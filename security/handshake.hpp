@@ -1,6 +1,6 @@
 #pragma once
 
-// The HELLO / HELLO_AUTH exchange of protocol.md §4 as a plain state machine:
+// The HELLO / HELLO_AUTH exchange of docs/PROTOCOL.md, "Handshake" as a plain state machine:
 // the connection actor feeds it the peer's messages and sends what it says.
 
 #include <functional>
@@ -39,10 +39,10 @@ bytes hello_auth_bytes(const hash256& peer_nonce, const hash256& own_node_id,
 struct refusal {
   proto::reject_code code;
   std::string reason;
-  bool violation = false; ///< also charge a violation to the peer (§8)
+  bool violation = false; ///< also charge a violation to the peer (docs/PROTOCOL.md, "Violations and bans")
 };
 
-/// Checks a peer's HELLO against §4: magic and network, overlapping versions,
+/// Checks a peer's HELLO against docs/PROTOCOL.md, "Handshake": magic and network, overlapping versions,
 /// not our own node id, sane field sizes. Ban checks are the caller's.
 std::optional<refusal> check_hello(const local_info& local,
                                    const hash256& own_node_id,

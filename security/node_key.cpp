@@ -24,7 +24,7 @@ constexpr std::string_view key_file_prefix = "ed25519-seed:";
 /// A key file is one short line; a larger file is not a key file and is not
 /// read into memory.
 constexpr std::size_t max_key_file_bytes = 4096;
-/// Only the owner may read the key (protocol.md §2).
+/// Only the owner may read the key (docs/PROTOCOL.md, "Identity and transport").
 constexpr mode_t key_file_mode = 0600;
 
 key_error refuse(const std::string& path, const std::string& what) {

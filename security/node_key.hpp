@@ -1,6 +1,6 @@
 #pragma once
 
-// The node's Ed25519 identity (protocol.md §2).
+// The node's Ed25519 identity (docs/PROTOCOL.md, "Identity and transport").
 
 #include <string>
 

@@ -1,6 +1,6 @@
 #pragma once
 
-// Rate limits for frames (protocol.md §8, "flood"): a token bucket per
+// Rate limits for frames (docs/PROTOCOL.md, "Violations and bans", "flood"): a token bucket per
 // connection and per address, charged before a frame is decoded, and the
 // gossip budget that grows with the number of connected masternodes.
 

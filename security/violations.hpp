@@ -1,7 +1,7 @@
 #pragma once
 
 // Violations charged to a peer's address and the bans they lead to
-// (protocol.md §8): 3 within an hour ban for 5 minutes, 5 for an hour, 10 for
+// (docs/PROTOCOL.md, "Violations and bans"): 3 within an hour ban for 5 minutes, 5 for an hour, 10 for
 // 24 hours.
 
 #include <array>
@@ -20,14 +20,14 @@ namespace timecoin::security {
 
 /// What a peer did wrong. Values are stable (they appear in logs and stats).
 enum class violation : uint8_t {
-  malformed_frame = 1,   ///< payload not a valid message (§3)
+  malformed_frame = 1,   ///< payload not a valid message (docs/PROTOCOL.md, "Frames")
   oversized_frame = 2,   ///< length over 8 MiB, or 64 KiB before the handshake
   bad_signature = 3,     ///< HELLO_AUTH or a gossip envelope fails to verify
-  handshake_timeout = 4, ///< inbound handshake not done within 10 s (§4)
+  handshake_timeout = 4, ///< inbound handshake not done within 10 s (docs/PROTOCOL.md, "Handshake")
   message_before_handshake = 5, ///< anything but HELLO/AUTH/REJECT too early
   flood = 6,    ///< stayed over its rate limit (`max_consecutive_drops`)
   protocol = 7, ///< any other breach of the protocol (REJECT 8)
-  invalid_block = 8, ///< served a block, header or snapshot that fails §7
+  invalid_block = 8, ///< served a block, header or snapshot that fails docs/PROTOCOL.md, "Block validity"
 };
 
 /// "malformed_frame", "oversized_frame", ...; "unknown" for other values.
@@ -41,7 +41,7 @@ struct ban_threshold {
 
 /// Violations count towards a ban for this long after they happened.
 constexpr auto violation_window = std::chrono::hours{1};
-/// §8 defaults, in increasing order of count.
+/// docs/PROTOCOL.md, "Violations and bans" defaults, in increasing order of count.
 constexpr std::array<ban_threshold, 3> default_ban_thresholds{{
     {3, std::chrono::minutes{5}},
     {5, std::chrono::hours{1}},

@@ -11,7 +11,7 @@ std::optional<json> handle_one(const json& element,
                                const rpc_handler& handler) {
   auto req = parse_request(element);
   if (!req) {
-    // An unusable request gets an answer even without an id (§5).
+    // An unusable request gets an answer even without an id (JSON-RPC 2.0 §5).
     json id = nullptr;
     if (element.is_object() && element.contains("id")
         && (element["id"].is_string() || element["id"].is_number()))

@@ -13,7 +13,7 @@
 
 namespace timecoin::rpc {
 
-/// HELLO `services` bits (protocol.md §3), as `servicesnames` lists them.
+/// HELLO `services` bits (docs/PROTOCOL.md, "Handshake"), as `servicesnames` lists them.
 constexpr uint32_t service_masternode = 1;
 constexpr uint32_t service_full_history = 2;
 constexpr uint32_t service_utxo_snapshots = 4;

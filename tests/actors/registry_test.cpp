@@ -1,5 +1,5 @@
 // The registry under the test coordinator: the one-connection-per-pair rule
-// of §4 applied on both ends of a simultaneous dial, and the published table.
+// of docs/PROTOCOL.md, "Handshake" applied on both ends of a simultaneous dial, and the published table.
 
 #include <doctest/doctest.h>
 

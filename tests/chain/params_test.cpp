@@ -1,4 +1,4 @@
-// Network parameters and the state-free checks of §7.
+// Network parameters and the state-free checks of docs/PROTOCOL.md, "Chain data".
 
 #include <fstream>
 

@@ -1,4 +1,4 @@
-// The chain store: opening, producing and appending, the §7 reads.
+// The chain store: opening, producing and appending, the docs/PROTOCOL.md, "Chain data" reads.
 
 #include <doctest/doctest.h>
 

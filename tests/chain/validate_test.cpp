@@ -1,4 +1,4 @@
-// The validity rules of protocol.md §7: each invalid block is refused with
+// The validity rules of docs/PROTOCOL.md, "Block validity": each invalid block is refused with
 // its reason, and nothing of it is applied.
 
 #include <functional>

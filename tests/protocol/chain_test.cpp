@@ -1,4 +1,4 @@
-// Chain hashes (protocol.md §7) and the devnet genesis (§1), checked against
+// Chain hashes (docs/PROTOCOL.md, "Chain data") and the devnet genesis (docs/PROTOCOL.md, "Devnet genesis"), checked against
 // values computed independently here from hash() and libsodium.
 
 #include <algorithm>

@@ -43,7 +43,7 @@ bloom_params small(std::size_t capacity, std::size_t max_generations) {
   return p;
 }
 
-/// Default sizes, no grace: windows end exactly where §6 says.
+/// Default sizes, no grace: windows end exactly where docs/PROTOCOL.md, "Gossip" says.
 bloom_params exact() {
   bloom_params p;
   p.max_age = std::chrono::seconds{max_age};

@@ -207,7 +207,7 @@ TEST_CASE("timestamp window: max_age is accepted, max_age + 1 is not") {
   }
 }
 
-TEST_CASE("check_envelope applies §6 in order") {
+TEST_CASE("check_envelope applies the gossip checks in order") {
   auto msg = signed_hello();
   auto rules = signing_rules();
   CHECK(check_envelope(rules, msg, test_time) == gossip_verdict::accept);
@@ -281,7 +281,7 @@ TEST_CASE("check_gossip: duplicates after the checks, forgeries not recorded") {
         == gossip_verdict::duplicate);
   CHECK(check_gossip(rules, msg, test_time + max_age + 1, seen)
         == gossip_verdict::stale);
-  // A bad-signature copy of a seen message is still a violation (§6 order).
+  // A bad-signature copy of a seen message is still a violation (docs/PROTOCOL.md, "Gossip" order).
   CHECK(check_gossip(rules, forged, test_time + 2, seen)
         == gossip_verdict::bad_signature);
 }
