@@ -9,9 +9,10 @@ namespace timecoin {
 slot_limits slot_limits::for_max(uint32_t max_total) {
   slot_limits l;
   l.max_total = max_total;
-  l.reserved_outbound = std::min(security::default_reserved_outbound, max_total / 2);
-  auto masternode
-    = (max_total * reserved_masternode_percent + 99) / 100; // rounded up
+  l.reserved_outbound = std::min(security::default_reserved_outbound,
+                                 max_total / 2);
+  auto masternode = (max_total * reserved_masternode_percent + 99)
+                    / 100; // rounded up
   l.reserved_masternode = max_total > 0 ? std::min(masternode, max_total - 1)
                                         : 0;
   return l;
@@ -59,18 +60,14 @@ slot_decision decide_slot(const slot_limits& limits,
         && (regular >= limits.max_regular()
             || regular_inbound >= limits.max_regular_inbound()))
       return out;
-  } else if (regular_newcomer && regular >= limits.max_regular()) {
-    // An outbound regular peer takes the slot of a regular inbound one.
-    auto victim = youngest_evictable(peers);
-    if (!victim)
-      return out;
-    out.evict = victim->id;
-    out.admit = true;
-    return out;
   }
-  if (total >= limits.max_total) {
-    // Room in its class but not in the node: only the node's own choices
-    // (outbound, masternodes, manual peers) make room by eviction.
+  // An outbound regular peer whose class is full takes the slot of a regular
+  // inbound one. Room in its class but not in the node: only the node's own
+  // choices (outbound, masternodes, manual peers) make room by eviction.
+  const bool class_full = !newcomer.inbound && regular_newcomer
+                          && regular >= limits.max_regular();
+  const bool node_full = total >= limits.max_total;
+  if (class_full || node_full) {
     if (newcomer.inbound && regular_newcomer)
       return out;
     auto victim = youngest_evictable(peers);

@@ -13,21 +13,21 @@ using namespace timecoin::chain::test;
 
 namespace {
 
-/// A store with some history and the producer's coins to spend.
-struct fixture {
-  temp_dir d;
-  std::unique_ptr<store> s = open_store(d.sub("s"));
-  security::node_key key = devnet_key();
-  producer p{key};
+/// A store with some history; blocks of 2 transactions by default.
+struct fixture : store_with_history {
+  proto::block valid(uint32_t txs = 2) { return next(txs); }
+};
 
-  fixture() { REQUIRE(p.generate(*s, 3, 2, test_time)); }
+fixture() {
+  REQUIRE(p.generate(*s, 3, 2, test_time));
+}
 
-  /// A valid next block with `txs` transactions after the coinbase.
-  proto::block valid(uint32_t txs = 2) {
-    auto b = p.next_block(*s, txs, test_time);
-    REQUIRE(b);
-    return b.value();
-  }
+/// A valid next block with `txs` transactions after the coinbase.
+proto::block valid(uint32_t txs = 2) {
+  auto b = p.next_block(*s, txs, test_time);
+  REQUIRE(b);
+  return b.value();
+}
 };
 
 /// What a step must leave as it was: the tip and the UTXO set's LtHash.
@@ -92,8 +92,8 @@ TEST_CASE("check_block: the rules that need no UTXO set") {
     const observed before{*f.s};
     auto b = f.valid();
     b.header.merkle_root[0] ^= 1;
-    b.producer_signature
-        = f.key.sign(proto::block_signing_bytes(proto::block_hash(b.header)));
+    b.producer_signature = f.key.sign(
+      proto::block_signing_bytes(proto::block_hash(b.header)));
     const auto r = check_block(params, parent, b);
     REQUIRE(!r);
     CHECK(r.error().reason == reject_reason::bad_merkle_root);
@@ -184,7 +184,7 @@ TEST_CASE("compute_utxo_delta then write_block store a valid block") {
   const auto parent = proto::txid(b.transactions[2]);
   tx.inputs.push_back({parent, 1, {}});
   tx.outputs.push_back(
-      {b.transactions[2].outputs[1].value, f.key.public_key()});
+    {b.transactions[2].outputs[1].value, f.key.public_key()});
   sign_inputs(tx, f.key);
   b.transactions.push_back(tx);
   finish(*f.s, b, f.key);

@@ -84,8 +84,8 @@ inline void resign(proto::block& b, const security::node_key& key) {
     ids.push_back(proto::txid(tx));
   b.header.merkle_root = proto::merkle_root(ids);
   b.header.producer = key.public_key();
-  b.producer_signature
-      = key.sign(proto::block_signing_bytes(proto::block_hash(b.header)));
+  b.producer_signature = key.sign(
+    proto::block_signing_bytes(proto::block_hash(b.header)));
 }
 
 /// The utxo_root after applying `b` to `s`'s tip (inputs looked up in `s`
@@ -109,8 +109,8 @@ inline proto::hash256 utxo_root_after(const store& s, const proto::block& b) {
     }
     const auto id = proto::txid(tx);
     for (uint32_t v = 0; v < tx.outputs.size(); ++v) {
-      created[{id, v}]
-          = coin{tx.outputs[v].value, tx.outputs[v].owner, b.header.height};
+      created[{id, v}] = coin{tx.outputs[v].value, tx.outputs[v].owner,
+                              b.header.height};
       lt.add(proto::utxo_element(id, v, tx.outputs[v].value,
                                  tx.outputs[v].owner, b.header.height));
     }
@@ -136,5 +136,24 @@ inline void copy_chain(const store& from, store& to, uint16_t count = 500) {
       FAIL(to_string(r.error->reason) << ": " << r.error->detail);
   }
 }
+
+/// A store with some history (3 blocks of 2 transactions) and the devnet
+/// producer's coins to spend.
+struct store_with_history {
+  temp_dir d;
+  std::unique_ptr<store> s = open_store(d.sub("s"));
+  security::node_key key = devnet_key();
+  producer p{key};
+
+  store_with_history() { REQUIRE(p.generate(*s, 3, 2, test_time)); }
+
+  /// A valid next block with `txs` transactions after the coinbase.
+  proto::block next(uint32_t txs) {
+    auto b = p.next_block(*s, txs, test_time);
+    REQUIRE(b);
+    REQUIRE(b->transactions.size() == txs + 1);
+    return b.value();
+  }
+};
 
 } // namespace timecoin::chain::test

@@ -1,5 +1,5 @@
-// The validity rules of docs/PROTOCOL.md, "Block validity": each invalid block is refused with
-// its reason, and nothing of it is applied.
+// The validity rules of docs/PROTOCOL.md, "Block validity": each invalid block
+// is refused with its reason, and nothing of it is applied.
 
 #include <functional>
 
@@ -13,22 +13,9 @@ using namespace timecoin::chain::test;
 
 namespace {
 
-/// A store with some history and the producer's coins to spend.
-struct fixture {
-  temp_dir d;
-  std::unique_ptr<store> s = open_store(d.sub("s"));
-  security::node_key key = devnet_key();
-  producer p{key};
-
-  fixture() { REQUIRE(p.generate(*s, 3, 2, test_time)); }
-
-  /// A valid next block with `txs` transactions after the coinbase.
-  proto::block valid(uint32_t txs = 3) {
-    auto b = p.next_block(*s, txs, test_time);
-    REQUIRE(b);
-    REQUIRE(b->transactions.size() == txs + 1);
-    return b.value();
-  }
+/// A store with some history; blocks of 3 transactions by default.
+struct fixture : store_with_history {
+  proto::block valid(uint32_t txs = 3) { return next(txs); }
 
   /// Appends `b`, expects refusal for `reason`, and checks nothing changed.
   void refused(const proto::block& b, reject_reason reason) {
@@ -112,8 +99,8 @@ TEST_CASE("invalid blocks are refused with their reason") {
   SUBCASE("bad merkle root") {
     auto b = f.valid();
     b.header.merkle_root[0] ^= 1;
-    b.producer_signature
-        = f.key.sign(proto::block_signing_bytes(proto::block_hash(b.header)));
+    b.producer_signature = f.key.sign(
+      proto::block_signing_bytes(proto::block_hash(b.header)));
     f.refused(b, reject_reason::bad_merkle_root);
   }
   SUBCASE("missing input") {
@@ -218,7 +205,7 @@ TEST_CASE("a transaction may spend an output made earlier in its block") {
   const auto parent = proto::txid(b.transactions[2]);
   tx.inputs.push_back({parent, 1, {}});
   tx.outputs.push_back(
-      {b.transactions[2].outputs[1].value, f.key.public_key()});
+    {b.transactions[2].outputs[1].value, f.key.public_key()});
   sign_inputs(tx, f.key);
   b.transactions.push_back(tx);
   finish(*f.s, b, f.key);

@@ -10,41 +10,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/security/temp_dir.hpp"
+
 namespace fs = std::filesystem;
 using namespace timecoin::security;
+using namespace timecoin::security::test;
 
 namespace {
-
-/// A fresh directory under the system temp dir, removed on scope exit.
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    auto tmpl = (fs::temp_directory_path() / "timecoin-bans-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::permissions(path, fs::perms::owner_all, ec);
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const {
-    return (path / name).string();
-  }
-  std::size_t entries() const {
-    std::size_t n = 0;
-    for ([[maybe_unused]] auto& e : fs::directory_iterator(path))
-      ++n;
-    return n;
-  }
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -225,50 +197,49 @@ TEST_CASE("corrupt ban files are moved aside and reported") {
     ban_file_errc code;
   };
   const bad_file cases[] = {
-      {"empty", "", ban_file_errc::bad_json},
-      {"truncated", R"({"version":1,"bans":[{"subnet":"1.2.3.4","cre)",
-       ban_file_errc::bad_json},
-      {"binary", std::string("\x00\xff\x13\x37garbage\x00", 12),
-       ban_file_errc::bad_json},
-      {"bad utf-8", "{\"version\":1,\"bans\":[],\"x\":\"\xff\"}",
-       ban_file_errc::bad_json},
-      {"trailing junk", R"({"version":1,"bans":[]} x)",
-       ban_file_errc::bad_json},
-      {"array", "[]", ban_file_errc::bad_shape},
-      {"number", "42", ban_file_errc::bad_shape},
-      {"no version", R"({"bans":[]})", ban_file_errc::bad_shape},
-      {"version 2", R"({"version":2,"bans":[]})", ban_file_errc::bad_shape},
-      {"version string", R"({"version":"1","bans":[]})",
-       ban_file_errc::bad_shape},
-      {"bans object", R"({"version":1,"bans":{}})", ban_file_errc::bad_shape},
-      {"entry not object", R"({"version":1,"bans":[1]})",
-       ban_file_errc::bad_entry},
-      {"subnet number",
-       R"({"version":1,"bans":[{"subnet":1,"created":0,"until":1,"reason":""}]})",
-       ban_file_errc::bad_entry},
-      {"bad subnet",
-       R"({"version":1,"bans":[{"subnet":"1.2.3.4/33","created":0,"until":1,"reason":""}]})",
-       ban_file_errc::bad_entry},
-      {"garbage subnet",
-       R"({"version":1,"bans":[{"subnet":"evil\u001b[0m","created":0,"until":1,"reason":""}]})",
-       ban_file_errc::bad_entry},
-      {"until string",
-       R"({"version":1,"bans":[{"subnet":"1.2.3.4","created":0,"until":"1","reason":""}]})",
-       ban_file_errc::bad_entry},
-      {"until float",
-       R"({"version":1,"bans":[{"subnet":"1.2.3.4","created":0,"until":1.5,"reason":""}]})",
-       ban_file_errc::bad_entry},
-      {"until huge",
-       R"({"version":1,"bans":[{"subnet":"1.2.3.4","created":0,"until":18446744073709551615,"reason":""}]})",
-       ban_file_errc::bad_entry},
-      {"no created",
-       R"({"version":1,"bans":[{"subnet":"1.2.3.4","until":1,"reason":""}]})",
-       ban_file_errc::bad_entry},
-      {"reason null",
-       R"({"version":1,"bans":[{"subnet":"1.2.3.4","created":0,"until":1,"reason":null}]})",
-       ban_file_errc::bad_entry},
-      {"deep nesting", std::string(100000, '[') + std::string(100000, ']'),
-       ban_file_errc::bad_shape},
+    {"empty", "", ban_file_errc::bad_json},
+    {"truncated", R"({"version":1,"bans":[{"subnet":"1.2.3.4","cre)",
+     ban_file_errc::bad_json},
+    {"binary", std::string("\x00\xff\x13\x37garbage\x00", 12),
+     ban_file_errc::bad_json},
+    {"bad utf-8", "{\"version\":1,\"bans\":[],\"x\":\"\xff\"}",
+     ban_file_errc::bad_json},
+    {"trailing junk", R"({"version":1,"bans":[]} x)", ban_file_errc::bad_json},
+    {"array", "[]", ban_file_errc::bad_shape},
+    {"number", "42", ban_file_errc::bad_shape},
+    {"no version", R"({"bans":[]})", ban_file_errc::bad_shape},
+    {"version 2", R"({"version":2,"bans":[]})", ban_file_errc::bad_shape},
+    {"version string", R"({"version":"1","bans":[]})",
+     ban_file_errc::bad_shape},
+    {"bans object", R"({"version":1,"bans":{}})", ban_file_errc::bad_shape},
+    {"entry not object", R"({"version":1,"bans":[1]})",
+     ban_file_errc::bad_entry},
+    {"subnet number",
+     R"({"version":1,"bans":[{"subnet":1,"created":0,"until":1,"reason":""}]})",
+     ban_file_errc::bad_entry},
+    {"bad subnet",
+     R"({"version":1,"bans":[{"subnet":"1.2.3.4/33","created":0,"until":1,"reason":""}]})",
+     ban_file_errc::bad_entry},
+    {"garbage subnet",
+     R"({"version":1,"bans":[{"subnet":"evil\u001b[0m","created":0,"until":1,"reason":""}]})",
+     ban_file_errc::bad_entry},
+    {"until string",
+     R"({"version":1,"bans":[{"subnet":"1.2.3.4","created":0,"until":"1","reason":""}]})",
+     ban_file_errc::bad_entry},
+    {"until float",
+     R"({"version":1,"bans":[{"subnet":"1.2.3.4","created":0,"until":1.5,"reason":""}]})",
+     ban_file_errc::bad_entry},
+    {"until huge",
+     R"({"version":1,"bans":[{"subnet":"1.2.3.4","created":0,"until":18446744073709551615,"reason":""}]})",
+     ban_file_errc::bad_entry},
+    {"no created",
+     R"({"version":1,"bans":[{"subnet":"1.2.3.4","until":1,"reason":""}]})",
+     ban_file_errc::bad_entry},
+    {"reason null",
+     R"({"version":1,"bans":[{"subnet":"1.2.3.4","created":0,"until":1,"reason":null}]})",
+     ban_file_errc::bad_entry},
+    {"deep nesting", std::string(100000, '[') + std::string(100000, ']'),
+     ban_file_errc::bad_shape},
   };
   for (const auto& c : cases) {
     CAPTURE(c.name);
@@ -388,12 +359,12 @@ TEST_CASE("unknown fields are ignored and duplicates keep the later expiry") {
   auto path = dir.file("banlist.json");
   write_file(path, R"({"version":1,"future":true,"bans":[
     {"subnet":"1.2.3.4","created":5,"until":)"
-                       + std::to_string(now + 10) +
-                       R"(,"reason":"a","extra":[1,2]},
+                     + std::to_string(now + 10) +
+                     R"(,"reason":"a","extra":[1,2]},
     {"subnet":"::ffff:1.2.3.4","created":6,"until":)"
-                       + std::to_string(now + 50) + R"(,"reason":"b"},
+                     + std::to_string(now + 50) + R"(,"reason":"b"},
     {"subnet":"1.2.3.0/24","created":7,"until":)"
-                       + std::to_string(now) + R"(,"reason":"ended"}]})");
+                     + std::to_string(now) + R"(,"reason":"ended"}]})");
   auto loaded = ban_list::load(path, now);
   REQUIRE(loaded.has_value());
   CHECK(loaded->size() == 1);
@@ -425,13 +396,13 @@ std::size_t count_lines(const std::string& text) {
 TEST_CASE("automatic bans are bounded; the oldest go, manual ones stay") {
   ban_list bans;
   REQUIRE(
-      bans.ban(net("192.0.2.1"), now + 86400, "manual", now, ban_kind::manual));
+    bans.ban(net("192.0.2.1"), now + 86400, "manual", now, ban_kind::manual));
   REQUIRE(bans.ban(net("198.51.100.0/24"), now + 86400, "manual", now,
                    ban_kind::manual));
   // Created one second apart, so that "oldest" is well defined.
   for (std::size_t i = 0; i < max_automatic_bans + 500; ++i)
     REQUIRE(
-        bans.ban(nth(i), now + 100000, "flood", now + static_cast<int64_t>(i)));
+      bans.ban(nth(i), now + 100000, "flood", now + static_cast<int64_t>(i)));
   CHECK(bans.count(ban_kind::automatic) == max_automatic_bans);
   CHECK(bans.count(ban_kind::manual) == 2);
   CHECK(bans.size() == max_automatic_bans + 2);
@@ -465,7 +436,7 @@ TEST_CASE("manual bans are refused past their bound, never evicted") {
   CHECK(bans.count(ban_kind::manual) == max_manual_bans);
   CHECK_FALSE(bans.can_ban(net("203.0.113.1"), ban_kind::manual));
   CHECK_FALSE(
-      bans.ban(net("203.0.113.1"), now + 100, "manual", now, ban_kind::manual));
+    bans.ban(net("203.0.113.1"), now + 100, "manual", now, ban_kind::manual));
   // Extending one already manual is fine; automatic ones are never refused.
   CHECK(bans.can_ban(nth(3), ban_kind::manual));
   CHECK(bans.ban(nth(3), now + 200, "manual", now, ban_kind::manual));
@@ -477,7 +448,7 @@ TEST_CASE("manual bans are refused past their bound, never evicted") {
 }
 
 TEST_CASE(
-    "a manual ban stays manual; the operator can claim an automatic one") {
+  "a manual ban stays manual; the operator can claim an automatic one") {
   ban_list bans;
   bans.ban(net("1.2.3.4"), now + 86400, "manual", now, ban_kind::manual);
   // Violations extend it but do not make it evictable.
@@ -487,7 +458,7 @@ TEST_CASE(
   // An automatic ban with the longer expiry becomes the operator's.
   bans.ban(net("5.6.7.8"), now + 90000, "flood", now);
   CHECK(
-      bans.ban(net("5.6.7.8"), now + 300, "manual", now + 2, ban_kind::manual));
+    bans.ban(net("5.6.7.8"), now + 300, "manual", now + 2, ban_kind::manual));
   auto e = bans.find(ip("5.6.7.8"), now);
   CHECK(e->kind == ban_kind::manual);
   CHECK(e->until == now + 90000);
@@ -611,17 +582,17 @@ TEST_CASE("a torn last journal record is ignored, not fatal") {
 }
 
 TEST_CASE(
-    "a corrupt journal record stops the replay there; the file moves aside") {
+  "a corrupt journal record stops the replay there; the file moves aside") {
   temp_dir dir;
   auto path = dir.file(ban_list_file_name);
   auto journal = path + ban_journal_suffix;
   const char* bad_lines[] = {
-      "garbage",
-      R"({"op":"ban","subnet":"1.2.3.4/33","created":0,"until":1,"reason":""})",
-      R"({"op":"explode"})",
-      R"({"op":"unban"})",
-      R"({"op":"ban","subnet":"1.2.3.4","created":0,"until":1,"reason":"","manual":1})",
-      "[1,2,3]",
+    "garbage",
+    R"({"op":"ban","subnet":"1.2.3.4/33","created":0,"until":1,"reason":""})",
+    R"({"op":"explode"})",
+    R"({"op":"unban"})",
+    R"({"op":"ban","subnet":"1.2.3.4","created":0,"until":1,"reason":"","manual":1})",
+    "[1,2,3]",
   };
   for (const char* bad : bad_lines) {
     CAPTURE(bad);
@@ -739,11 +710,11 @@ TEST_CASE("files without a ban kind: setban's reason marks manual ones") {
   auto until = std::to_string(now + 100);
   write_file(path, R"({"version":1,"bans":[
     {"subnet":"1.1.1.1","created":1,"until":)"
-                       + until + R"(,"reason":"manual"},
+                     + until + R"(,"reason":"manual"},
     {"subnet":"2.2.2.2","created":1,"until":)"
-                       + until + R"(,"reason":"3 violations, last: bad_frame"},
+                     + until + R"(,"reason":"3 violations, last: bad_frame"},
     {"subnet":"10.0.0.0/8","created":1,"until":)"
-                       + until + R"(,"reason":"by hand"}]})");
+                     + until + R"(,"reason":"by hand"}]})");
   auto loaded = ban_list::load(path, now);
   REQUIRE(loaded.has_value());
   CHECK(loaded->find(ip("1.1.1.1"), now)->kind == ban_kind::manual);

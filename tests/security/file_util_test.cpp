@@ -8,40 +8,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/security/temp_dir.hpp"
+
 namespace fs = std::filesystem;
 using namespace timecoin::security;
+using namespace timecoin::security::test;
 
 namespace {
-
-/// A fresh directory under the system temp dir, removed on scope exit.
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    auto tmpl = (fs::temp_directory_path() / "timecoin-file-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const {
-    return (path / name).string();
-  }
-  std::size_t entries() const {
-    std::size_t n = 0;
-    for ([[maybe_unused]] auto& e : fs::directory_iterator(path))
-      ++n;
-    return n;
-  }
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 mode_t mode_of(const std::string& path) {
   struct stat st {};

@@ -10,35 +10,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/security/temp_dir.hpp"
+
 namespace fs = std::filesystem;
 using namespace timecoin;
 using namespace timecoin::security;
+using namespace timecoin::security::test;
 
 namespace {
-
-/// A fresh directory under the system temp dir, removed on scope exit.
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    auto tmpl = (fs::temp_directory_path() / "timecoin-key-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path = tmpl;
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const {
-    return (path / name).string();
-  }
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 void write_file(const std::string& path, const std::string& text,
                 mode_t mode = 0600) {
@@ -81,8 +60,8 @@ void expect_refused(const temp_dir& dir, const std::string& path) {
   auto key = node_key::load_or_create(path);
   REQUIRE_FALSE(key);
   CHECK(key.error().message.find(path) != std::string::npos);
-  CHECK(key.error().message.find("refusing to start with a new identity") !=
-        std::string::npos);
+  CHECK(key.error().message.find("refusing to start with a new identity")
+        != std::string::npos);
   if (is_file)
     CHECK(slurp(path) == before);
   CHECK(entries_in(dir.path) == entries); // no temp file left behind
@@ -210,8 +189,8 @@ TEST_CASE("node key: from_seed is deterministic (devnet producer)") {
   auto seed = blake2b("timecoin devnet producer");
   auto a = node_key::from_seed(seed);
   auto b = node_key::from_seed(seed);
-  CHECK(proto::to_hex(a.public_key()) ==
-        "f678e8649bf637e43c42a2383499b7b358ea88e40262c9ef0c02a072ccc51208");
+  CHECK(proto::to_hex(a.public_key())
+        == "f678e8649bf637e43c42a2383499b7b358ea88e40262c9ef0c02a072ccc51208");
   CHECK(a.public_key() == b.public_key());
   CHECK(a.sign(bytes{1, 2, 3}) == b.sign(bytes{1, 2, 3})); // deterministic
 }
