@@ -4,14 +4,14 @@
 #   SANITIZE=1 ./test.sh ASan+UBSan build in build-asan/
 #   FUZZ=0 ./test.sh     without the fuzz targets (scripts/fuzz.sh, which
 #                        otherwise run FUZZ_SECONDS each, 60 by default)
-#   CHECK_FORMAT=1 ./test.sh
-#                        first checks that every source is formatted as
-#                        .clang-format says (scripts/check-format.sh); off by
-#                        default until the sources have been formatted once
+#   CHECK_FORMAT=0 ./test.sh
+#                        without the first step, the check that every source
+#                        is formatted as .clang-format says
+#                        (scripts/check-format.sh; --fix formats them)
 set -euo pipefail
 cd "$(dirname "$0")"
 ./scripts/install-deps.sh
-if [ "${CHECK_FORMAT:-0}" = "1" ]; then
+if [ "${CHECK_FORMAT:-1}" != "0" ]; then
   ./scripts/check-format.sh
 fi
 build=build

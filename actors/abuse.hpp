@@ -34,9 +34,8 @@ public:
   }
 
   bool address_banned(const security::ip_address& ip, int64_t now) const {
-    return cell_.read([&](const ban_view& v) {
-      return v.addresses.is_banned(ip, now);
-    });
+    return cell_.read(
+      [&](const ban_view& v) { return v.addresses.is_banned(ip, now); });
   }
 
   /// Entries in the published ban list.
@@ -97,18 +96,18 @@ struct verify_queue {
   std::atomic<int64_t> bytes{0};
 };
 
-/// The ids of the gossip this node has accepted (docs/PROTOCOL.md, "Gossip" deduplication): written
-/// by the registry after verification, read by connections before any
-/// signature work, so that an exact replay of a known message costs a hash
-/// and a lookup, never an Ed25519 verification or a place in the verifier
-/// queue. The lock is taken from the multiplexer thread and the registry.
+/// The ids of the gossip this node has accepted (docs/PROTOCOL.md, "Gossip"
+/// deduplication): written by the registry after verification, read by
+/// connections before any signature work, so that an exact replay of a known
+/// message costs a hash and a lookup, never an Ed25519 verification or a place
+/// in the verifier queue. The lock is taken from the multiplexer thread and the
+/// registry.
 class seen_gossip {
 public:
   explicit seen_gossip(const security::bloom_params& p) : bloom_(p) {}
 
   /// Records `id`; false if it was seen before.
-  bool insert_if_new(const proto::hash256& id, int64_t timestamp,
-                     int64_t now) {
+  bool insert_if_new(const proto::hash256& id, int64_t timestamp, int64_t now) {
     std::lock_guard<std::mutex> guard{mtx_};
     return bloom_.insert_if_new(id, timestamp, now);
   }

@@ -10,7 +10,8 @@ namespace timecoin {
 
 /// First re-dial delay after a lost or failed connection.
 constexpr auto backoff_initial = std::chrono::seconds{1};
-/// Delays double up to this cap; `addnode` peers are retried at the cap forever.
+/// Delays double up to this cap; `addnode` peers are retried at the cap
+/// forever.
 constexpr auto backoff_cap = std::chrono::seconds{32};
 /// Each delay is randomised by ±20 % so that many nodes do not re-dial in step.
 constexpr double backoff_jitter = 0.2;

@@ -75,8 +75,7 @@ caf::behavior chain_writer(writer_actor* self, context_ptr ctx,
         return finish(self, 0, r.error());
       return finish(self, 1, std::nullopt);
     },
-    [=](produce_atom, uint32_t n,
-        uint32_t txs) -> caf::result<block_list> {
+    [=](produce_atom, uint32_t n, uint32_t txs) -> caf::result<block_list> {
       auto& st = self->state;
       if (st.ctx->cfg.net != proto::network::devnet)
         return chain_failure("generate is devnet only");
@@ -149,14 +148,11 @@ result<proto::message, chain::read_error> serve(const chain::store& s,
         out.content = std::move(**chunk);
       else
         out.content = proto::not_found{"no snapshot at height "
-                                       + std::to_string(r.height)
-                                       + " chunk "
+                                       + std::to_string(r.height) + " chunk "
                                        + std::to_string(r.index)};
       break;
     }
-    default:
-      out.content = proto::not_found{"not served"};
-      break;
+    default: out.content = proto::not_found{"not served"}; break;
   }
   return out;
 }

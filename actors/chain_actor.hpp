@@ -33,12 +33,12 @@ using produce_atom = caf::atom_constant<caf::atom("produce")>;
 
 /// What a write to the chain store did.
 struct chain_write {
-  uint64_t applied = 0;  ///< blocks committed
-  bool ok = true;        ///< false: `reason` refused the block at `height`
-  uint8_t reason = 0;    ///< chain::reject_reason
+  uint64_t applied = 0; ///< blocks committed
+  bool ok = true;       ///< false: `reason` refused the block at `height`
+  uint8_t reason = 0;   ///< chain::reject_reason
   uint64_t height = 0;
   std::string detail;
-  chain_tip tip;         ///< the tip after the write
+  chain_tip tip; ///< the tip after the write
 };
 
 using block_list = std::vector<proto::block>;

@@ -19,7 +19,8 @@ conn_guard::conn_guard(const node_context& ctx,
 conn_guard::verdict conn_guard::charge(time_point now, std::size_t bytes) {
   if (exempt_)
     return verdict::pass;
-  over_bytes_ = bytes > 0 && !bytes_.try_consume(now, static_cast<double>(bytes));
+  over_bytes_ = bytes > 0
+                && !bytes_.try_consume(now, static_cast<double>(bytes));
   // Both frame budgets are charged only if the first allows it: a
   // connection over its own budget does not eat its address's.
   bool ok = !over_bytes_ && bucket_.try_consume(now)

@@ -46,8 +46,9 @@ result<int, std::string> try_connect(const addrinfo* ai,
 
 } // namespace
 
-result<int, std::string> connect_with_timeout(const peer_address& where,
-                                              std::chrono::milliseconds timeout) {
+result<int, std::string>
+connect_with_timeout(const peer_address& where,
+                     std::chrono::milliseconds timeout) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;

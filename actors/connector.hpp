@@ -17,7 +17,8 @@ constexpr auto connect_timeout = std::chrono::seconds{5};
 
 /// Resolves `host` and connects with a non-blocking socket, waiting at most
 /// `timeout`. Returns the connected socket, or why it failed.
-result<int, std::string> connect_with_timeout(const peer_address& where,
-                                              std::chrono::milliseconds timeout);
+result<int, std::string>
+connect_with_timeout(const peer_address& where,
+                     std::chrono::milliseconds timeout);
 
 } // namespace timecoin

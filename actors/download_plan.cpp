@@ -39,8 +39,8 @@ std::size_t bin_bytes(std::size_t n) {
 template <class T>
 std::size_t heap_bytes(const std::vector<T>& v) {
   return v.capacity() == 0
-             ? 0
-             : v.capacity() * sizeof(T) + heap_block_overhead_bytes;
+           ? 0
+           : v.capacity() * sizeof(T) + heap_block_overhead_bytes;
 }
 
 std::size_t sum_decoded(const std::vector<proto::block>& blocks) {

@@ -37,8 +37,8 @@ constexpr std::size_t max_buffered_bytes = 128 * 1024 * 1024;
 /// One peer's share of `max_buffered_bytes`: a peer that holds back the
 /// window at `tip + 1` and fills the ones after it stops here, and the peers
 /// it shares the download with (`max_download_peers`) keep theirs.
-constexpr std::size_t max_buffered_bytes_per_peer
-    = max_buffered_bytes / max_download_peers;
+constexpr std::size_t max_buffered_bytes_per_peer = max_buffered_bytes
+                                                    / max_download_peers;
 /// An arrived window waits this long for the windows before it, then is
 /// dropped and asked again: by then the window it waits for has timed out
 /// at its peer (30 s) and been asked of another (30 s more), so a longer
@@ -61,7 +61,8 @@ std::size_t decoded_bytes(const proto::block& b);
 std::size_t encoded_bytes(const proto::block& b);
 /// True if a BLOCKS answer keeps the serving side's bound: at most
 /// `proto::max_blocks_answer_bytes` of encoded blocks, or a single block of
-/// any size (the first block is always sent, docs/PROTOCOL.md, "Chain requests").
+/// any size (the first block is always sent, docs/PROTOCOL.md, "Chain
+/// requests").
 bool within_answer_bound(const std::vector<proto::block>& blocks);
 
 /// A range of heights asked for in one request.

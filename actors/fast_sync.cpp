@@ -8,8 +8,7 @@
 
 namespace timecoin {
 
-fast_sync::fast_sync(const chain::chain_params& params) : params_(&params) {
-}
+fast_sync::fast_sync(const chain::chain_params& params) : params_(&params) {}
 
 sync_actions
 fast_sync::start(const std::vector<snapshot_candidate>& candidates) {
@@ -36,11 +35,10 @@ fast_sync::start(const std::vector<snapshot_candidate>& candidates) {
   entries_.clear();
   next_chunk_ = 0;
   total_chunks_ = 0;
-  out.emplace_back(log_note{note_level::info,
-                            "fast sync: headers 1-" + std::to_string(height_)
-                              + " and the UTXO snapshot at "
-                              + std::to_string(height_) + " from "
-                              + short_id(peer_)});
+  out.emplace_back(log_note{
+    note_level::info, "fast sync: headers 1-" + std::to_string(height_)
+                        + " and the UTXO snapshot at " + std::to_string(height_)
+                        + " from " + short_id(peer_)});
   fetch_headers(out);
   return out;
 }
@@ -68,7 +66,8 @@ void fast_sync::fetch_chunk(sync_actions& out) {
     installed_entries_ = entries_.size();
     header_hash_ = headers_.empty() ? proto::hash256{}
                                     : proto::block_hash(headers_.back().header);
-    out.emplace_back(install_snapshot{std::move(headers_), std::move(entries_)});
+    out.emplace_back(
+      install_snapshot{std::move(headers_), std::move(entries_)});
     headers_.clear();
     entries_.clear();
     return;
@@ -81,14 +80,10 @@ sync_actions fast_sync::on_answer(uint64_t seq, proto::body answer) {
     return {};
   pending_ = 0;
   switch (phase_) {
-    case phase::headers:
-      return on_headers(std::move(answer));
-    case phase::snapshot:
-      return on_chunk(std::move(answer));
-    case phase::rechecking:
-      return on_recheck(answer);
-    default:
-      return {};
+    case phase::headers: return on_headers(std::move(answer));
+    case phase::snapshot: return on_chunk(std::move(answer));
+    case phase::rechecking: return on_recheck(answer);
+    default: return {};
   }
 }
 
@@ -155,11 +150,10 @@ sync_actions fast_sync::on_written(const write_outcome& w) {
     return out;
   if (w.ok) {
     out.emplace_back(log_note{
-      note_level::info, "fast sync: snapshot at height "
-                          + std::to_string(height_) + " installed ("
-                          + std::to_string(installed_entries_)
-                          + " unspent outputs, utxo_root "
-                          + proto::to_hex(w.utxo_root) + ")"});
+      note_level::info,
+      "fast sync: snapshot at height " + std::to_string(height_)
+        + " installed (" + std::to_string(installed_entries_)
+        + " unspent outputs, utxo_root " + proto::to_hex(w.utxo_root) + ")"});
     phase_ = phase::finished;
     out.emplace_back(resume_download{true});
     return out;
@@ -237,10 +231,10 @@ void fast_sync::fail(const std::string& why, sync_actions& out) {
   entries_.clear();
   phase_ = phase::idle;
   if (++attempts_ >= max_fastsync_attempts) {
-    out.emplace_back(log_note{note_level::warn,
-                              "fast sync: giving up after "
-                                + std::to_string(attempts_)
-                                + " attempts; downloading every block"});
+    out.emplace_back(
+      log_note{note_level::warn, "fast sync: giving up after "
+                                   + std::to_string(attempts_)
+                                   + " attempts; downloading every block"});
     phase_ = phase::finished;
   }
   out.emplace_back(resume_download{});

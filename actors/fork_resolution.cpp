@@ -9,12 +9,10 @@
 namespace timecoin {
 
 fork_resolution::fork_resolution(const chain::chain_params& params)
-  : params_(&params) {
-}
+  : params_(&params) {}
 
 std::pair<uint64_t, uint16_t> fork_resolution::search_range(uint64_t tip) {
-  auto start = tip > chain::max_reorg_depth ? tip - chain::max_reorg_depth
-                                            : 0;
+  auto start = tip > chain::max_reorg_depth ? tip - chain::max_reorg_depth : 0;
   return {start, static_cast<uint16_t>(tip - start + 1)};
 }
 
@@ -32,10 +30,9 @@ sync_actions fork_resolution::start(const std::string& peer, uint64_t tip,
   branch_.clear();
   branch_bytes_ = 0;
   started_ = now;
-  out.emplace_back(log_note{note_level::info,
-                            "our tip " + std::to_string(tip)
-                              + " is not on " + short_id(peer)
-                              + "'s chain: looking for the fork"});
+  out.emplace_back(log_note{
+    note_level::info, "our tip " + std::to_string(tip) + " is not on "
+                        + short_id(peer) + "'s chain: looking for the fork"});
   ask(proto::get_hashes{search_start_, search_count_}, out);
   return out;
 }
@@ -128,9 +125,9 @@ void fork_resolution::fetch(const fork_view& view, sync_actions& out) {
   }
   if (view.now - started_ > max_fork_duration
       || branch_bytes_ > max_branch_bytes) {
-    out.emplace_back(log_note{note_level::warn,
-                              "fork with " + short_id(peer_)
-                                + ": abandoned (too slow or too large)"});
+    out.emplace_back(
+      log_note{note_level::warn, "fork with " + short_id(peer_)
+                                   + ": abandoned (too slow or too large)"});
     out.emplace_back(exclude_peer{peer_});
     end(out);
     return;
@@ -180,12 +177,12 @@ sync_actions fork_resolution::on_written(const write_outcome& w) {
     return out;
   if (w.ok) {
     ++reorgs_;
-    out.emplace_back(log_note{
-      note_level::info,
-      "reorganised: " + std::to_string(replaced_tip_ - fork_height_)
-        + " blocks above " + std::to_string(fork_height_)
-        + " replaced, new tip " + std::to_string(w.tip_height) + " "
-        + proto::to_hex(w.tip_hash)});
+    out.emplace_back(
+      log_note{note_level::info,
+               "reorganised: " + std::to_string(replaced_tip_ - fork_height_)
+                 + " blocks above " + std::to_string(fork_height_)
+                 + " replaced, new tip " + std::to_string(w.tip_height) + " "
+                 + proto::to_hex(w.tip_hash)});
     out.emplace_back(announce_new_tip{});
     end(out, true);
     return out;
@@ -193,9 +190,8 @@ sync_actions fork_resolution::on_written(const write_outcome& w) {
   ++rejected_blocks_;
   auto why = std::string{chain::to_string(w.reason)} + " at height "
              + std::to_string(w.height) + ": " + w.detail;
-  out.emplace_back(log_note{note_level::warn,
-                            "branch from " + short_id(peer_)
-                              + " refused: " + why});
+  out.emplace_back(log_note{note_level::warn, "branch from " + short_id(peer_)
+                                                + " refused: " + why});
   if (peer_at_fault(w.reason)) {
     out.emplace_back(charge_peer{peer_, security::violation::invalid_block,
                                  "invalid block in its branch: " + why});

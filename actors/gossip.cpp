@@ -8,8 +8,8 @@
 #include "actors/atoms.hpp"
 #include "actors/node.hpp"
 #include "protocol/codec.hpp"
-#include "protocol/unix_time.hpp"
 #include "protocol/framing.hpp"
+#include "protocol/unix_time.hpp"
 #include "security/envelope.hpp"
 #include "security/violations.hpp"
 
@@ -17,8 +17,7 @@ namespace timecoin {
 
 gossip_check check_gossip(const node_context& ctx, const proto::gossip& msg,
                           int64_t now) {
-  security::gossip_rules rules{ctx.net->magic,
-                               ctx.cfg.message_max_age_seconds,
+  security::gossip_rules rules{ctx.net->magic, ctx.cfg.message_max_age_seconds,
                                ctx.cfg.enable_message_signing};
   auto verdict = security::check_envelope(rules, msg, now);
   if (verdict == security::gossip_verdict::stale
@@ -64,7 +63,8 @@ bool verify_one(const node_context& ctx, caf::event_based_actor* self,
   // The connection's share and the node's total are given back first.
   auto size = static_cast<int64_t>(in.msg->payload.size());
   in.from->stats->verify_queued.fetch_sub(1, std::memory_order_relaxed);
-  in.from->stats->verify_queued_bytes.fetch_sub(size, std::memory_order_relaxed);
+  in.from->stats->verify_queued_bytes.fetch_sub(size,
+                                                std::memory_order_relaxed);
   ctx.verify->count.fetch_sub(1, std::memory_order_relaxed);
   ctx.verify->bytes.fetch_sub(size, std::memory_order_relaxed);
   auto charge = [&](security::violation v) {
@@ -75,8 +75,7 @@ bool verify_one(const node_context& ctx, caf::event_based_actor* self,
                static_cast<uint8_t>(v), in.from->origin);
   };
   switch (check_gossip(ctx, *in.msg, now)) {
-    case gossip_check::ok:
-      return true;
+    case gossip_check::ok: return true;
     case gossip_check::stale_or_future:
       in.from->stats->gossip_dropped.fetch_add(1, std::memory_order_relaxed);
       ctx.counters->gossip_stale.fetch_add(1, std::memory_order_relaxed);
@@ -98,11 +97,10 @@ caf::behavior verifier(caf::event_based_actor* self, context_ptr ctx,
       // What passes is handed on in the same batch, in order: one message
       // to the registry per batch, not per envelope.
       auto now = unix_now();
-      auto passed = std::remove_if(batch.begin(), batch.end(),
-                                   [&](gossip_in& in) {
-                                     return !verify_one(*ctx, self, limiter,
-                                                        in, now);
-                                   });
+      auto passed
+        = std::remove_if(batch.begin(), batch.end(), [&](gossip_in& in) {
+            return !verify_one(*ctx, self, limiter, in, now);
+          });
       batch.erase(passed, batch.end());
       if (!batch.empty())
         self->send(registry, gossip_atom::value, std::move(batch));
@@ -168,16 +166,14 @@ void gossip_router::unsubscribe(uint16_t kind, const caf::actor& who) {
 void gossip_router::forget(const caf::actor_addr& who) {
   for (auto& kv : subs_) {
     auto& v = kv.second;
-    v.erase(std::remove_if(v.begin(), v.end(),
-                           [&](const caf::actor& a) {
-                             return a.address() == who;
-                           }),
-            v.end());
+    v.erase(
+      std::remove_if(v.begin(), v.end(),
+                     [&](const caf::actor& a) { return a.address() == who; }),
+      v.end());
   }
 }
 
-const std::vector<caf::actor>&
-gossip_router::subscribers(uint16_t kind) const {
+const std::vector<caf::actor>& gossip_router::subscribers(uint16_t kind) const {
   static const std::vector<caf::actor> none;
   auto i = subs_.find(kind);
   return i == subs_.end() ? none : i->second;

@@ -1,8 +1,8 @@
 #pragma once
 
-// Signed gossip (docs/PROTOCOL.md, "Gossip"): verification off the multiplexer thread in a pool of
-// workers, then deduplication, local delivery and relay in the registry
-// (internal header).
+// Signed gossip (docs/PROTOCOL.md, "Gossip"): verification off the multiplexer
+// thread in a pool of workers, then deduplication, local delivery and relay in
+// the registry (internal header).
 
 #include <chrono>
 #include <cstdint>
@@ -33,7 +33,8 @@ struct gossip_source {
 struct gossip_in {
   std::shared_ptr<const proto::gossip> msg;
   std::shared_ptr<const gossip_source> from;
-  /// The message id (docs/PROTOCOL.md, "Gossip"), computed once by the connection.
+  /// The message id (docs/PROTOCOL.md, "Gossip"), computed once by the
+  /// connection.
   proto::hash256 id{};
 };
 
@@ -48,8 +49,9 @@ using gossip_batch = std::vector<gossip_in>;
 caf::actor spawn_verifiers(caf::actor_system& sys, context_ptr ctx,
                            caf::actor registry, caf::actor limiter);
 
-/// The checks of docs/PROTOCOL.md, "Gossip" and of kinds 1 and 2, in the order docs/PROTOCOL.md, "Gossip" gives, without
-/// the deduplication (which needs the registry's filter).
+/// The checks of docs/PROTOCOL.md, "Gossip" and of kinds 1 and 2, in the order
+/// docs/PROTOCOL.md, "Gossip" gives, without the deduplication (which needs the
+/// registry's filter).
 enum class gossip_check : uint8_t {
   ok,
   stale_or_future, ///< dropped silently
@@ -65,8 +67,9 @@ std::size_t max_gossip_payload(uint16_t kind);
 /// A bloom configuration for the node's deduplication filter.
 security::bloom_params gossip_bloom_params(const node_config& cfg);
 
-/// Kinds 1 and 2 carry a decodable transaction and block (docs/PROTOCOL.md, "Gossip"); other kinds
-/// are opaque bytes. Every kind is within `max_gossip_payload`.
+/// Kinds 1 and 2 carry a decodable transaction and block (docs/PROTOCOL.md,
+/// "Gossip"); other kinds are opaque bytes. Every kind is within
+/// `max_gossip_payload`.
 bool well_formed_payload(const proto::gossip& msg);
 
 /// Runs the checks of `gossip_check` on `msg` at `now` (unix seconds).

@@ -32,8 +32,8 @@ using labels = std::vector<std::pair<std::string, std::string>>;
 struct builder {
   metrics_snapshot out;
 
-  void add(const char* name, const char* help, const char* type,
-           labels l, double value) {
+  void add(const char* name, const char* help, const char* type, labels l,
+           double value) {
     out.push_back(metric_sample{name, help, type, std::move(l), value});
   }
   void counter(const char* name, const char* help, labels l,
@@ -60,8 +60,8 @@ metrics_snapshot collect_metrics(const node_context& ctx,
   b.add("timecoin_peers", peers_help, "gauge", {{"class", "inbound"}}, inbound);
   b.add("timecoin_peers", peers_help, "gauge", {{"class", "outbound"}},
         outbound);
-  b.add("timecoin_max_connections", "The maxconnections setting.", "gauge",
-        {}, ctx.cfg.maxconnections);
+  b.add("timecoin_max_connections", "The maxconnections setting.", "gauge", {},
+        ctx.cfg.maxconnections);
   for (size_t i = 0; i < c.closed.size(); ++i)
     b.counter("timecoin_connections_closed_total",
               "Connections closed, by reason.",
@@ -98,18 +98,18 @@ metrics_snapshot collect_metrics(const node_context& ctx,
             {{"result", "stale"}}, c.gossip_stale);
   b.counter("timecoin_gossip_received_total", gossip_help,
             {{"result", "invalid"}}, c.gossip_invalid);
-  b.counter("timecoin_gossip_relayed_total",
-            "Gossip frames queued to peers.", {}, c.gossip_relayed);
+  b.counter("timecoin_gossip_relayed_total", "Gossip frames queued to peers.",
+            {}, c.gossip_relayed);
   const char* dropped_help = "Frames dropped over a rate limit, by budget.";
   b.counter("timecoin_frames_dropped_total", dropped_help,
             {{"budget", "frames"}}, c.frames_rate_limited);
   b.counter("timecoin_frames_dropped_total", dropped_help,
             {{"budget", "bytes"}}, c.frames_byte_limited);
   b.counter("timecoin_gossip_shed_total",
-            "Gossip frames dropped undecoded: the verifier queue was full.",
-            {}, c.gossip_shed);
-  b.add("timecoin_verify_queue_messages",
-        "Gossip waiting for the verifiers.", "gauge", {},
+            "Gossip frames dropped undecoded: the verifier queue was full.", {},
+            c.gossip_shed);
+  b.add("timecoin_verify_queue_messages", "Gossip waiting for the verifiers.",
+        "gauge", {},
         static_cast<double>(ctx.verify->count.load(std::memory_order_relaxed)));
   const char* memory_help = "Bytes held, by component.";
   b.add("timecoin_memory_bytes", memory_help, "gauge",

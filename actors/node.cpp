@@ -93,24 +93,25 @@ node_actor::behavior_type node_facade(facade_actor self, context_ptr ctx,
     [=](status_atom) { return make_network_info(*ctx); },
     [=](peers_atom) {
       return forward_answer<std::vector<peer_info>>(self, supervisor,
-                                             peers_atom::value);
+                                                    peers_atom::value);
     },
     [=](addnode_atom, const std::string& addr,
         uint8_t mode) -> caf::result<bool> {
       if (!parse_peer_address(addr) || mode > 2)
         return false;
-      return forward_answer<bool>(self, supervisor, addnode_atom::value, addr, mode);
+      return forward_answer<bool>(self, supervisor, addnode_atom::value, addr,
+                                  mode);
     },
     [=](disconn_atom, const std::string& who) {
       return forward_answer<bool>(self, supervisor, disconn_atom::value, who);
     },
     [=](addednodes_atom) {
-      return forward_answer<std::vector<added_node_info>>(self, supervisor,
-                                                   addednodes_atom::value);
+      return forward_answer<std::vector<added_node_info>>(
+        self, supervisor, addednodes_atom::value);
     },
     [=](publish_atom, uint16_t kind, std::vector<uint8_t>& payload) {
       return forward_answer<bool>(self, supervisor, publish_atom::value, kind,
-                           std::move(payload));
+                                  std::move(payload));
     },
     [=](subscribe_atom, uint16_t kind, caf::actor& who) {
       caf::anon_send(supervisor, subscribe_atom::value, kind, std::move(who));
@@ -119,12 +120,12 @@ node_actor::behavior_type node_facade(facade_actor self, context_ptr ctx,
       caf::anon_send(supervisor, unsub_atom::value, kind, std::move(who));
     },
     [=](setban_atom, const std::string& subnet, bool add, int64_t seconds) {
-      return forward_answer<bool>(self, supervisor, setban_atom::value, subnet, add,
-                           seconds);
+      return forward_answer<bool>(self, supervisor, setban_atom::value, subnet,
+                                  add, seconds);
     },
     [=](listbans_atom) {
       return forward_answer<std::vector<ban_info>>(self, supervisor,
-                                            listbans_atom::value);
+                                                   listbans_atom::value);
     },
     [=](clearbans_atom) {
       return forward_answer<bool>(self, supervisor, clearbans_atom::value);
@@ -139,7 +140,8 @@ node_actor::behavior_type node_facade(facade_actor self, context_ptr ctx,
       return forward_answer<block_info>(self, supervisor, a, which);
     },
     [=](generate_atom a, uint32_t n, uint32_t txs) {
-      return forward_answer<std::vector<std::string>>(self, supervisor, a, n, txs);
+      return forward_answer<std::vector<std::string>>(self, supervisor, a, n,
+                                                      txs);
     },
     [=](verifychain_atom a) {
       return forward_answer<std::string>(self, supervisor, a);
@@ -222,8 +224,8 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
     return runtime_error("data directory " + dir
                          + " is in use by another node");
   std::string key_warning;
-  auto key
-    = security::node_key::load_or_create(dir + "/node_key", &key_warning);
+  auto key = security::node_key::load_or_create(dir + "/node_key",
+                                                &key_warning);
   if (!key)
     return runtime_error(key.error().message);
   ctx->key = *key;
@@ -242,8 +244,7 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
   ctx->seen = std::make_shared<seen_gossip>(gossip_bloom_params(cfg));
   if (cfg.enable_rate_limiting)
     ctx->budgets = std::make_shared<address_budgets>(
-      cfg.max_requests_per_second * security::per_address_rate_multiplier,
-      0);
+      cfg.max_requests_per_second * security::per_address_rate_multiplier, 0);
   std::string no_chain_reason;
   bool chain_fatal = false;
   auto store = open_chain(cfg, dir, no_chain_reason, chain_fatal);
@@ -278,8 +279,8 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
   local.user_agent = std::string{user_agent};
   caf::io::doorman_ptr doorman;
   if (cfg.listen) {
-    auto dm = sys.middleman().backend().new_tcp_doorman(
-      cfg.p2p_port(), cfg.bind.c_str(), true);
+    auto dm = sys.middleman().backend().new_tcp_doorman(cfg.p2p_port(),
+                                                        cfg.bind.c_str(), true);
     if (!dm)
       return runtime_error("cannot listen on " + cfg.bind + ":"
                            + std::to_string(cfg.p2p_port())

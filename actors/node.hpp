@@ -8,12 +8,12 @@
 #include <string>
 #include <vector>
 
-#include <caf/fwd.hpp>
+#include <caf/actor.hpp>
 #include <caf/atom.hpp>
 #include <caf/expected.hpp>
+#include <caf/fwd.hpp>
 #include <caf/meta/type_name.hpp>
 #include <caf/replies_to.hpp>
-#include <caf/actor.hpp>
 #include <caf/typed_actor.hpp>
 
 #include "config/node_config.hpp"
@@ -22,12 +22,12 @@ namespace timecoin {
 
 /// One connected peer, as `getpeerinfo` shows it.
 struct peer_info {
-  std::string node_id;      ///< lowercase hex
-  std::string address;      ///< "ip:port" of the TCP connection
+  std::string node_id; ///< lowercase hex
+  std::string address; ///< "ip:port" of the TCP connection
   bool inbound = false;
   uint32_t services = 0;
   std::string user_agent;
-  uint16_t listen_port = 0; ///< the port the peer accepts connections on
+  uint16_t listen_port = 0;    ///< the port the peer accepts connections on
   int64_t connected_since = 0; ///< unix seconds
   int64_t ping_rtt_us = -1;    ///< last PING round trip; -1 before the first
   uint64_t best_height = 0;
@@ -35,9 +35,9 @@ struct peer_info {
   uint64_t bytes_received = 0;
   uint64_t messages_sent = 0;
   uint64_t messages_received = 0;
-  uint64_t violations = 0;   ///< protocol violations charged to this peer
-  uint64_t rate_limited = 0; ///< frames dropped over the rate limit
-  uint64_t bytes_limited = 0; ///< of those, dropped over the byte budget
+  uint64_t violations = 0;        ///< protocol violations charged to this peer
+  uint64_t rate_limited = 0;      ///< frames dropped over the rate limit
+  uint64_t bytes_limited = 0;     ///< of those, dropped over the byte budget
   uint64_t gossip_duplicates = 0; ///< gossip already seen, dropped
   uint64_t send_queue_bytes = 0;  ///< queued to it, not taken by the socket
   int64_t verify_queued = 0;      ///< its gossip waiting for the verifiers
@@ -49,22 +49,22 @@ typename Inspector::result_type inspect(Inspector& f, peer_info& x) {
   return f(caf::meta::type_name("peer_info"), x.node_id, x.address, x.inbound,
            x.services, x.user_agent, x.listen_port, x.connected_since,
            x.ping_rtt_us, x.best_height, x.bytes_sent, x.bytes_received,
-           x.messages_sent, x.messages_received, x.violations,
-           x.rate_limited, x.bytes_limited, x.gossip_duplicates,
-           x.send_queue_bytes, x.verify_queued, x.verify_shed);
+           x.messages_sent, x.messages_received, x.violations, x.rate_limited,
+           x.bytes_limited, x.gossip_duplicates, x.send_queue_bytes,
+           x.verify_queued, x.verify_shed);
 }
 
 /// The node as a whole, as `getnetworkinfo` shows it.
 struct network_info {
-  std::string node_id;     ///< lowercase hex
-  std::string network;     ///< "devnet", ...
+  std::string node_id; ///< lowercase hex
+  std::string network; ///< "devnet", ...
   uint32_t protocol_version = 0;
   std::string user_agent;
   uint32_t connections_in = 0;
   uint32_t connections_out = 0;
   std::vector<std::string> local_addresses; ///< "ip:port" listened on
   uint64_t best_height = 0;
-  std::string best_hash;   ///< lowercase hex
+  std::string best_hash; ///< lowercase hex
 };
 
 template <class Inspector>
@@ -77,15 +77,15 @@ typename Inspector::result_type inspect(Inspector& f, network_info& x) {
 /// One configured outbound peer (`addnode`, `masternodepeer`, `addnode
 /// onetry`), as `getaddednodeinfo` shows it.
 struct added_node_info {
-  std::string address;   ///< "host:port" as configured
+  std::string address; ///< "host:port" as configured
   /// "connecting" (dial or handshake under way), "connected", "reconnecting"
   /// (waiting for the next attempt), "disconnected" (a `onetry` that ended:
   /// not dialled again)
   std::string state;
-  std::string node_id;   ///< lowercase hex, once its HELLO was seen
+  std::string node_id;    ///< lowercase hex, once its HELLO was seen
   bool persistent = true; ///< re-dialled forever
   bool masternode = false;
-  uint32_t attempts = 0;  ///< failed attempts since the last connection
+  uint32_t attempts = 0;        ///< failed attempts since the last connection
   int64_t next_attempt_ms = -1; ///< while reconnecting: time to the next dial
 };
 
@@ -107,8 +107,8 @@ struct gossip_message {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, gossip_message& x) {
-  return f(caf::meta::type_name("gossip_message"), x.kind, x.payload,
-           x.sender, x.timestamp, x.from_peer);
+  return f(caf::meta::type_name("gossip_message"), x.kind, x.payload, x.sender,
+           x.timestamp, x.from_peer);
 }
 
 /// One entry of the ban list, as `listbanned` shows it.
@@ -130,10 +130,10 @@ struct sync_info {
   /// "idle" (no peer is ahead), "headers" and "snapshot" (fast sync),
   /// "blocks" (downloading), "fork" (finding a common ancestor, switching)
   std::string state;
-  double progress = 1.0;      ///< local height / target height, 0..1
-  uint64_t peers_best_height = 0; ///< the best height a peer announced
-  uint32_t peers = 0;         ///< peers the coordinator downloads from
-  uint64_t blocks_per_second = 0; ///< over the last progress interval
+  double progress = 1.0;           ///< local height / target height, 0..1
+  uint64_t peers_best_height = 0;  ///< the best height a peer announced
+  uint32_t peers = 0;              ///< peers the coordinator downloads from
+  uint64_t blocks_per_second = 0;  ///< over the last progress interval
   uint64_t rejected_blocks = 0;    ///< invalid blocks received from peers
   uint64_t rejected_snapshots = 0; ///< snapshots whose utxo_root mismatched
   uint64_t reorgs = 0;             ///< reorganisations done
@@ -142,19 +142,19 @@ struct sync_info {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sync_info& x) {
   return f(caf::meta::type_name("sync_info"), x.state, x.progress,
-           x.peers_best_height, x.peers, x.blocks_per_second,
-           x.rejected_blocks, x.rejected_snapshots, x.reorgs);
+           x.peers_best_height, x.peers, x.blocks_per_second, x.rejected_blocks,
+           x.rejected_snapshots, x.reorgs);
 }
 
 /// The chain as a whole, as `getblockchaininfo` shows it.
 struct chain_info {
-  std::string chain;         ///< "devnet", ...
-  uint64_t blocks = 0;       ///< tip height
-  std::string best_hash;     ///< lowercase hex
-  std::string utxo_root;     ///< lowercase hex
-  uint64_t utxos = 0;        ///< unspent outputs
-  int64_t time = 0;          ///< tip timestamp
-  uint64_t base_height = 0;  ///< lowest stored block (after fast sync: > 0)
+  std::string chain;        ///< "devnet", ...
+  uint64_t blocks = 0;      ///< tip height
+  std::string best_hash;    ///< lowercase hex
+  std::string utxo_root;    ///< lowercase hex
+  uint64_t utxos = 0;       ///< unspent outputs
+  int64_t time = 0;         ///< tip timestamp
+  uint64_t base_height = 0; ///< lowest stored block (after fast sync: > 0)
   std::vector<uint64_t> snapshot_heights; ///< UTXO snapshots served
   sync_info sync;
 };
@@ -169,9 +169,10 @@ typename Inspector::result_type inspect(Inspector& f, chain_info& x) {
 /// One stored block, as `getblock` returns it.
 struct block_info {
   uint64_t height = 0;
-  std::string hash;           ///< lowercase hex
-  uint64_t confirmations = 0; ///< tip height - height + 1
-  std::vector<uint8_t> encoded; ///< the block's MessagePack encoding (docs/PROTOCOL.md, "Chain data")
+  std::string hash;             ///< lowercase hex
+  uint64_t confirmations = 0;   ///< tip height - height + 1
+  std::vector<uint8_t> encoded; ///< the block's MessagePack encoding
+                                ///< (docs/PROTOCOL.md, "Chain data")
 };
 
 template <class Inspector>
@@ -183,9 +184,9 @@ typename Inspector::result_type inspect(Inspector& f, block_info& x) {
 /// One sample of a metric, for the operator's metrics endpoint (Prometheus
 /// text exposition: `name{label="value",...} value`).
 struct metric_sample {
-  std::string name;  ///< `timecoin_...`, Prometheus naming rules
-  std::string help;  ///< one line
-  std::string type;  ///< "counter" or "gauge"
+  std::string name; ///< `timecoin_...`, Prometheus naming rules
+  std::string help; ///< one line
+  std::string type; ///< "counter" or "gauge"
   std::vector<std::pair<std::string, std::string>> labels;
   double value = 0;
 };
@@ -264,8 +265,8 @@ using node_actor = caf::typed_actor<
   caf::replies_to<chaininfo_atom>::with<chain_info>,
   caf::replies_to<blockhash_atom, uint64_t>::with<std::string>,
   caf::replies_to<getblock_atom, std::string>::with<block_info>,
-  caf::replies_to<generate_atom, uint32_t, uint32_t>::with<
-    std::vector<std::string>>,
+  caf::replies_to<generate_atom, uint32_t,
+                  uint32_t>::with<std::vector<std::string>>,
   caf::replies_to<verifychain_atom>::with<std::string>,
   caf::replies_to<metrics_atom>::with<metrics_snapshot>,
   caf::reacts_to<stop_atom>>;

@@ -10,18 +10,18 @@
 #include <sodium.h>
 
 #include "actors/atoms.hpp"
-#include "actors/send_later.hpp"
 #include "actors/chain_actor.hpp"
-#include "actors/sync_coordinator.hpp"
 #include "actors/conn_guard.hpp"
 #include "actors/gossip.hpp"
 #include "actors/node.hpp"
+#include "actors/send_later.hpp"
+#include "actors/sync_coordinator.hpp"
+#include "protocol/codec.hpp"
+#include "protocol/framing.hpp"
 #include "protocol/printable.hpp"
 #include "protocol/unix_time.hpp"
 #include "security/envelope.hpp"
 #include "security/violations.hpp"
-#include "protocol/codec.hpp"
-#include "protocol/framing.hpp"
 
 namespace timecoin {
 
@@ -377,7 +377,8 @@ void reject_and_close(conn_broker* self, proto::reject_code code,
                      + reason);
 }
 
-/// Charges `v` to the peer's address (docs/PROTOCOL.md, "Violations and bans") and counts it on the connection.
+/// Charges `v` to the peer's address (docs/PROTOCOL.md, "Violations and bans")
+/// and counts it on the connection.
 void report(conn_broker* self, security::violation v) {
   auto& st = self->state;
   st.stats->violations.fetch_add(1, std::memory_order_relaxed);
@@ -386,7 +387,8 @@ void report(conn_broker* self, security::violation v) {
                static_cast<uint8_t>(v), st.entry.node_id);
 }
 
-/// A protocol violation (docs/PROTOCOL.md, "Violations and bans"): charged, logged, the connection closed.
+/// A protocol violation (docs/PROTOCOL.md, "Violations and bans"): charged,
+/// logged, the connection closed.
 void violation(conn_broker* self, security::violation v,
                const std::string& what) {
   auto& st = self->state;
@@ -424,8 +426,8 @@ void begin_handshake(conn_broker* self) {
   }
   auto ctx = st.ctx;
   auto ip = st.ip;
-  auto admit = [ctx, ip](const proto::hello& hello)
-    -> std::optional<security::refusal> {
+  auto admit =
+    [ctx, ip](const proto::hello& hello) -> std::optional<security::refusal> {
     auto now = unix_now();
     if (ctx->bans->node_banned(proto::to_hex(hello.node_id), now)
         || (ip && ctx->bans->address_banned(*ip, now)))
@@ -464,8 +466,9 @@ void on_connected(conn_broker* self) {
   rec.target = st.params.target;
   rec.user_agent = hello.user_agent;
   rec.dialer_id = e.inbound ? e.node_id : st.ctx->node_id_hex;
-  self->request(st.params.registry, caf::infinite, register_atom::value,
-                std::move(rec))
+  self
+    ->request(st.params.registry, caf::infinite, register_atom::value,
+              std::move(rec))
     .then(
       [=](uint16_t code) {
         if (code != 0) {
@@ -491,9 +494,9 @@ void on_ping_tick(conn_broker* self) {
     return;
   auto now = self->clock().now();
   // The budget follows the number of connected masternodes.
-  st.guard->set_masternodes(st.ctx->table->read([](const peer_snapshot& s) {
-    return s.masternodes;
-  }), now);
+  st.guard->set_masternodes(
+    st.ctx->table->read([](const peer_snapshot& s) { return s.masternodes; }),
+    now);
   if (st.ping_sent) {
     if (now - *st.ping_sent >= ping_timeout) {
       st.why = close_reason::ping_timeout;
@@ -519,9 +522,8 @@ proto::peers known_peers(const node_context& ctx, const std::string& asker) {
         continue;
       if (out.entries.size() >= proto::max_peers_entries)
         break;
-      out.entries.push_back(
-        proto::peer_address{e.host, e.listen_port, e.node_id_raw, e.services,
-                            now});
+      out.entries.push_back(proto::peer_address{
+        e.host, e.listen_port, e.node_id_raw, e.services, now});
     }
     return 0;
   });
@@ -548,16 +550,15 @@ void serve_request(conn_broker* self, proto::message msg) {
     send_msg(self, proto::message{msg.id, proto::not_found{"not served"}});
     return;
   }
-  if (st.serving >= max_serving_per_peer || st.congested
-      || !st.backlog.empty()
+  if (st.serving >= max_serving_per_peer || st.congested || !st.backlog.empty()
       || queued_bytes(self) >= serve_below_queued_bytes) {
     send_msg(self, proto::message{msg.id, proto::not_found{"busy"}});
     return;
   }
   ++st.serving;
   auto id = msg.id;
-  self->request(st.params.chain, caf::infinite, serve_atom::value,
-                std::move(msg))
+  self
+    ->request(st.params.chain, caf::infinite, serve_atom::value, std::move(msg))
     .then(
       [=](proto::message& answer) {
         --self->state.serving;
@@ -569,7 +570,8 @@ void serve_request(conn_broker* self, proto::message msg) {
       });
 }
 
-/// Types that answer a request (docs/PROTOCOL.md, "Peer messages", "Chain requests").
+/// Types that answer a request (docs/PROTOCOL.md, "Peer messages", "Chain
+/// requests").
 bool is_response(proto::msg_type t) {
   switch (t) {
     case proto::msg_type::peers:
@@ -579,10 +581,8 @@ bool is_response(proto::msg_type t) {
     case proto::msg_type::utxo_chunk:
     case proto::msg_type::not_found:
     case proto::msg_type::headers:
-    case proto::msg_type::pong:
-      return true;
-    default:
-      return false;
+    case proto::msg_type::pong: return true;
+    default: return false;
   }
 }
 
@@ -625,8 +625,7 @@ void on_gossip(conn_broker* self, proto::gossip& g) {
   auto id = security::message_id(g);
   if (st.ctx->seen && st.ctx->seen->contains(id)) {
     st.stats->gossip_duplicates.fetch_add(1, std::memory_order_relaxed);
-    st.ctx->counters->gossip_duplicates.fetch_add(1,
-                                                  std::memory_order_relaxed);
+    st.ctx->counters->gossip_duplicates.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   if (!st.params.verifiers)
@@ -663,7 +662,8 @@ void dispatch(conn_broker* self, proto::message& msg) {
     case proto::msg_type::ping: {
       auto& p = std::get<proto::ping>(msg.content);
       peer_height(self, p.best_height);
-      send_msg(self, proto::message{0, proto::pong{p.nonce, st.ctx->tip().height}});
+      send_msg(self,
+               proto::message{0, proto::pong{p.nonce, st.ctx->tip().height}});
       break;
     }
     case proto::msg_type::pong: {
@@ -679,14 +679,13 @@ void dispatch(conn_broker* self, proto::message& msg) {
       break;
     }
     case proto::msg_type::get_peers:
-      send_msg(self, proto::message{msg.id, known_peers(*st.ctx,
-                                                        st.entry.node_id)});
+      send_msg(self,
+               proto::message{msg.id, known_peers(*st.ctx, st.entry.node_id)});
       break;
     case proto::msg_type::peers:
       self->send(st.params.node, peer_addrs_atom::value, std::move(msg));
       break;
-    case proto::msg_type::get_tip:
-    {
+    case proto::msg_type::get_tip: {
       auto tip = st.ctx->tip();
       send_msg(self, proto::message{msg.id, proto::tip{tip.height, tip.hash,
                                                        tip.utxo_root}});
@@ -694,16 +693,15 @@ void dispatch(conn_broker* self, proto::message& msg) {
     }
     case proto::msg_type::bye:
       st.why = close_reason::peer_bye;
-      close_conn(self, "peer said BYE: "
-                         + printable(std::get<proto::bye>(msg.content).reason,
-                                     128));
+      close_conn(self,
+                 "peer said BYE: "
+                   + printable(std::get<proto::bye>(msg.content).reason, 128));
       break;
     case proto::msg_type::reject:
       st.why = close_reason::peer_reject;
-      close_conn(self,
-                 "peer sent REJECT: "
-                   + printable(std::get<proto::reject>(msg.content).reason,
-                               128));
+      close_conn(
+        self, "peer sent REJECT: "
+                + printable(std::get<proto::reject>(msg.content).reason, 128));
       break;
     case proto::msg_type::hello:
     case proto::msg_type::hello_auth:
@@ -767,12 +765,12 @@ void handle_payload(conn_broker* self, const proto::bytes& payload) {
                    step.failure->reason);
     if (step.failure->violation) {
       auto type = msg->type();
-      report(self, type == proto::msg_type::hello_auth
-                     ? security::violation::bad_signature
-                   : type == proto::msg_type::hello
-                       || type == proto::msg_type::reject
-                     ? security::violation::protocol
-                     : security::violation::message_before_handshake);
+      report(self,
+             type == proto::msg_type::hello_auth
+               ? security::violation::bad_signature
+             : type == proto::msg_type::hello || type == proto::msg_type::reject
+               ? security::violation::protocol
+               : security::violation::message_before_handshake);
     }
     close_conn(self, step.failure->reason);
     return;
@@ -830,8 +828,7 @@ void on_plaintext(conn_broker* self, const uint8_t* data, size_t size) {
     switch (st.decoder.next(st.payload)) {
       case proto::frame_status::frame:
         // Charged before decoding: a flood costs us no MessagePack work.
-        switch (st.guard->charge(now,
-                                 charged_bytes(st, st.payload))) {
+        switch (st.guard->charge(now, charged_bytes(st, st.payload))) {
           case conn_guard::verdict::pass:
             if (!shed_gossip(st, st.payload))
               handle_payload(self, st.payload);
@@ -854,8 +851,7 @@ void on_plaintext(conn_broker* self, const uint8_t* data, size_t size) {
             break;
         }
         continue;
-      case proto::frame_status::need_more:
-        return;
+      case proto::frame_status::need_more: return;
       case proto::frame_status::frame_too_large:
         violation(self, security::violation::oversized_frame,
                   "frame length over "
@@ -896,8 +892,8 @@ void adapt_reads(conn_broker* self, caf::io::new_data_msg& msg) {
     if (n >= idle_read_bytes) {
       st.read_size = bulk_read_bytes;
       st.small_reads = 0;
-      self->configure_read(st.hdl, caf::io::receive_policy::at_most(
-                                     bulk_read_bytes));
+      self->configure_read(st.hdl,
+                           caf::io::receive_policy::at_most(bulk_read_bytes));
     }
     return;
   }
@@ -1038,8 +1034,7 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
       st.answers_until = self->clock().now() + 2 * request_timeout;
       auto rp = self->make_response_promise<proto::message>();
       st.pending.emplace(msg.id, rp);
-      send_later(self, request_timeout, req_timeout_atom::value,
-                         msg.id);
+      send_later(self, request_timeout, req_timeout_atom::value, msg.id);
       send_msg(self, msg);
       return rp;
     },
@@ -1075,9 +1070,8 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
 
 } // namespace
 
-caf::actor fork_inbound(caf::io::broker* parent,
-                        caf::io::connection_handle hdl, context_ptr ctx,
-                        conn_params params) {
+caf::actor fork_inbound(caf::io::broker* parent, caf::io::connection_handle hdl,
+                        context_ptr ctx, conn_params params) {
   return parent->fork(peer_connection, hdl, std::move(ctx), std::move(params));
 }
 

@@ -51,9 +51,8 @@ struct conn_params {
 constexpr uint32_t max_serving_per_peer = 4;
 
 /// Forks a connection actor for a socket the broker `parent` accepted.
-caf::actor fork_inbound(caf::io::broker* parent,
-                        caf::io::connection_handle hdl, context_ptr ctx,
-                        conn_params params);
+caf::actor fork_inbound(caf::io::broker* parent, caf::io::connection_handle hdl,
+                        context_ptr ctx, conn_params params);
 
 /// Spawns a connection actor for a connected socket (ownership passes).
 caf::actor spawn_on_socket(caf::actor_system& sys, int fd, context_ptr ctx,

@@ -3,9 +3,8 @@
 namespace timecoin {
 
 bool peer_table::is_connected(const std::string& node_id_hex) const {
-  return read([&](const peer_snapshot& s) {
-    return s.by_id.count(node_id_hex) > 0;
-  });
+  return read(
+    [&](const peer_snapshot& s) { return s.by_id.count(node_id_hex) > 0; });
 }
 
 std::size_t peer_table::connected_count() const {

@@ -17,9 +17,9 @@ namespace timecoin {
 /// What the rest of the node may know about one connected peer without
 /// asking its connection actor.
 struct peer_entry {
-  std::string node_id;   ///< lowercase hex
+  std::string node_id; ///< lowercase hex
   proto::bytes node_id_raw;
-  std::string host;      ///< remote IP of the TCP connection
+  std::string host; ///< remote IP of the TCP connection
   uint16_t remote_port = 0;
   uint16_t listen_port = 0; ///< 0: the peer does not accept connections
   bool inbound = false;

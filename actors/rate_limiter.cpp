@@ -3,8 +3,8 @@
 #include <caf/all.hpp>
 
 #include "actors/atoms.hpp"
-#include "actors/send_later.hpp"
 #include "actors/node.hpp"
+#include "actors/send_later.hpp"
 #include "protocol/unix_time.hpp"
 #include "security/ban_list.hpp"
 #include "security/violations.hpp"
@@ -40,8 +40,8 @@ void commit(limiter_actor* self) {
     log(self).error("{}", ok.error().message);
 }
 
-void on_violation(limiter_actor* self, const std::string& ip_text,
-                  uint8_t kind, const std::string& node_id) {
+void on_violation(limiter_actor* self, const std::string& ip_text, uint8_t kind,
+                  const std::string& node_id) {
   auto& st = self->state;
   auto ip = security::ip_address::parse(ip_text);
   if (!ip)
@@ -63,8 +63,8 @@ void on_violation(limiter_actor* self, const std::string& ip_text,
   auto now = unix_now();
   auto until = now + ban->count();
   st.bans.ban(security::subnet::single(*ip), until,
-              std::to_string(count) + " violations, last: "
-                + std::string{security::to_string(v)},
+              std::to_string(count)
+                + " violations, last: " + std::string{security::to_string(v)},
               now);
   if (!node_id.empty()) {
     auto& t = st.banned_ids[node_id];
@@ -110,8 +110,7 @@ bool on_setban(limiter_actor* self, const std::string& text, bool add,
 std::vector<ban_info> list_bans(const limiter_state& st) {
   std::vector<ban_info> out;
   for (auto& e : st.bans.list(unix_now()))
-    out.push_back(ban_info{e.target.to_string(), e.until, e.created,
-                           e.reason});
+    out.push_back(ban_info{e.target.to_string(), e.until, e.created, e.reason});
   return out;
 }
 

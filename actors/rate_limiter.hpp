@@ -1,8 +1,9 @@
 #pragma once
 
-// The rate limiter: violations per address, the escalating ban list of docs/PROTOCOL.md, "Violations and bans"
-// (persisted in the data directory), and the operator's setban (internal
-// header). Per-frame budgets are charged by the connections themselves.
+// The rate limiter: violations per address, the escalating ban list of
+// docs/PROTOCOL.md, "Violations and bans" (persisted in the data directory),
+// and the operator's setban (internal header). Per-frame budgets are charged by
+// the connections themselves.
 
 #include <chrono>
 

@@ -5,9 +5,9 @@
 #include <caf/all.hpp>
 
 #include "actors/atoms.hpp"
-#include "actors/send_later.hpp"
 #include "actors/gossip.hpp"
 #include "actors/node.hpp"
+#include "actors/send_later.hpp"
 #include "actors/slot_policy.hpp"
 #include "config/values.hpp"
 #include "protocol/codec.hpp"
@@ -113,8 +113,8 @@ bool make_room(registry_actor* self, const registered& newcomer) {
   peers.reserve(st.by_id.size());
   for (const auto& kv : st.by_id)
     peers.push_back(slot_of(kv.second));
-  auto d = decide_slot(slot_limits::for_max(st.ctx->cfg.maxconnections),
-                       peers, slot_of(newcomer));
+  auto d = decide_slot(slot_limits::for_max(st.ctx->cfg.maxconnections), peers,
+                       slot_of(newcomer));
   if (!d.admit)
     return false;
   if (d.evict) {
@@ -185,8 +185,7 @@ void on_gossip(registry_actor* self, gossip_in& in) {
   const auto& msg = *in.msg;
   if (!st.gossip->first_sight(in.id, msg.timestamp, unix_now())) {
     in.from->stats->gossip_duplicates.fetch_add(1, std::memory_order_relaxed);
-    st.ctx->counters->gossip_duplicates.fetch_add(1,
-                                                  std::memory_order_relaxed);
+    st.ctx->counters->gossip_duplicates.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   st.ctx->counters->gossip_accepted.fetch_add(1, std::memory_order_relaxed);
@@ -206,10 +205,9 @@ bool on_publish(registry_actor* self, uint16_t kind,
                 std::vector<uint8_t>& payload) {
   auto& st = self->state;
   const auto& ctx = *st.ctx;
-  auto msg = security::make_gossip(ctx.cfg.enable_message_signing ? &ctx.key
-                                                                  : nullptr,
-                                   ctx.net->magic, kind, unix_now(),
-                                   std::move(payload));
+  auto msg = security::make_gossip(
+    ctx.cfg.enable_message_signing ? &ctx.key : nullptr, ctx.net->magic, kind,
+    unix_now(), std::move(payload));
   if (!well_formed_payload(msg))
     return false;
   st.gossip->first_sight(security::message_id(msg), msg.timestamp,

@@ -25,18 +25,15 @@ struct slot_limits {
   uint32_t reserved_masternode = 0;
 
   /// The reservations for `max_total`: the outbound slots of
-  /// `security::default_reserved_outbound` (at most half), and `reserved_masternode_percent` rounded up, but so that at
-  /// least one slot is left for the other peers.
+  /// `security::default_reserved_outbound` (at most half), and
+  /// `reserved_masternode_percent` rounded up, but so that at least one slot is
+  /// left for the other peers.
   static slot_limits for_max(uint32_t max_total);
 
   /// Inbound peers of any class, at most.
-  uint32_t max_inbound() const {
-    return max_total - reserved_outbound;
-  }
+  uint32_t max_inbound() const { return max_total - reserved_outbound; }
   /// Peers that are not masternodes, at most.
-  uint32_t max_regular() const {
-    return max_total - reserved_masternode;
-  }
+  uint32_t max_regular() const { return max_total - reserved_masternode; }
   /// Inbound peers that are not masternodes (nor whitelisted), at most: the
   /// regular slots less the outbound reservation.
   uint32_t max_regular_inbound() const {

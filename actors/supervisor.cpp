@@ -6,19 +6,19 @@
 #include <caf/io/all.hpp>
 
 #include "actors/atoms.hpp"
-#include "actors/send_later.hpp"
-#include "actors/slot_policy.hpp"
 #include "actors/backoff.hpp"
 #include "actors/chain_actor.hpp"
-#include "actors/sync_coordinator.hpp"
-#include "actors/gossip.hpp"
-#include "actors/rate_limiter.hpp"
 #include "actors/connector.hpp"
 #include "actors/forward_answer.hpp"
+#include "actors/gossip.hpp"
 #include "actors/metrics.hpp"
 #include "actors/node.hpp"
 #include "actors/peer_connection.hpp"
+#include "actors/rate_limiter.hpp"
 #include "actors/registry.hpp"
+#include "actors/send_later.hpp"
+#include "actors/slot_policy.hpp"
+#include "actors/sync_coordinator.hpp"
 #include "protocol/unix_time.hpp"
 #include "security/conn_limits.hpp"
 
@@ -34,7 +34,7 @@ struct target {
   bool persistent = true; ///< `addnode`: re-dialled forever
   bool removed = false;   ///< `addnode remove` while connected: forget on loss
   bool masternode = false;
-  std::string node_id;    ///< learned from its HELLO
+  std::string node_id; ///< learned from its HELLO
   phase ph = phase::waiting;
   backoff delays;
   uint64_t generation = 0; ///< invalidates timers of superseded attempts
@@ -76,7 +76,8 @@ struct listener_state {
              cfg.maxconnectionsperip,
              security::default_max_new_per_ip_per_minute,
              /* reserved_outbound: the listener sees inbound only; the
-                registry keeps the outbound slots */ 0) {}
+                registry keeps the outbound slots */
+             0) {}
   security::conn_limits limits;
   std::unordered_map<caf::actor_addr, security::ip_address> children;
   uint64_t refused = 0;
@@ -185,9 +186,14 @@ void start_dial(supervisor_actor* self, const std::string& addr) {
   }
   t.ph = target::phase::dialing;
   ++t.generation;
-  conn_params params{security::conn_role::dialer, addr, st.registry,
-                     caf::actor_cast<caf::actor>(self), st.limiter,
-                     st.verifiers, st.sync, st.reader};
+  conn_params params{security::conn_role::dialer,
+                     addr,
+                     st.registry,
+                     caf::actor_cast<caf::actor>(self),
+                     st.limiter,
+                     st.verifiers,
+                     st.sync,
+                     st.reader};
   log(self).debug("dialling {}", addr);
   if (st.ctx->dial_via_backend) {
     auto conn = spawn_via_backend(self->system(), t.where.host, t.where.port,
@@ -294,8 +300,7 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
   self->monitor(st.registry);
   st.limiter = spawn_rate_limiter(self->system(), ctx, st.registry);
   self->link_to(st.limiter);
-  st.verifiers = spawn_verifiers(self->system(), ctx, st.registry,
-                                 st.limiter);
+  st.verifiers = spawn_verifiers(self->system(), ctx, st.registry, st.limiter);
   self->link_to(st.verifiers);
   if (store) {
     st.writer = spawn_chain_writer(self->system(), ctx, store);
@@ -308,9 +313,14 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
     self->link_to(st.sync);
   }
   if (doorman) {
-    conn_params params{security::conn_role::acceptor, {}, st.registry,
-                       caf::actor_cast<caf::actor>(self), st.limiter,
-                       st.verifiers, st.sync, st.reader};
+    conn_params params{security::conn_role::acceptor,
+                       {},
+                       st.registry,
+                       caf::actor_cast<caf::actor>(self),
+                       st.limiter,
+                       st.verifiers,
+                       st.sync,
+                       st.reader};
     st.listener = self->system().middleman().spawn_broker(
       listener, std::move(doorman), ctx, std::move(params));
     self->link_to(st.listener);
@@ -394,15 +404,9 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
         info.masternode = t.masternode;
         info.attempts = t.delays.attempts();
         switch (t.ph) {
-          case target::phase::dialing:
-            info.state = "connecting";
-            break;
-          case target::phase::connected:
-            info.state = "connected";
-            break;
-          case target::phase::stopped:
-            info.state = "disconnected";
-            break;
+          case target::phase::dialing: info.state = "connecting"; break;
+          case target::phase::connected: info.state = "connected"; break;
+          case target::phase::stopped: info.state = "disconnected"; break;
           case target::phase::waiting:
             info.state = "reconnecting";
             info.next_attempt_ms = std::max<int64_t>(
@@ -415,8 +419,9 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
       }
       return out;
     },
-    [=](peers_atom) { return self->delegate(self->state.registry,
-                                            peers_atom::value); },
+    [=](peers_atom) {
+      return self->delegate(self->state.registry, peers_atom::value);
+    },
     [=](publish_atom, uint16_t kind, std::vector<uint8_t>& payload) {
       return self->delegate(self->state.registry, publish_atom::value, kind,
                             std::move(payload));
@@ -426,8 +431,7 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
                  std::move(who));
     },
     [=](unsub_atom, uint16_t kind, caf::actor& who) {
-      self->send(self->state.registry, unsub_atom::value, kind,
-                 std::move(who));
+      self->send(self->state.registry, unsub_atom::value, kind, std::move(who));
     },
     [=](setban_atom, const std::string& subnet, bool add, int64_t seconds) {
       return self->delegate(self->state.limiter, setban_atom::value, subnet,
@@ -477,8 +481,9 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
     },
     [=](metrics_atom) -> caf::result<metrics_snapshot> {
       auto rp = self->make_response_promise<metrics_snapshot>();
-      self->request(self->state.registry, std::chrono::seconds{5},
-                    peers_atom::value)
+      self
+        ->request(self->state.registry, std::chrono::seconds{5},
+                  peers_atom::value)
         .then(
           [=](std::vector<peer_info>& peers) mutable {
             rp.deliver(collect_metrics(*self->state.ctx, peers));
@@ -496,7 +501,7 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
       if (!self->state.sync)
         return no_chain(self);
       return forward_answer<std::vector<std::string>>(self, self->state.sync, a,
-                                                 n, txs);
+                                                      n, txs);
     },
     [=](stop_atom) {
       auto& st = self->state;

@@ -83,9 +83,9 @@ struct log_note {
 
 /// One thing a machine asks the coordinator to do.
 using sync_action
-    = std::variant<send_request, charge_peer, exclude_peer, peer_lacks_from,
-                   mark_bad_snapshot, reorganise, install_snapshot,
-                   announce_new_tip, resume_download, log_note>;
+  = std::variant<send_request, charge_peer, exclude_peer, peer_lacks_from,
+                 mark_bad_snapshot, reorganise, install_snapshot,
+                 announce_new_tip, resume_download, log_note>;
 
 /// What a machine asks after an event, in the order to do it.
 using sync_actions = std::vector<sync_action>;

@@ -39,10 +39,8 @@ bool peer_at_fault(chain::reject_reason r) {
     case chain::reject_reason::storage:
     case chain::reject_reason::bad_height:
     case chain::reject_reason::too_deep:
-    case chain::reject_reason::not_longer:
-      return false;
-    default:
-      return true;
+    case chain::reject_reason::not_longer: return false;
+    default: return true;
   }
 }
 

@@ -7,13 +7,13 @@
 #include <caf/all.hpp>
 
 #include "actors/atoms.hpp"
-#include "actors/send_later.hpp"
 #include "actors/chain_actor.hpp"
 #include "actors/download_plan.hpp"
 #include "actors/fast_sync.hpp"
 #include "actors/fork_resolution.hpp"
-#include "actors/sync_checks.hpp"
 #include "actors/node.hpp"
+#include "actors/send_later.hpp"
+#include "actors/sync_checks.hpp"
 #include "chain/params.hpp"
 #include "chain/store.hpp"
 #include "protocol/codec.hpp"
@@ -38,16 +38,11 @@ enum class mode : uint8_t { idle, blocks, fork, headers, snapshot };
 
 const char* to_string(mode m) {
   switch (m) {
-    case mode::idle:
-      return "idle";
-    case mode::blocks:
-      return "blocks";
-    case mode::fork:
-      return "fork";
-    case mode::headers:
-      return "headers";
-    case mode::snapshot:
-      return "snapshot";
+    case mode::idle: return "idle";
+    case mode::blocks: return "blocks";
+    case mode::fork: return "fork";
+    case mode::headers: return "headers";
+    case mode::snapshot: return "snapshot";
   }
   return "idle";
 }
@@ -137,8 +132,7 @@ caf::actor conn_of(sync_actor* self, const std::string& id) {
 void charge(sync_actor* self, const std::string& id, security::violation v,
             const std::string& what) {
   if (auto conn = conn_of(self, id))
-    self->send(conn, violation_atom::value, static_cast<uint8_t>(v),
-               what);
+    self->send(conn, violation_atom::value, static_cast<uint8_t>(v), what);
 }
 
 /// Sends `req` to peer `id`; later `on_answer(message)` or
@@ -152,8 +146,9 @@ bool ask(sync_actor* self, const std::string& id, proto::body req,
     return false;
   // The connection times its requests out after 30 s; this bound only
   // guards against one that quits without answering.
-  self->request(conn, sync_request_deadline, request_atom::value,
-                proto::message{0, std::move(req)})
+  self
+    ->request(conn, sync_request_deadline, request_atom::value,
+              proto::message{0, std::move(req)})
     .then([=](proto::message& answer) mutable { on_answer(answer); },
           [=](caf::error& err) mutable {
             on_error(err == caf::sec::request_timeout);
@@ -237,8 +232,9 @@ void send_for(sync_actor* self, Machine& m, send_request r) {
 template <class Machine, class... Ts>
 void write_for(sync_actor* self, Machine& m, Ts&&... args) {
   auto* mp = &m;
-  self->request(self->state.links.writer, caf::infinite,
-                std::forward<Ts>(args)...)
+  self
+    ->request(self->state.links.writer, caf::infinite,
+              std::forward<Ts>(args)...)
     .then(
       [=](chain_write& w) {
         if (w.ok)
@@ -378,8 +374,8 @@ void try_apply(sync_actor* self) {
     return;
   st.applying = true;
   auto window = std::make_shared<ready_window>(std::move(*w));
-  self->request(st.links.writer, caf::infinite, apply_atom::value,
-                window->blocks)
+  self
+    ->request(st.links.writer, caf::infinite, apply_atom::value, window->blocks)
     .then(
       [=](chain_write& r) {
         self->state.applying = false;
@@ -395,43 +391,43 @@ void try_apply(sync_actor* self) {
 }
 
 void request_window(sync_actor* self, const std::string& id, block_window w) {
-  auto asked = ask(self, id, proto::get_blocks{w.start, w.count},
-      [=](proto::message& answer) {
-        auto& st = self->state;
-        auto* got = std::get_if<proto::blocks>(&answer.content);
-        if (!got) {
-          st.plan.on_failure(id, w, false);
-        } else if (auto bad = refuse_answer(st.store->params(), got->items,
-                                            w.count)) {
-          // Checked before anything is held: a peer must not fill the
-          // download buffer with blocks the chain would refuse.
-          log(self).warn("GET_BLOCKS {}+{} to {}: {}", w.start, w.count,
-                         id.substr(0, 16), bad->second);
-          charge(self, id, bad->first, bad->second);
-          st.plan.on_failure(id, w, false);
-          if (bad->first == security::violation::invalid_block) {
-            ++st.rejected_blocks;
-            st.plan.exclude(id);
-          }
-        } else {
-          if (got->items.empty()) {
-            // Past its tip (a full node that went shorter, or a height
-            // learned from a relay) or below its fast-sync base.
-            auto p = connected(st, id);
-            st.plan.peer_lacks(id, w.start, p && p->full_history());
-          }
-          st.plan.on_answer(id, w, std::move(got->items),
-                            self->clock().now());
+  auto asked = ask(
+    self, id, proto::get_blocks{w.start, w.count},
+    [=](proto::message& answer) {
+      auto& st = self->state;
+      auto* got = std::get_if<proto::blocks>(&answer.content);
+      if (!got) {
+        st.plan.on_failure(id, w, false);
+      } else if (auto bad = refuse_answer(st.store->params(), got->items,
+                                          w.count)) {
+        // Checked before anything is held: a peer must not fill the
+        // download buffer with blocks the chain would refuse.
+        log(self).warn("GET_BLOCKS {}+{} to {}: {}", w.start, w.count,
+                       id.substr(0, 16), bad->second);
+        charge(self, id, bad->first, bad->second);
+        st.plan.on_failure(id, w, false);
+        if (bad->first == security::violation::invalid_block) {
+          ++st.rejected_blocks;
+          st.plan.exclude(id);
         }
-        pump(self);
-      },
-      [=](bool timed_out) {
-        if (timed_out)
-          log(self).info("GET_BLOCKS {}+{} to {} timed out: asking elsewhere",
-                         w.start, w.count, id.substr(0, 16));
-        self->state.plan.on_failure(id, w, timed_out);
-        pump(self);
-      });
+      } else {
+        if (got->items.empty()) {
+          // Past its tip (a full node that went shorter, or a height
+          // learned from a relay) or below its fast-sync base.
+          auto p = connected(st, id);
+          st.plan.peer_lacks(id, w.start, p && p->full_history());
+        }
+        st.plan.on_answer(id, w, std::move(got->items), self->clock().now());
+      }
+      pump(self);
+    },
+    [=](bool timed_out) {
+      if (timed_out)
+        log(self).info("GET_BLOCKS {}+{} to {} timed out: asking elsewhere",
+                       w.start, w.count, id.substr(0, 16));
+      self->state.plan.on_failure(id, w, timed_out);
+      pump(self);
+    });
   if (!asked) {
     // Gone without our noticing yet: its windows go back in the queue.
     self->state.plan.on_failure(id, w, false);
@@ -508,9 +504,9 @@ void on_gossiped_block(sync_actor* self, const gossip_message& msg) {
   auto h = b->header.height;
   if (h <= st.tip.height)
     return;
-  // Relays are not validated (docs/PROTOCOL.md, "Gossip"): only a block its authorised producer
-  // signed may move a peer's known height or start a fork, or anyone could
-  // announce any height.
+  // Relays are not validated (docs/PROTOCOL.md, "Gossip"): only a block its
+  // authorised producer signed may move a peer's known height or start a fork,
+  // or anyone could announce any height.
   if (!signed_by_producer(st.store->params(), *b))
     return;
   if (connected(st, msg.from_peer))
@@ -527,8 +523,9 @@ void on_gossiped_block(sync_actor* self, const gossip_message& msg) {
     // nothing: relays are not validated).
     st.applying = true;
     auto source = msg.from_peer;
-    self->request(st.links.writer, caf::infinite, apply_atom::value,
-                  block_list{std::move(*b)})
+    self
+      ->request(st.links.writer, caf::infinite, apply_atom::value,
+                block_list{std::move(*b)})
       .then(
         [=](chain_write& r) {
           auto& st = self->state;
@@ -580,8 +577,8 @@ caf::behavior sync_coordinator(sync_actor* self, context_ptr ctx,
   st.plan.reset(st.tip.height);
   st.fork.emplace(st.store->params());
   st.fast.emplace(st.store->params());
-  self->send(st.links.registry, subscribe_atom::value,
-             proto::gossip_kind_block, caf::actor_cast<caf::actor>(self));
+  self->send(st.links.registry, subscribe_atom::value, proto::gossip_kind_block,
+             caf::actor_cast<caf::actor>(self));
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
     auto p = std::find_if(st.peers.begin(), st.peers.end(), [&](auto& kv) {
@@ -616,14 +613,15 @@ caf::behavior sync_coordinator(sync_actor* self, context_ptr ctx,
       r.services = services;
       st.plan.peer_best(id, best);
       // HELLO's height may be stale by the time the handshake is done.
-      ask(self, id, proto::get_tip{},
-          [=](proto::message& answer) {
-            if (auto* t = std::get_if<proto::tip>(&answer.content)) {
-              self->state.plan.peer_best(id, t->height);
-              pump(self);
-            }
-          },
-          [](bool) {});
+      ask(
+        self, id, proto::get_tip{},
+        [=](proto::message& answer) {
+          if (auto* t = std::get_if<proto::tip>(&answer.content)) {
+            self->state.plan.peer_best(id, t->height);
+            pump(self);
+          }
+        },
+        [](bool) {});
       pump(self);
     },
     [=](peer_height_atom, const std::string& id, uint64_t best) {
@@ -642,8 +640,9 @@ caf::behavior sync_coordinator(sync_actor* self, context_ptr ctx,
     [=](generate_atom, uint32_t n,
         uint32_t txs) -> caf::result<std::vector<std::string>> {
       auto rp = self->make_response_promise<std::vector<std::string>>();
-      self->request(self->state.links.writer, caf::infinite,
-                    produce_atom::value, n, txs)
+      self
+        ->request(self->state.links.writer, caf::infinite, produce_atom::value,
+                  n, txs)
         .then(
           [=](block_list& blocks) mutable {
             std::vector<std::string> hashes;

@@ -22,18 +22,18 @@ void configure_node_system(caf::actor_system_config& cfg) {
 std::shared_ptr<spdlog::logger> node_logger(const std::string& name) {
   if (std::getenv("TIMECOIN_BENCH_LOG") != nullptr) {
     auto log = std::make_shared<spdlog::logger>(
-        name, std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
+      name, std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
     log->set_level(spdlog::level::debug);
     return log;
   }
   return std::make_shared<spdlog::logger>(
-      name, std::make_shared<spdlog::sinks::null_sink_mt>());
+    name, std::make_shared<spdlog::sinks::null_sink_mt>());
 }
 
 std::string fresh_datadir(const std::string& prefix, const std::string& tag) {
   auto dir = (std::filesystem::temp_directory_path()
               / (prefix + "-" + tag + "-" + std::to_string(::getpid())))
-                 .string();
+               .string();
   std::filesystem::remove_all(dir);
   return dir;
 }

@@ -61,7 +61,7 @@ double machine_busy_seconds() {
   unsigned long long user = 0, nice = 0, system = 0, idle = 0, iowait = 0,
                      irq = 0, softirq = 0, steal = 0;
   in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq
-      >> steal;
+    >> steal;
   return static_cast<double>(user + nice + system + irq + softirq + steal)
          / tick;
 }
@@ -70,7 +70,7 @@ int multiplexer_tid(caf::actor_system& sys) {
   std::promise<int> tid;
   auto got = tid.get_future();
   sys.middleman().backend().post(
-      [&tid] { tid.set_value(static_cast<int>(::gettid())); });
+    [&tid] { tid.set_value(static_cast<int>(::gettid())); });
   return got.get();
 }
 

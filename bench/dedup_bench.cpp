@@ -84,13 +84,13 @@ insert_run run_inserts(bool keyed, std::size_t per_second,
   insert_run out;
   auto start = bench_clock::now();
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    int64_t now
-        = start_time
-          + (per_second == 0 ? 0 : static_cast<int64_t>(i / per_second));
+    int64_t now = start_time
+                  + (per_second == 0 ? 0
+                                     : static_cast<int64_t>(i / per_second));
     fresh += bloom.insert_if_new(ids[i], now, now) ? 1 : 0;
     if (i % 1024 == 0)
-      out.max_generations
-          = std::max(out.max_generations, bloom.stats().generations);
+      out.max_generations = std::max(out.max_generations,
+                                     bloom.stats().generations);
   }
   out.ns = seconds_since(start) * 1e9 / static_cast<double>(ids.size());
   out.false_duplicates = static_cast<double>(ids.size() - fresh)
@@ -205,7 +205,7 @@ int main() {
     std::printf("| %-44s | %9.2e | %9.2e | %9.2e | %.0e\n",
                 (std::to_string(gens) + " full generation(s), "
                  + std::to_string(held) + " ids")
-                    .c_str(),
+                  .c_str(),
                 fp_rate(true, held, ids, others),
                 fp_rate(false, held, ids, others), predicted,
                 gens == 1 ? bloom_default_fp_rate / 2 : bloom_default_fp_rate);

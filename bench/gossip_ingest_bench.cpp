@@ -37,8 +37,8 @@
 #include "bench/verify_baseline.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/framing.hpp"
-#include "protocol/unix_time.hpp"
 #include "protocol/network.hpp"
+#include "protocol/unix_time.hpp"
 #include "security/envelope.hpp"
 #include "security/handshake.hpp"
 #include "security/tls.hpp"
@@ -163,9 +163,9 @@ void sign_feed(feed& f, std::size_t n, std::size_t payload) {
   for (unsigned t = 0; t < threads; ++t)
     pool.emplace_back([&, t] {
       for (std::size_t i = t; i < n; i += threads)
-        f.envelopes[i] = security::make_gossip(
-            &f.key, f.magic, bench_gossip_kind, f.signed_at,
-            payload_of(i, payload));
+        f.envelopes[i] = security::make_gossip(&f.key, f.magic,
+                                               bench_gossip_kind, f.signed_at,
+                                               payload_of(i, payload));
     });
   for (auto& th : pool)
     th.join();
@@ -181,9 +181,9 @@ std::vector<signed_bytes> verify_inputs(const feed& f, std::size_t count) {
   std::vector<signed_bytes> out;
   for (std::size_t i = 0; i < count && i < f.envelopes.size(); ++i) {
     const auto& g = f.envelopes[i];
-    out.push_back({security::gossip_signing_bytes(f.magic, g.kind, g.timestamp,
-                                                  g.payload),
-                   g.signature, g.sender});
+    out.push_back(
+      {security::gossip_signing_bytes(f.magic, g.kind, g.timestamp, g.payload),
+       g.signature, g.sender});
   }
   return out;
 }
@@ -208,7 +208,7 @@ struct run_result {
   cpu_split cpu;            ///< first byte written .. all delivered
   uint64_t rate_limited = 0;
   uint64_t violations = 0;
-  uint64_t received = 0; ///< frames the node's connection decoded
+  uint64_t received = 0;   ///< frames the node's connection decoded
   double probe_max_ms = 0; ///< slowest `peers` request during the run
   std::string note;
 
@@ -245,23 +245,23 @@ run_result run_node(const feed& f, const options& opt, bool limited,
   // The subscriber counts and stamps every delivery.
   auto seen = std::make_shared<deliveries>();
   auto feeder_id = proto::to_hex(f.key.public_key());
-  auto sub = sys.spawn([seen, feeder_id](caf::event_based_actor*)
-                           -> caf::behavior {
-    return {[seen, feeder_id](gossip_atom, const gossip_message& m) {
-      if (m.sender != feeder_id)
-        seen->foreign.fetch_add(1, std::memory_order_relaxed);
-      auto now = bench_clock::now().time_since_epoch().count();
-      if (seen->count.load(std::memory_order_relaxed) == 0)
-        seen->first_ns.store(now, std::memory_order_relaxed);
-      seen->last_ns.store(now, std::memory_order_relaxed);
-      seen->count.fetch_add(1, std::memory_order_release);
-    }};
-  });
+  auto sub = sys.spawn(
+    [seen, feeder_id](caf::event_based_actor*) -> caf::behavior {
+      return {[seen, feeder_id](gossip_atom, const gossip_message& m) {
+        if (m.sender != feeder_id)
+          seen->foreign.fetch_add(1, std::memory_order_relaxed);
+        auto now = bench_clock::now().time_since_epoch().count();
+        if (seen->count.load(std::memory_order_relaxed) == 0)
+          seen->first_ns.store(now, std::memory_order_relaxed);
+        seen->last_ns.store(now, std::memory_order_relaxed);
+        seen->count.fetch_add(1, std::memory_order_release);
+      }};
+    });
   caf::scoped_actor self{sys};
   self->send(node->actor(), subscribe_atom::value, bench_gossip_kind, sub);
   // Answered after the subscription, which took the same path: it holds.
   self->request(node->actor(), setup_timeout, peers_atom::value)
-      .receive([](std::vector<peer_info>&) {}, [](caf::error&) {});
+    .receive([](std::vector<peer_info>&) {}, [](caf::error&) {});
 
   run_result r;
   r.mode = limited ? "rate limit " + std::to_string(opt.limited_rate) + "/s"
@@ -300,12 +300,12 @@ run_result run_node(const feed& f, const options& opt, bool limited,
         break;
       if (now - last_probe >= probe_interval) {
         self->request(node->actor(), run_timeout, peers_atom::value)
-            .receive([](std::vector<peer_info>&) {}, [](caf::error&) {});
+          .receive([](std::vector<peer_info>&) {}, [](caf::error&) {});
         last_probe = bench_clock::now();
         auto took = last_probe - now;
-        r.probe_max_ms = std::max(
-            r.probe_max_ms,
-            std::chrono::duration<double, std::milli>(took).count());
+        r.probe_max_ms
+          = std::max(r.probe_max_ms,
+                     std::chrono::duration<double, std::milli>(took).count());
         // A slow answer means a busy node, not a stalled run.
         if (took > 1s)
           last_progress = last_probe;
@@ -337,23 +337,23 @@ run_result run_node(const feed& f, const options& opt, bool limited,
       r.note += (r.note.empty() ? "" : "; ")
                 + std::to_string(seen->foreign.load()) + " not from the feeder";
     self->request(node->actor(), setup_timeout, peers_atom::value)
-        .receive(
-            [&](std::vector<peer_info>& peers) {
-              for (const auto& p : peers)
-                if (p.node_id == feeder_id) {
-                  r.rate_limited = p.rate_limited;
-                  r.violations = p.violations;
-                  r.received = p.messages_received;
-                }
-            },
-            [](caf::error&) {});
+      .receive(
+        [&](std::vector<peer_info>& peers) {
+          for (const auto& p : peers)
+            if (p.node_id == feeder_id) {
+              r.rate_limited = p.rate_limited;
+              r.violations = p.violations;
+              r.received = p.messages_received;
+            }
+        },
+        [](caf::error&) {});
     if (r.delivered < n)
       r.note += "; the connection decoded " + std::to_string(r.received)
                 + " frames (2 of the handshake), "
                 + std::to_string(r.violations) + " violations";
     if (r.rate_limited != 0)
-      r.note += (r.note.empty() ? "" : "; ")
-                + std::to_string(r.rate_limited) + " rate-limited";
+      r.note += (r.note.empty() ? "" : "; ") + std::to_string(r.rate_limited)
+                + " rate-limited";
   } // the feeder hangs up
 
   bench::stop_node(sys, *node, setup_timeout);
@@ -387,8 +387,7 @@ void print_header() {
 void print_run(const run_result& r, const baseline& b) {
   auto w = r.cpu.wall > 0 ? r.cpu.wall : 1.0;
   auto per_msg = [&](double cpu) {
-    return r.delivered > 0 ? cpu * 1e6 / static_cast<double>(r.delivered)
-                           : 0.0;
+    return r.delivered > 0 ? cpu * 1e6 / static_cast<double>(r.delivered) : 0.0;
   };
   std::printf("%-22s %7.0f %6.2f %6.2f | %6.1f %5.1f %6.1f %5.1f %5.2f | "
               "%5.2f %5.2f %5.2f | %5.2f %6.0f %5.2f  %s\n",
@@ -427,32 +426,31 @@ void summary(const std::vector<run_result>& runs, const baseline& b) {
     return;
   std::printf("  %s, median of %zu (range):\n", runs.front().mode.c_str(),
               runs.size());
-  print_range("delivered/s", runs, [](const auto& r) { return r.per_second(); },
-              "%.0f");
-  print_range("vs W*1", runs,
-              [&](const auto& r) { return r.per_second() / b.bound(); },
-              "%.2f");
-  print_range("vs W threads in parallel", runs,
-              [&](const auto& r) { return r.per_second() / b.parallel.wall; },
-              "%.2f");
+  print_range(
+    "delivered/s", runs, [](const auto& r) { return r.per_second(); }, "%.0f");
+  print_range(
+    "vs W*1", runs, [&](const auto& r) { return r.per_second() / b.bound(); },
+    "%.2f");
+  print_range(
+    "vs W threads in parallel", runs,
+    [&](const auto& r) { return r.per_second() / b.parallel.wall; }, "%.2f");
   // The cores the verifiers could have had: W less what the feeder, the
   // multiplexer and other processes took during the run.
-  print_range("vs cores left (W-feed-mux-other)", runs,
-              [&](const auto& r) {
-                double taken
-                    = (r.cpu.feeder + r.cpu.multiplexer + r.cpu.others)
-                      / r.cpu.wall;
-                double left = std::max(0.1, b.workers - taken);
-                return r.per_second() / (b.one.cpu * left);
-              },
-              "%.2f");
-  print_range("eff (verify us / node us per msg)", runs,
-              [&](const auto& r) {
-                return b.verify_us() / r.node_us_per_msg();
-              },
-              "%.2f");
-  print_range("other processes, cores", runs,
-              [](const auto& r) { return r.cpu.others / r.cpu.wall; }, "%.2f");
+  print_range(
+    "vs cores left (W-feed-mux-other)", runs,
+    [&](const auto& r) {
+      double taken = (r.cpu.feeder + r.cpu.multiplexer + r.cpu.others)
+                     / r.cpu.wall;
+      double left = std::max(0.1, b.workers - taken);
+      return r.per_second() / (b.one.cpu * left);
+    },
+    "%.2f");
+  print_range(
+    "eff (verify us / node us per msg)", runs,
+    [&](const auto& r) { return b.verify_us() / r.node_us_per_msg(); }, "%.2f");
+  print_range(
+    "other processes, cores", runs,
+    [](const auto& r) { return r.cpu.others / r.cpu.wall; }, "%.2f");
 }
 
 int usage(const char* argv0) {
@@ -504,8 +502,7 @@ int main(int argc, char** argv) {
     std::printf("gossip_ingest_bench: %zu signed GOSSIP envelopes, kind %u, "
                 "%zu B payload, %zu B frames (%.1f MB), signed in %.1f s\n",
                 f.envelopes.size(), bench_gossip_kind, opt.payload,
-                f.frame_bytes(),
-                static_cast<double>(f.plain.size()) / 1e6,
+                f.frame_bytes(), static_cast<double>(f.plain.size()) / 1e6,
                 seconds_between(t, bench_clock::now()));
 
     baseline b;
@@ -553,21 +550,21 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf(
-      "\nmsgs/s: envelopes delivered to the subscriber per second, from the "
-      "first byte written to the last delivery.\n"
-      "vs W*1: over one core's verifications/s x W; vs par: over W threads "
-      "verifying at once (wall clock, same machine load).\n"
-      "us/msg: the node's CPU time per delivered envelope = mux (multiplexer: "
-      "TLS, framing, decode) + verif (verifier threads)\n"
-      "  + sched (CAF workers: registry dedup, delivery and relay, the "
-      "subscriber, idle polling).\n"
-      "eff: one verification's CPU time (1 thread) over us/msg: the share of "
-      "W*1 the node would reach with the cores to itself.\n"
-      "node, feed, other: cores busy during the run: the node, the feeder "
-      "(benchmark's main thread), other processes.\n"
-      "1st s: time to the first delivery; rq ms: slowest answer to a "
-      "`peers` request (getpeerinfo, from the registry) sent every 100 ms.\n"
-      "Total %.1f s.\n",
-      seconds_between(total, bench_clock::now()));
+    "\nmsgs/s: envelopes delivered to the subscriber per second, from the "
+    "first byte written to the last delivery.\n"
+    "vs W*1: over one core's verifications/s x W; vs par: over W threads "
+    "verifying at once (wall clock, same machine load).\n"
+    "us/msg: the node's CPU time per delivered envelope = mux (multiplexer: "
+    "TLS, framing, decode) + verif (verifier threads)\n"
+    "  + sched (CAF workers: registry dedup, delivery and relay, the "
+    "subscriber, idle polling).\n"
+    "eff: one verification's CPU time (1 thread) over us/msg: the share of "
+    "W*1 the node would reach with the cores to itself.\n"
+    "node, feed, other: cores busy during the run: the node, the feeder "
+    "(benchmark's main thread), other processes.\n"
+    "1st s: time to the first delivery; rq ms: slowest answer to a "
+    "`peers` request (getpeerinfo, from the registry) sent every 100 ms.\n"
+    "Total %.1f s.\n",
+    seconds_between(total, bench_clock::now()));
   return 0;
 }

@@ -41,12 +41,12 @@ std::shared_ptr<spdlog::logger> quiet_logger() {
   const char* env = std::getenv("TIMECOIN_BENCH_LOG");
   if (env != nullptr && std::string{env} == "1") {
     auto log = std::make_shared<spdlog::logger>(
-        "bench", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+      "bench", std::make_shared<spdlog::sinks::stderr_sink_mt>());
     log->set_level(spdlog::level::debug);
     return log;
   }
   return std::make_shared<spdlog::logger>(
-      "bench", std::make_shared<spdlog::sinks::null_sink_mt>());
+    "bench", std::make_shared<spdlog::sinks::null_sink_mt>());
 }
 
 /// Node A's context, as `spawn_node` builds it (fresh key, not listening).
@@ -76,21 +76,21 @@ std::shared_ptr<node_context> make_sender_context(bool tls) {
 caf::behavior registry_tap(caf::event_based_actor* self, caf::actor observer) {
   self->set_default_handler(caf::drop);
   return {
-      [=](register_atom, const conn_record& rec) {
-        self->send(observer,
-                   caf::actor_cast<caf::actor>(self->current_sender()), rec);
-        return uint16_t{0};
-      },
+    [=](register_atom, const conn_record& rec) {
+      self->send(observer, caf::actor_cast<caf::actor>(self->current_sender()),
+                 rec);
+      return uint16_t{0};
+    },
   };
 }
 
 } // namespace
 
 node_pair::node_pair(caf::actor_system& sys, bool tls, const std::string& tag)
-    : sys_(sys), tls_(tls) {
+  : sys_(sys), tls_(tls) {
   dir_ = (std::filesystem::temp_directory_path()
           / ("timecoin-bench-" + tag + "-" + std::to_string(::getpid())))
-             .string();
+           .string();
   std::filesystem::remove_all(dir_);
   node_config cfg;
   cfg.datadir = dir_;
@@ -114,15 +114,15 @@ node_pair::node_pair(caf::actor_system& sys, bool tls, const std::string& tag)
   auto fd = connect_with_timeout(*parse_peer_address(target), connect_timeout);
   if (!fd)
     throw std::runtime_error("connect to node B: " + fd.error());
-  conn_params params{security::conn_role::dialer, target, tap_, tap_,
-                     {}, {}, {}, {}};
+  conn_params params{
+    security::conn_role::dialer, target, tap_, tap_, {}, {}, {}, {}};
   spawn_on_socket(sys, *fd, make_sender_context(tls), std::move(params));
   self->receive(
-      [&](caf::actor& conn, conn_record& rec) {
-        conn_ = std::move(conn);
-        sender_stats_ = rec.stats;
-      },
-      caf::after(setup_timeout) >> [] {});
+    [&](caf::actor& conn, conn_record& rec) {
+      conn_ = std::move(conn);
+      sender_stats_ = rec.stats;
+    },
+    caf::after(setup_timeout) >> [] {});
   if (!conn_)
     throw std::runtime_error("handshake with node B did not complete");
   // B registers its side on its own; wait for it too.
@@ -152,12 +152,12 @@ uint64_t node_pair::received() {
   caf::scoped_actor self{sys_};
   uint64_t n = 0;
   self->request(b_.actor(), setup_timeout, peers_atom::value)
-      .receive(
-          [&](const std::vector<peer_info>& peers) {
-            for (const auto& p : peers)
-              n += p.messages_received;
-          },
-          [](caf::error&) {});
+    .receive(
+      [&](const std::vector<peer_info>& peers) {
+        for (const auto& p : peers)
+          n += p.messages_received;
+      },
+      [](caf::error&) {});
   return n;
 }
 

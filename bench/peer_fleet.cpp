@@ -57,7 +57,8 @@ struct fleet_peer {
 
 std::string fleet_source_address(std::size_t index) {
   return "127." + std::to_string(1 + index / 2048) + "."
-         + std::to_string(index / 8 % 256) + "." + std::to_string(index % 8 + 1);
+         + std::to_string(index / 8 % 256) + "."
+         + std::to_string(index % 8 + 1);
 }
 
 struct peer_fleet::impl {
@@ -203,8 +204,8 @@ struct peer_fleet::impl {
       kill(index, "TLS context: " + ctx.error());
       return;
     }
-    p.tls = std::make_unique<security::tls_session>(
-      *ctx, security::tls_role::client);
+    p.tls = std::make_unique<security::tls_session>(*ctx,
+                                                    security::tls_role::client);
     p.at = phase::tls;
     p.tls->start();
     flush(index);
@@ -232,9 +233,8 @@ struct peer_fleet::impl {
     switch (msg.type()) {
       case proto::msg_type::ping:
         send(index,
-             proto::message{0, proto::pong{std::get<proto::ping>(msg.content)
-                                             .nonce,
-                                           0}});
+             proto::message{
+               0, proto::pong{std::get<proto::ping>(msg.content).nonce, 0}});
         break;
       case proto::msg_type::pong:
         if (index == 0 && ping_nonce != 0
@@ -245,8 +245,7 @@ struct peer_fleet::impl {
           ping_nonce = 0;
         }
         break;
-      default:
-        break; // an idle peer ignores the rest
+      default: break; // an idle peer ignores the rest
     }
   }
 
@@ -316,7 +315,8 @@ struct peer_fleet::impl {
       }
       if (events[i].events & EPOLLOUT)
         flush(index);
-      if (p.at != phase::dead && (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+      if (p.at != phase::dead
+          && (events[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
         on_readable(index);
     }
   }

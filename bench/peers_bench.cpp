@@ -57,11 +57,11 @@ constexpr rlim_t spare_fds = 128;
 constexpr auto connect_limit = 600s;
 
 struct options {
-  std::size_t peers = 5000;      ///< `--peers N`, the honest one included
-  std::size_t pings = 300;       ///< `--pings N` per series
-  int ping_interval_ms = 10;     ///< `--ping-interval-ms N`
-  int settle_ms = 3000;          ///< `--settle-ms N` before each RSS reading
-  bool whitelist = false;        ///< `--whitelist`: 127.0.0.0/8 exempt
+  std::size_t peers = 5000;  ///< `--peers N`, the honest one included
+  std::size_t pings = 300;   ///< `--pings N` per series
+  int ping_interval_ms = 10; ///< `--ping-interval-ms N`
+  int settle_ms = 3000;      ///< `--settle-ms N` before each RSS reading
+  bool whitelist = false;    ///< `--whitelist`: 127.0.0.0/8 exempt
 };
 
 // -- pipe protocol -----------------------------------------------------------
@@ -95,7 +95,8 @@ double percentile(std::vector<double> v, double p) {
   if (v.empty())
     return 0;
   std::sort(v.begin(), v.end());
-  auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+  auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1)
+                                    + 0.5);
   return v[std::min(i, v.size() - 1)];
 }
 
@@ -140,8 +141,8 @@ int run_peers(const options& opt, int in, int out) {
   fleet.connect(opt.peers, connect_limit);
   auto secs = std::chrono::duration<double>(bench_clock::now() - start).count();
   send_line(out, "connected " + std::to_string(fleet.connected()) + " "
-                   + std::to_string(fleet.failed()) + " "
-                   + std::to_string(secs) + " " + fleet.first_failure());
+                   + std::to_string(fleet.failed()) + " " + std::to_string(secs)
+                   + " " + fleet.first_failure());
   if (await_command(fleet, in) != "ping")
     return 0;
   auto loaded = summarize(fleet.ping_series(opt.pings, interval));
@@ -258,11 +259,11 @@ int run_node(const options& opt, int in, int out) {
               static_cast<double>(connected) / connect_secs, node_count);
   if (!first_failure.empty())
     std::printf("first failure: %s\n", first_failure.c_str());
-  std::printf("\nnode memory (MiB)            VmRSS   RssAnon  heap used   OpenSSL\n");
+  std::printf(
+    "\nnode memory (MiB)            VmRSS   RssAnon  heap used   OpenSSL\n");
   auto row = [](const char* what, const node_memory& m) {
-    std::printf("  %-24s %9.1f %9.1f  %9.1f %9.1f\n", what,
-                mib(m.resident.rss), mib(m.resident.anon), mib(m.heap),
-                mib(m.openssl));
+    std::printf("  %-24s %9.1f %9.1f  %9.1f %9.1f\n", what, mib(m.resident.rss),
+                mib(m.resident.anon), mib(m.heap), mib(m.openssl));
   };
   row("started, no peer", started);
   row("1 peer (before)", one_peer);
@@ -280,9 +281,10 @@ int run_node(const options& opt, int in, int out) {
               mib(peers_rss),
               static_cast<double>(peers_rss) / 1024.0
                 / static_cast<double>(std::max<std::size_t>(connected, 1)));
-  std::printf("\nPING round trip of peer 0 (us)   n     p50      p99      max\n");
-  std::printf("  alone                    %7zu %8.0f %8.0f %8.0f\n", alone.count,
-              alone.p50, alone.p99, alone.max);
+  std::printf(
+    "\nPING round trip of peer 0 (us)   n     p50      p99      max\n");
+  std::printf("  alone                    %7zu %8.0f %8.0f %8.0f\n",
+              alone.count, alone.p50, alone.p99, alone.max);
   std::printf("  among %6zu peers       %7zu %8.0f %8.0f %8.0f\n", connected,
               among.count, among.p50, among.p99, among.max);
   if (alone.p50 > 0 && alone.p99 > 0)

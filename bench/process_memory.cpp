@@ -23,9 +23,9 @@ void* counted_realloc(void* old, size_t n, const char*, int) {
   auto before = old ? static_cast<int64_t>(malloc_usable_size(old)) : 0;
   auto* p = std::realloc(old, n);
   if (p || n == 0)
-    openssl_bytes.fetch_add((p ? static_cast<int64_t>(malloc_usable_size(p))
-                               : 0) - before,
-                            std::memory_order_relaxed);
+    openssl_bytes.fetch_add(
+      (p ? static_cast<int64_t>(malloc_usable_size(p)) : 0) - before,
+      std::memory_order_relaxed);
   return p;
 }
 
@@ -39,8 +39,7 @@ void counted_free(void* p, const char*, int) {
 } // namespace
 
 bool count_openssl_memory() {
-  return CRYPTO_set_mem_functions(counted_malloc, counted_realloc,
-                                  counted_free)
+  return CRYPTO_set_mem_functions(counted_malloc, counted_realloc, counted_free)
          == 1;
 }
 

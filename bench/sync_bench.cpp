@@ -114,7 +114,8 @@ std::vector<signed_bytes> verify_inputs(std::size_t count) {
     randombytes_buf(h.data(), h.size());
     bool block = i % 2 == 0;
     const auto& key = block ? producer : owner;
-    auto msg = block ? proto::block_signing_bytes(h) : proto::tx_signing_bytes(h);
+    auto msg = block ? proto::block_signing_bytes(h)
+                     : proto::tx_signing_bytes(h);
     auto sig = key.sign(msg);
     const auto& pk = key.public_key();
     out.push_back({msg, {sig.begin(), sig.end()}, {pk.begin(), pk.end()}});
@@ -160,8 +161,7 @@ void stop_node(caf::actor_system& sys, node_handle& n) {
 chain_info info_of(caf::scoped_actor& self, const node_handle& n) {
   chain_info out;
   self->request(n.actor(), request_timeout, chaininfo_atom::value)
-      .receive([&](chain_info& i) { out = std::move(i); },
-               [](caf::error&) {});
+    .receive([&](chain_info& i) { out = std::move(i); }, [](caf::error&) {});
   return out;
 }
 
@@ -242,8 +242,8 @@ void print_baseline(const char* when, const verify_rate& r) {
 
 void print_header() {
   std::printf("\n  %-8s %8s %9s %9s %10s %6s | %5s %5s %5s %5s | %6s  %s\n",
-              "run", "secs", "blocks/s", "txs/s", "sigs/s", "vs bnd",
-              "proc", "wrtr", "mux", "other", "1st s", "note");
+              "run", "secs", "blocks/s", "txs/s", "sigs/s", "vs bnd", "proc",
+              "wrtr", "mux", "other", "1st s", "note");
   std::printf("  %s\n", std::string(104, '-').c_str());
 }
 
@@ -261,15 +261,14 @@ figures figures_of(const run_result& r, const workload& w) {
   return f;
 }
 
-void print_run(const std::string& label, const run_result& r,
-               const workload& w, double bound) {
+void print_run(const std::string& label, const run_result& r, const workload& w,
+               double bound) {
   auto f = figures_of(r, w);
   std::printf("  %-8s %8.2f %9.0f %9.0f %10.0f %6.2f | %5.2f %5.2f %5.2f "
               "%5.2f | %6.3f  %s\n",
               label.c_str(), r.seconds, f.blocks_s, f.txs_s, f.sigs_s,
               f.blocks_s / bound, r.cpu.process, r.cpu.busiest,
-              r.cpu.multiplexer, r.cpu.others, r.first_seconds,
-              r.note.c_str());
+              r.cpu.multiplexer, r.cpu.others, r.first_seconds, r.note.c_str());
   std::fflush(stdout);
 }
 
@@ -300,30 +299,29 @@ workload_result run_workload(const workload& w, int runs) {
   auto t0 = bench_clock::now();
   std::size_t made = 0;
   std::string failure;
-  self->request(a.actor(), generate_timeout, generate_atom::value, w.blocks,
-                w.spends)
-      .receive([&](std::vector<std::string>& v) { made = v.size(); },
-               [&](caf::error& e) { failure = sys.render(e); });
+  self
+    ->request(a.actor(), generate_timeout, generate_atom::value, w.blocks,
+              w.spends)
+    .receive([&](std::vector<std::string>& v) { made = v.size(); },
+             [&](caf::error& e) { failure = sys.render(e); });
   out.generate_seconds = seconds_between(t0, bench_clock::now());
   if (made != w.blocks)
-    throw std::runtime_error("generate: " + std::to_string(made)
-                             + " blocks; " + failure);
+    throw std::runtime_error("generate: " + std::to_string(made) + " blocks; "
+                             + failure);
   auto ref = info_of(self, a);
   std::printf("  node A generated them in %.2f s (%.0f blocks/s, %.0f "
               "signatures/s: signing, validating, storing on one thread); "
               "tip %s..., %llu UTXOs\n",
-              out.generate_seconds,
-              w.blocks / out.generate_seconds,
+              out.generate_seconds, w.blocks / out.generate_seconds,
               w.blocks * static_cast<double>(w.sigs_per_block())
-                  / out.generate_seconds,
+                / out.generate_seconds,
               ref.best_hash.substr(0, 16).c_str(),
               static_cast<unsigned long long>(ref.utxos));
   print_header();
   for (int i = 0; i < runs; ++i) {
-    out.runs.push_back(
-        run_sync(sys, a, ref, "b" + std::to_string(w.spends) + "-"
-                                  + std::to_string(i),
-                 mux_tid));
+    out.runs.push_back(run_sync(
+      sys, a, ref, "b" + std::to_string(w.spends) + "-" + std::to_string(i),
+      mux_tid));
     // The bound is printed after the closing baseline; here: the opening one.
     std::printf("  run %d    %8.2f s  %llu blocks%s%s\n", i + 1,
                 out.runs.back().seconds,
@@ -352,20 +350,19 @@ void report(const workload_result& wr, const baseline& b) {
   std::printf("  %-8s %8s %9.0f %9.0f %10.0f %6.2f   (one core verifying "
               "every signature, nothing else)\n",
               "bound", "", bound, bound * w.txs_per_block(), b.rate(), 1.0);
-  std::printf("  %-8s %8.2f %9.0f %9.0f %10.0f %6s   (node A, for scale)\n",
-              "generate", wr.generate_seconds,
-              w.blocks / wr.generate_seconds,
-              w.blocks * static_cast<double>(w.txs_per_block())
-                  / wr.generate_seconds,
-              w.blocks * static_cast<double>(w.sigs_per_block())
-                  / wr.generate_seconds,
-              "");
+  std::printf(
+    "  %-8s %8.2f %9.0f %9.0f %10.0f %6s   (node A, for scale)\n", "generate",
+    wr.generate_seconds, w.blocks / wr.generate_seconds,
+    w.blocks * static_cast<double>(w.txs_per_block()) / wr.generate_seconds,
+    w.blocks * static_cast<double>(w.sigs_per_block()) / wr.generate_seconds,
+    "");
 }
 
 int usage(const char* argv0) {
-  std::fprintf(stderr, "usage: %s [--n1 BLOCKS] [--n50 BLOCKS] [--runs N]\n"
-                       "  (or SYNC_BENCH_N1, SYNC_BENCH_N50, SYNC_BENCH_RUNS; "
-                       "0 blocks skips a workload)\n",
+  std::fprintf(stderr,
+               "usage: %s [--n1 BLOCKS] [--n50 BLOCKS] [--runs N]\n"
+               "  (or SYNC_BENCH_N1, SYNC_BENCH_N50, SYNC_BENCH_RUNS; "
+               "0 blocks skips a workload)\n",
                argv0);
   return 2;
 }
@@ -437,15 +434,15 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf(
-      "\nsecs: spawning B until B's best_hash is A's (chain_info polled "
-      "every 1 ms). blocks/s, txs/s, sigs/s: A's chain over secs.\n"
-      "vs bnd: blocks/s over the bound = one core's verifications/s / "
-      "signatures per block.\n"
-      "proc, wrtr, mux, other: cores used during the sync by this process, "
-      "its busiest detached thread (B's chain writer),\n"
-      "  the multiplexer (TLS, framing, msgpack of both nodes) and other "
-      "processes. 1st s: time to B's first block.\n"
-      "Total %.1f s.\n",
-      seconds_between(total, bench_clock::now()));
+    "\nsecs: spawning B until B's best_hash is A's (chain_info polled "
+    "every 1 ms). blocks/s, txs/s, sigs/s: A's chain over secs.\n"
+    "vs bnd: blocks/s over the bound = one core's verifications/s / "
+    "signatures per block.\n"
+    "proc, wrtr, mux, other: cores used during the sync by this process, "
+    "its busiest detached thread (B's chain writer),\n"
+    "  the multiplexer (TLS, framing, msgpack of both nodes) and other "
+    "processes. 1st s: time to B's first block.\n"
+    "Total %.1f s.\n",
+    seconds_between(total, bench_clock::now()));
   return 0;
 }

@@ -47,7 +47,7 @@ struct tls_pair {
     plain.clear();
     if (!wire.empty()
         && to.receive(wire.data(), wire.size(), plain)
-               == security::tls_status::failed)
+             == security::tls_status::failed)
       throw std::runtime_error("baseline TLS failure: " + to.last_error());
   }
 };
@@ -58,7 +58,7 @@ result_row run_tls_baseline(const proto::message& msg, write_mode mode,
                             std::chrono::milliseconds duration) {
   const auto frame = proto::encode_frame(msg);
   const std::size_t frames_per_round
-      = std::max<std::size_t>(1, round_plaintext_bytes / frame.size());
+    = std::max<std::size_t>(1, round_plaintext_bytes / frame.size());
   proto::bytes batch;
   for (std::size_t i = 0; i < frames_per_round; ++i)
     batch.insert(batch.end(), frame.begin(), frame.end());
@@ -89,8 +89,8 @@ result_row run_tls_baseline(const proto::message& msg, write_mode mode,
   row.payload_bytes = std::get<proto::gossip>(msg.content).payload.size();
   row.frame_bytes = frame.size();
   row.mode = mode == write_mode::batched
-                 ? "baseline: memory-BIO TLS, 64 KiB SSL_write"
-                 : "baseline: memory-BIO TLS, SSL_write/frame";
+               ? "baseline: memory-BIO TLS, 64 KiB SSL_write"
+               : "baseline: memory-BIO TLS, SSL_write/frame";
   row.frames = received;
   row.seconds = std::chrono::duration<double>(now - start).count();
   return row;

@@ -30,8 +30,8 @@ struct workload {
 };
 
 constexpr workload workloads[] = {
-    {256, 1'000'000},
-    {4096, 200'000},
+  {256, 1'000'000},
+  {4096, 200'000},
 };
 
 /// Each baseline runs this long.
@@ -84,12 +84,12 @@ void run(std::vector<result_row>& rows, const options& opt) {
     auto msg = bench_gossip(w.payload_bytes);
     double base_fps = 0;
     if (opt.baseline) {
-      auto batched
-          = run_tls_baseline(msg, write_mode::batched, baseline_duration);
+      auto batched = run_tls_baseline(msg, write_mode::batched,
+                                      baseline_duration);
       base_fps = batched.frames_per_second();
       batched.baseline_fps = base_fps;
-      auto per_frame
-          = run_tls_baseline(msg, write_mode::per_frame, baseline_duration);
+      auto per_frame = run_tls_baseline(msg, write_mode::per_frame,
+                                        baseline_duration);
       per_frame.baseline_fps = base_fps;
       auto codec = run_codec_baseline(msg, baseline_duration);
       rows.push_back(batched);
@@ -104,7 +104,7 @@ void run(std::vector<result_row>& rows, const options& opt) {
         node_pair pair{sys, tls, tls ? "tls" : "plain"};
         run_node_throughput(pair, msg, warmup_frames, node_run_timeout);
         runs.push_back(
-            run_node_throughput(pair, msg, w.node_frames, node_run_timeout));
+          run_node_throughput(pair, msg, w.node_frames, node_run_timeout));
       }
       auto row = median_of(std::move(runs));
       row.baseline_fps = base_fps;
@@ -144,9 +144,9 @@ int main(int argc, char** argv) {
   }
   print_table(rows);
   std::printf(
-      "\nMB/s: frame bytes (4-byte length + msgpack GOSSIP), TLS overhead not "
-      "counted.\nvs base: frames/s over the batched memory-BIO row of the same "
-      "payload.\nTotal %.1f s.\n",
-      std::chrono::duration<double>(bench_clock::now() - start).count());
+    "\nMB/s: frame bytes (4-byte length + msgpack GOSSIP), TLS overhead not "
+    "counted.\nvs base: frames/s over the batched memory-BIO row of the same "
+    "payload.\nTotal %.1f s.\n",
+    std::chrono::duration<double>(bench_clock::now() - start).count());
   return 0;
 }

@@ -60,7 +60,7 @@ verify_rate measure_verify(const std::vector<signed_bytes>& in,
     th.join();
   auto secs = std::chrono::duration<double>(std::chrono::steady_clock::now()
                                             - start)
-                  .count();
+                .count();
   auto busy = machine_busy_seconds() - machine0;
   verify_count total;
   for (const auto& c : counts) {

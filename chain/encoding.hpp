@@ -61,8 +61,8 @@ struct outpoint_hash {
 /// Where the owner starts in a coin record, after the value.
 constexpr std::size_t coin_owner_offset = u64_size;
 /// Where the height starts in a coin record, after the owner.
-constexpr std::size_t coin_height_offset =
-    coin_owner_offset + sizeof(proto::hash256);
+constexpr std::size_t coin_height_offset = coin_owner_offset
+                                           + sizeof(proto::hash256);
 /// `value u64 BE || owner || height u64 BE`.
 constexpr std::size_t coin_size = coin_height_offset + u64_size;
 using coin_record = std::array<uint8_t, coin_size>;
@@ -83,8 +83,8 @@ inline std::optional<coin> decode_coin(lmdb::span s) {
   return c;
 }
 
-/// The utxo element of docs/PROTOCOL.md, "Chain data" (`txid || vout || value || owner || height`), also
-/// the layout of undo and snapshot records.
+/// The utxo element of docs/PROTOCOL.md, "Chain data" (`txid || vout || value
+/// || owner || height`), also the layout of undo and snapshot records.
 constexpr std::size_t element_size = proto::utxo_element_size;
 static_assert(element_size == outpoint_size + coin_size,
               "a utxo element is an outpoint and a coin record");

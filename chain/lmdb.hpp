@@ -16,8 +16,8 @@ namespace timecoin::chain::lmdb {
 /// An LMDB call failed: which call, and LMDB's message.
 struct error : std::runtime_error {
   error(const char* what, int rc)
-      : std::runtime_error(std::string{what} + ": " + mdb_strerror(rc)),
-        code(rc) {}
+    : std::runtime_error(std::string{what} + ": " + mdb_strerror(rc)),
+      code(rc) {}
   int code;
 };
 

@@ -1,4 +1,5 @@
-// Consensus parameters per network and the state-free checks of docs/PROTOCOL.md, "Chain data".
+// Consensus parameters per network and the state-free checks of
+// docs/PROTOCOL.md, "Chain data".
 
 #include "chain/params.hpp"
 
@@ -66,42 +67,24 @@ result<chain_params, std::string> params_for(const node_config& cfg) {
 
 const char* to_string(reject_reason r) {
   switch (r) {
-  case reject_reason::bad_height:
-    return "bad_height";
-  case reject_reason::bad_prev_hash:
-    return "bad_prev_hash";
-  case reject_reason::bad_producer:
-    return "bad_producer";
-  case reject_reason::bad_producer_signature:
-    return "bad_producer_signature";
-  case reject_reason::no_coinbase:
-    return "no_coinbase";
-  case reject_reason::misplaced_coinbase:
-    return "misplaced_coinbase";
-  case reject_reason::bad_merkle_root:
-    return "bad_merkle_root";
-  case reject_reason::missing_input:
-    return "missing_input";
-  case reject_reason::bad_input_signature:
-    return "bad_input_signature";
-  case reject_reason::overspend:
-    return "overspend";
-  case reject_reason::bad_coinbase_value:
-    return "bad_coinbase_value";
-  case reject_reason::value_overflow:
-    return "value_overflow";
-  case reject_reason::bad_utxo_root:
-    return "bad_utxo_root";
-  case reject_reason::duplicate_txid:
-    return "duplicate_txid";
-  case reject_reason::too_deep:
-    return "too_deep";
-  case reject_reason::not_longer:
-    return "not_longer";
-  case reject_reason::bad_snapshot:
-    return "bad_snapshot";
-  case reject_reason::storage:
-    return "storage";
+    case reject_reason::bad_height: return "bad_height";
+    case reject_reason::bad_prev_hash: return "bad_prev_hash";
+    case reject_reason::bad_producer: return "bad_producer";
+    case reject_reason::bad_producer_signature: return "bad_producer_signature";
+    case reject_reason::no_coinbase: return "no_coinbase";
+    case reject_reason::misplaced_coinbase: return "misplaced_coinbase";
+    case reject_reason::bad_merkle_root: return "bad_merkle_root";
+    case reject_reason::missing_input: return "missing_input";
+    case reject_reason::bad_input_signature: return "bad_input_signature";
+    case reject_reason::overspend: return "overspend";
+    case reject_reason::bad_coinbase_value: return "bad_coinbase_value";
+    case reject_reason::value_overflow: return "value_overflow";
+    case reject_reason::bad_utxo_root: return "bad_utxo_root";
+    case reject_reason::duplicate_txid: return "duplicate_txid";
+    case reject_reason::too_deep: return "too_deep";
+    case reject_reason::not_longer: return "not_longer";
+    case reject_reason::bad_snapshot: return "bad_snapshot";
+    case reject_reason::storage: return "storage";
   }
   return "unknown";
 }
@@ -116,7 +99,7 @@ check_headers(const chain_params& params, const proto::block_header& prev,
     if (h.height != height + 1)
       return chain_error{reject_reason::bad_height, h.height,
                          "header height " + std::to_string(h.height)
-                             + " does not follow " + std::to_string(height)};
+                           + " does not follow " + std::to_string(height)};
     if (h.prev_hash != prev_hash)
       return chain_error{reject_reason::bad_prev_hash, h.height,
                          "header does not link to the one before it"};
@@ -124,7 +107,7 @@ check_headers(const chain_params& params, const proto::block_header& prev,
         == params.producers.end())
       return chain_error{reject_reason::bad_producer, h.height,
                          "producer " + proto::to_hex(h.producer)
-                             + " is not authorised"};
+                           + " is not authorised"};
     const proto::hash256 hash = proto::block_hash(h);
     if (!security::verify(h.producer, proto::block_signing_bytes(hash),
                           sh.producer_signature))

@@ -1,7 +1,7 @@
 #pragma once
 
-// Consensus parameters and the validity checks of docs/PROTOCOL.md, "Block validity" that need
-// no stored state (pure, no CAF).
+// Consensus parameters and the validity checks of docs/PROTOCOL.md, "Block
+// validity" that need no stored state (pure, no CAF).
 
 #include <cstdint>
 #include <optional>
@@ -34,32 +34,32 @@ struct chain_params {
   uint64_t snapshot_interval = 100;
 };
 
-/// The parameters for `cfg`: devnet's are built in (docs/PROTOCOL.md, "Networks"); testnet and mainnet
-/// take their genesis block from `<datadir>/genesis.hex` (hex of the block's
-/// MessagePack encoding) and their producers from `producer=`. An error says
-/// what is missing.
+/// The parameters for `cfg`: devnet's are built in (docs/PROTOCOL.md,
+/// "Networks"); testnet and mainnet take their genesis block from
+/// `<datadir>/genesis.hex` (hex of the block's MessagePack encoding) and their
+/// producers from `producer=`. An error says what is missing.
 result<chain_params, std::string> params_for(const node_config& cfg);
 
 /// Why a block, a header or a snapshot was refused (wire-independent).
 enum class reject_reason : uint8_t {
-  bad_height = 1,         ///< does not continue the chain's height
-  bad_prev_hash,          ///< does not link to the block before it
-  bad_producer,           ///< producer not authorised on this network
+  bad_height = 1, ///< does not continue the chain's height
+  bad_prev_hash,  ///< does not link to the block before it
+  bad_producer,   ///< producer not authorised on this network
   bad_producer_signature,
-  no_coinbase,            ///< no transactions, or the first has inputs
-  misplaced_coinbase,     ///< a transaction after the first has no inputs
+  no_coinbase,        ///< no transactions, or the first has inputs
+  misplaced_coinbase, ///< a transaction after the first has no inputs
   bad_merkle_root,
-  missing_input,          ///< spends an output that does not exist or is spent
+  missing_input, ///< spends an output that does not exist or is spent
   bad_input_signature,
-  overspend,              ///< outputs exceed inputs
-  bad_coinbase_value,     ///< coinbase pays more than reward plus fees
-  value_overflow,         ///< sums do not fit in 64 bits
+  overspend,          ///< outputs exceed inputs
+  bad_coinbase_value, ///< coinbase pays more than reward plus fees
+  value_overflow,     ///< sums do not fit in 64 bits
   bad_utxo_root,
-  duplicate_txid,         ///< a transaction whose outputs already exist
-  too_deep,               ///< a reorganisation past max_reorg_depth
-  not_longer,             ///< a branch that is not longer than the chain
-  bad_snapshot,           ///< unsorted, duplicate or mismatching entries
-  storage,                ///< the database failed (I/O, full disk)
+  duplicate_txid, ///< a transaction whose outputs already exist
+  too_deep,       ///< a reorganisation past max_reorg_depth
+  not_longer,     ///< a branch that is not longer than the chain
+  bad_snapshot,   ///< unsorted, duplicate or mismatching entries
+  storage,        ///< the database failed (I/O, full disk)
 };
 
 /// A printable name of `r` ("bad_merkle_root", ...).

@@ -35,7 +35,7 @@ struct producer::pool {
 };
 
 producer::producer(security::node_key key)
-    : key_(std::move(key)), pool_(std::make_shared<pool>()) {}
+  : key_(std::move(key)), pool_(std::make_shared<pool>()) {}
 
 result<proto::block, chain_error>
 producer::next_block(const store& s, uint32_t txs, int64_t timestamp) {
@@ -45,9 +45,10 @@ producer::next_block(const store& s, uint32_t txs, int64_t timestamp) {
   return build(s, *state, txs, timestamp);
 }
 
-result<proto::block, chain_error>
-producer::build(const store& s, store::tip_state& state, uint32_t txs,
-                int64_t timestamp) {
+result<proto::block, chain_error> producer::build(const store& s,
+                                                  store::tip_state& state,
+                                                  uint32_t txs,
+                                                  int64_t timestamp) {
   try {
     const tip_info& tip = state.tip;
     const uint64_t height = tip.height + 1;

@@ -41,8 +41,8 @@ private:
   /// The block on `state` (the store's, or one built ahead); `state` becomes
   /// the state after it.
   result<proto::block, chain_error> build(const store& s,
-                                          store::tip_state& state,
-                                          uint32_t txs, int64_t timestamp);
+                                          store::tip_state& state, uint32_t txs,
+                                          int64_t timestamp);
 
   security::node_key key_;
   std::shared_ptr<pool> pool_;

@@ -1,5 +1,5 @@
-// UTXO snapshots (docs/PROTOCOL.md, "Chain requests"): taken at snapshot heights, served in
-// chunks, installed by fast sync.
+// UTXO snapshots (docs/PROTOCOL.md, "Chain requests"): taken at snapshot
+// heights, served in chunks, installed by fast sync.
 
 #include <algorithm>
 #include <cstring>
@@ -10,14 +10,16 @@ namespace timecoin::chain {
 
 namespace {
 
-/// The most snapshots kept (docs/PROTOCOL.md, "Chain requests": the last two snapshot heights).
+/// The most snapshots kept (docs/PROTOCOL.md, "Chain requests": the last two
+/// snapshot heights).
 constexpr std::size_t kept_snapshots = 2;
 
 void delete_snapshot(store::impl& s, lmdb::txn& t, uint64_t height) {
   lmdb::cursor c{t, s.snaps};
   const auto first = enc::snap_entry(height, 0);
   for (bool ok = c.seek(first.data(), first.size());
-       ok && c.key().size == enc::snap_entry_key_size && proto::be64(c.key().data) == height;
+       ok && c.key().size == enc::snap_entry_key_size
+       && proto::be64(c.key().data) == height;
        ok = c.next())
     c.del();
   const auto mk = enc::snap_key(height);
@@ -102,40 +104,40 @@ lookup<proto::utxo_chunk> store::snapshot_chunk(uint64_t height,
   const std::string what = "snapshot_chunk " + std::to_string(height) + " "
                            + std::to_string(index);
   return read_in_txn(
-      *impl_, what,
-      [&](const lmdb::txn& t) -> std::optional<proto::utxo_chunk> {
-        const auto mk = enc::snap_key(height);
-        const auto v = t.get(impl_->meta, mk.data(), mk.size());
-        if (!v)
-          return std::nullopt;
-        if (v->size != enc::u64_size)
-          throw std::runtime_error("malformed snapshot count");
-        const uint64_t n = proto::be64(v->data);
-        const uint64_t per = proto::max_utxo_chunk_entries;
-        const uint64_t total = std::max<uint64_t>(1, (n + per - 1) / per);
-        if (index >= total || total > UINT32_MAX)
-          return std::nullopt;
-        proto::utxo_chunk out;
-        out.height = height;
-        out.index = index;
-        out.total = static_cast<uint32_t>(total);
-        const uint64_t first = uint64_t{index} * per;
-        const uint64_t last = std::min(n, first + per);
-        out.entries.reserve(last - first);
-        lmdb::cursor c{t, impl_->snaps};
-        const auto k = enc::snap_entry(height, first);
-        for (bool ok = c.seek(k.data(), k.size());
-             ok && out.entries.size() < last - first; ok = c.next()) {
-          if (c.key().size != enc::snap_entry_key_size || proto::be64(c.key().data) != height)
-            break;
-          if (c.value().size != enc::element_size)
-            throw std::runtime_error("malformed snapshot entry");
-          out.entries.push_back(enc::entry_of_element(c.value().data));
-        }
-        if (out.entries.size() != last - first)
-          throw std::runtime_error("the stored snapshot is incomplete");
-        return out;
-      });
+    *impl_, what, [&](const lmdb::txn& t) -> std::optional<proto::utxo_chunk> {
+      const auto mk = enc::snap_key(height);
+      const auto v = t.get(impl_->meta, mk.data(), mk.size());
+      if (!v)
+        return std::nullopt;
+      if (v->size != enc::u64_size)
+        throw std::runtime_error("malformed snapshot count");
+      const uint64_t n = proto::be64(v->data);
+      const uint64_t per = proto::max_utxo_chunk_entries;
+      const uint64_t total = std::max<uint64_t>(1, (n + per - 1) / per);
+      if (index >= total || total > UINT32_MAX)
+        return std::nullopt;
+      proto::utxo_chunk out;
+      out.height = height;
+      out.index = index;
+      out.total = static_cast<uint32_t>(total);
+      const uint64_t first = uint64_t{index} * per;
+      const uint64_t last = std::min(n, first + per);
+      out.entries.reserve(last - first);
+      lmdb::cursor c{t, impl_->snaps};
+      const auto k = enc::snap_entry(height, first);
+      for (bool ok = c.seek(k.data(), k.size());
+           ok && out.entries.size() < last - first; ok = c.next()) {
+        if (c.key().size != enc::snap_entry_key_size
+            || proto::be64(c.key().data) != height)
+          break;
+        if (c.value().size != enc::element_size)
+          throw std::runtime_error("malformed snapshot entry");
+        out.entries.push_back(enc::entry_of_element(c.value().data));
+      }
+      if (out.entries.size() != last - first)
+        throw std::runtime_error("the stored snapshot is incomplete");
+      return out;
+    });
 }
 
 result<void, chain_error>
@@ -152,14 +154,14 @@ store::install_snapshot(const std::vector<proto::signed_header>& headers,
     if (st.height != 0)
       return chain_error{reject_reason::bad_height, height,
                          "the store is past genesis (tip "
-                             + std::to_string(st.height) + ")"};
+                           + std::to_string(st.height) + ")"};
     if (impl_->params.snapshot_interval == 0
         || height % impl_->params.snapshot_interval != 0)
       return chain_error{reject_reason::bad_snapshot, height,
                          "height " + std::to_string(height)
-                             + " is not a snapshot height"};
-    auto ok
-        = check_headers(impl_->params, impl_->params.genesis.header, headers);
+                           + " is not a snapshot height"};
+    auto ok = check_headers(impl_->params, impl_->params.genesis.header,
+                            headers);
     if (!ok)
       return ok.error();
     proto::lthash16 lt;
@@ -167,13 +169,13 @@ store::install_snapshot(const std::vector<proto::signed_header>& headers,
       if (i > 0 && !entry_less(entries[i - 1], entries[i]))
         return chain_error{reject_reason::bad_snapshot, height,
                            "entry " + std::to_string(i)
-                               + " is not after the one before it"};
+                             + " is not after the one before it"};
       lt.add(enc::element_of(entries[i]));
     }
     if (lt.digest() != headers.back().header.utxo_root)
       return chain_error{reject_reason::bad_snapshot, height,
                          "the entries do not hash to the utxo_root of header "
-                             + std::to_string(height)};
+                           + std::to_string(height)};
 
     lmdb::check(mdb_drop(t.get(), impl_->utxo, 0), "mdb_drop");
     for (const auto& e : entries) {
@@ -185,8 +187,8 @@ store::install_snapshot(const std::vector<proto::signed_header>& headers,
       const auto& h = sh.header;
       const proto::hash256 hash = proto::block_hash(h);
       const auto key = enc::key_of(h.height);
-      const auto rec
-          = enc::encode_header_record(hash, h, sh.producer_signature);
+      const auto rec = enc::encode_header_record(hash, h,
+                                                 sh.producer_signature);
       t.put(impl_->headers, key.data(), key.size(), rec.data(), rec.size());
       t.put(impl_->hashes, hash.data(), hash.size(), key.data(), key.size());
       st.hash = hash;

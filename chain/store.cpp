@@ -67,8 +67,8 @@ chain_state load_state(const store::impl& s, const lmdb::txn& t) {
   const auto tip = read_u64(t, s.meta, enc::meta_tip);
   const auto base = read_u64(t, s.meta, enc::meta_base);
   const auto utxos = read_u64(t, s.meta, enc::meta_utxos);
-  const auto lt
-      = t.get(s.meta, enc::meta_lthash, std::strlen(enc::meta_lthash));
+  const auto lt = t.get(s.meta, enc::meta_lthash,
+                        std::strlen(enc::meta_lthash));
   if (!tip || !base || !utxos || !lt)
     throw std::runtime_error("chain state missing from meta");
   st.height = *tip;
@@ -146,8 +146,8 @@ result<std::unique_ptr<store>, std::string> store::open(const std::string& dir,
     p->snaps = open_db(t, "snapshots");
     p->meta = open_db(t, "meta");
 
-    const auto g
-        = t.get(p->meta, enc::meta_genesis, std::strlen(enc::meta_genesis));
+    const auto g = t.get(p->meta, enc::meta_genesis,
+                         std::strlen(enc::meta_genesis));
     if (!g) {
       chain_state st;
       auto ok = connect_block(*p, t, st, p->params.genesis, true);
@@ -161,7 +161,7 @@ result<std::unique_ptr<store>, std::string> store::open(const std::string& dir,
     } else if (g->size != p->genesis_hash.size()
                || std::memcmp(g->data, p->genesis_hash.data(),
                               p->genesis_hash.size())
-                      != 0) {
+                    != 0) {
       return "the chain store in " + dir
              + " was created for another genesis block";
     }
@@ -223,15 +223,15 @@ lookup<proto::hash256> store::hash_at(uint64_t height) const {
 
 lookup<uint64_t> store::height_of(const proto::hash256& hash) const {
   return read_in_txn(
-      *impl_, "height_of " + proto::to_hex(hash),
-      [&](const lmdb::txn& t) -> std::optional<uint64_t> {
-        const auto v = t.get(impl_->hashes, hash.data(), hash.size());
-        if (!v)
-          return std::nullopt;
-        if (v->size != enc::u64_size)
-          throw std::runtime_error("malformed hash index record");
-        return proto::be64(v->data);
-      });
+    *impl_, "height_of " + proto::to_hex(hash),
+    [&](const lmdb::txn& t) -> std::optional<uint64_t> {
+      const auto v = t.get(impl_->hashes, hash.data(), hash.size());
+      if (!v)
+        return std::nullopt;
+      if (v->size != enc::u64_size)
+        throw std::runtime_error("malformed hash index record");
+      return proto::be64(v->data);
+    });
 }
 
 lookup<proto::block> store::block_at(uint64_t height) const {
@@ -242,27 +242,27 @@ lookup<proto::block> store::block_at(uint64_t height) const {
 
 lookup<proto::signed_header> store::header_at(uint64_t height) const {
   return read_in_txn(
-      *impl_, at("header_at", height),
-      [&](const lmdb::txn& t) -> std::optional<proto::signed_header> {
-        if (auto h = read_header(*impl_, t, height))
-          return std::move(h->header);
-        return std::nullopt;
-      });
+    *impl_, at("header_at", height),
+    [&](const lmdb::txn& t) -> std::optional<proto::signed_header> {
+      if (auto h = read_header(*impl_, t, height))
+        return std::move(h->header);
+      return std::nullopt;
+    });
 }
 
 lookup<coin> store::find_coin(const proto::hash256& txid, uint32_t vout) const {
   return read_in_txn(
-      *impl_, "find_coin " + proto::to_hex(txid) + ":" + std::to_string(vout),
-      [&](const lmdb::txn& t) -> std::optional<coin> {
-        const auto o = enc::outpoint_of(txid, vout);
-        const auto v = t.get(impl_->utxo, o.data(), o.size());
-        if (!v)
-          return std::nullopt;
-        auto c = enc::decode_coin(*v);
-        if (!c)
-          throw std::runtime_error("malformed coin record");
-        return c;
-      });
+    *impl_, "find_coin " + proto::to_hex(txid) + ":" + std::to_string(vout),
+    [&](const lmdb::txn& t) -> std::optional<coin> {
+      const auto o = enc::outpoint_of(txid, vout);
+      const auto v = t.get(impl_->utxo, o.data(), o.size());
+      if (!v)
+        return std::nullopt;
+      auto c = enc::decode_coin(*v);
+      if (!c)
+        throw std::runtime_error("malformed coin record");
+      return c;
+    });
 }
 
 read_result<proto::blocks> store::get_blocks(uint64_t start,
@@ -276,7 +276,8 @@ read_result<proto::blocks> store::get_blocks(uint64_t start,
       const auto v = t.get(impl_->blocks, k.data(), k.size());
       if (!v)
         break;
-      // The first block is sent whatever its size (docs/PROTOCOL.md, "Chain requests").
+      // The first block is sent whatever its size (docs/PROTOCOL.md, "Chain
+      // requests").
       if (!out.items.empty()
           && total + v->size > proto::max_blocks_answer_bytes)
         break;
@@ -331,20 +332,20 @@ read_result<store::tip_state> store::current_state() const {
 read_result<std::vector<proto::utxo_entry>>
 store::coins_of(const proto::hash256& owner, std::size_t limit) const {
   return read_in_txn(
-      *impl_, "coins_of " + proto::to_hex(owner), [&](const lmdb::txn& t) {
-        std::vector<proto::utxo_entry> out;
-        lmdb::cursor c{t, impl_->utxo};
-        uint8_t e[enc::element_size];
-        const uint8_t* e_owner = e + enc::outpoint_size + enc::coin_owner_offset;
-        for (bool ok = c.first(); ok && out.size() < limit; ok = c.next()) {
-          if (!enc::element_of_record(c.key(), c.value(), e))
-            throw std::runtime_error("malformed UTXO record");
-          if (std::memcmp(e_owner, owner.data(), owner.size()) != 0)
-            continue;
-          out.push_back(enc::entry_of_element(e));
-        }
-        return out;
-      });
+    *impl_, "coins_of " + proto::to_hex(owner), [&](const lmdb::txn& t) {
+      std::vector<proto::utxo_entry> out;
+      lmdb::cursor c{t, impl_->utxo};
+      uint8_t e[enc::element_size];
+      const uint8_t* e_owner = e + enc::outpoint_size + enc::coin_owner_offset;
+      for (bool ok = c.first(); ok && out.size() < limit; ok = c.next()) {
+        if (!enc::element_of_record(c.key(), c.value(), e))
+          throw std::runtime_error("malformed UTXO record");
+        if (std::memcmp(e_owner, owner.data(), owner.size()) != 0)
+          continue;
+        out.push_back(enc::entry_of_element(e));
+      }
+      return out;
+    });
 }
 
 // -- writes
@@ -420,20 +421,19 @@ store::reorganize(uint64_t fork_height,
     if (fork_height > st.height)
       return chain_error{reject_reason::bad_height, fork_height,
                          "fork height " + std::to_string(fork_height)
-                             + " is above the tip "
-                             + std::to_string(st.height)};
+                           + " is above the tip " + std::to_string(st.height)};
     if (st.height - fork_height > max_reorg_depth || fork_height < st.base)
       return chain_error{
-          reject_reason::too_deep, fork_height + 1,
-          "disconnecting " + std::to_string(st.height - fork_height)
-              + " blocks from " + std::to_string(st.height) + " (at most "
-              + std::to_string(max_reorg_depth) + ", none below the base "
-              + std::to_string(st.base) + ")"};
+        reject_reason::too_deep, fork_height + 1,
+        "disconnecting " + std::to_string(st.height - fork_height)
+          + " blocks from " + std::to_string(st.height) + " (at most "
+          + std::to_string(max_reorg_depth) + ", none below the base "
+          + std::to_string(st.base) + ")"};
     if (fork_height + blocks.size() <= st.height)
       return chain_error{reject_reason::not_longer, fork_height + 1,
                          "branch ends at "
-                             + std::to_string(fork_height + blocks.size())
-                             + ", the chain at " + std::to_string(st.height)};
+                           + std::to_string(fork_height + blocks.size())
+                           + ", the chain at " + std::to_string(st.height)};
     while (st.height > fork_height)
       disconnect_tip(*impl_, t, st);
     drop_snapshots_above(*impl_, t, fork_height);

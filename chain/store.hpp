@@ -88,10 +88,10 @@ public:
   lookup<proto::signed_header> header_at(uint64_t height) const;
   lookup<coin> find_coin(const proto::hash256& txid, uint32_t vout) const;
 
-  /// The answers to the docs/PROTOCOL.md, "Chain requests" requests. `get_blocks`: contiguous from `start`,
-  /// at most `count` (capped at max_get_blocks) and at most
-  /// max_blocks_answer_bytes of blocks, but always the first block if stored;
-  /// empty past the tip or below the base.
+  /// The answers to the docs/PROTOCOL.md, "Chain requests" requests.
+  /// `get_blocks`: contiguous from `start`, at most `count` (capped at
+  /// max_get_blocks) and at most max_blocks_answer_bytes of blocks, but always
+  /// the first block if stored; empty past the tip or below the base.
   read_result<proto::blocks> get_blocks(uint64_t start, uint16_t count) const;
   read_result<proto::hashes> get_hashes(uint64_t start, uint16_t count) const;
   read_result<proto::headers> get_headers(uint64_t start, uint16_t count) const;
@@ -122,7 +122,7 @@ public:
 
   /// What `append` did.
   struct append_result {
-    std::size_t applied = 0;         ///< blocks committed, from the first
+    std::size_t applied = 0;          ///< blocks committed, from the first
     std::optional<chain_error> error; ///< why the next one was refused
     /// Internal: the block whose signature failed in a parallel check.
     std::optional<std::size_t> bad_signature_block;

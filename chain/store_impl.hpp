@@ -70,7 +70,7 @@ lmdb::txn begin_read(const store::impl& s);
 /// naming `what` if it throws (an LMDB failure or a malformed record).
 template <class F>
 auto read_in_txn(const store::impl& s, const std::string& what, F&& read)
-    -> read_result<std::invoke_result_t<F&, const lmdb::txn&>> {
+  -> read_result<std::invoke_result_t<F&, const lmdb::txn&>> {
   try {
     const lmdb::txn t = begin_read(s);
     return read(t);
@@ -111,13 +111,13 @@ struct checked_block {
   std::vector<proto::hash256> txids; ///< txid of each transaction, in order
 };
 
-/// The docs/PROTOCOL.md, "Block validity" rules that need no UTXO set, in the order their errors take
-/// precedence: height and prev_hash continue `parent` (only its height and
-/// hash are read), the producer is authorised and its signature verifies,
-/// the first transaction and only the first has no inputs, merkle_root
-/// matches. `genesis`: block 0, whose height must be 0 and whose producer and
-/// signature are not checked. With `defer`, the producer signature is
-/// appended there instead of checked. Reads no store: pure.
+/// The docs/PROTOCOL.md, "Block validity" rules that need no UTXO set, in the
+/// order their errors take precedence: height and prev_hash continue `parent`
+/// (only its height and hash are read), the producer is authorised and its
+/// signature verifies, the first transaction and only the first has no inputs,
+/// merkle_root matches. `genesis`: block 0, whose height must be 0 and whose
+/// producer and signature are not checked. With `defer`, the producer signature
+/// is appended there instead of checked. Reads no store: pure.
 result<checked_block, chain_error>
 check_block(const chain_params& params, const tip_info& parent,
             const proto::block& b, bool genesis = false,
@@ -135,12 +135,12 @@ struct utxo_delta {
   proto::lthash16 lthash;
 };
 
-/// The docs/PROTOCOL.md, "Block validity" rules that need the UTXO set, for `b` (already passed by
-/// `check_block`, which gave `checked`) on the state `st` in `t`: no
-/// transaction repeats the txid of one with unspent outputs, every input
-/// spends an unspent output once and its signature verifies (or is appended
-/// to `defer`), sums do not overflow, no transaction pays more than its
-/// inputs, the coinbase pays at most the reward plus fees (not checked for
+/// The docs/PROTOCOL.md, "Block validity" rules that need the UTXO set, for `b`
+/// (already passed by `check_block`, which gave `checked`) on the state `st` in
+/// `t`: no transaction repeats the txid of one with unspent outputs, every
+/// input spends an unspent output once and its signature verifies (or is
+/// appended to `defer`), sums do not overflow, no transaction pays more than
+/// its inputs, the coinbase pays at most the reward plus fees (not checked for
 /// `genesis`), and utxo_root is the LtHash after the block. Reads `t`, writes
 /// nothing; throws lmdb::error or std::runtime_error if the store cannot be
 /// read or holds a malformed coin.
@@ -159,17 +159,16 @@ void write_block(store::impl& s, lmdb::txn& t, chain_state& st,
                  const proto::block& b, const checked_block& checked,
                  utxo_delta delta, bool genesis = false);
 
-/// Validates `b` on `st` (docs/PROTOCOL.md, "Block validity") and, if valid, writes it (block, header, hash
-/// index, UTXO changes, undo) and advances `st`. An invalid block writes
-/// nothing. `genesis`: the network's given block 0, whose producer, signature
-/// and reward are not checked (its data is trusted; its roots are). With
-/// `defer`, signatures are appended there instead of checked: the block is
-/// valid only once they all verify.
-result<void, chain_error> connect_block(store::impl& s, lmdb::txn& t,
-                                        chain_state& st, const proto::block& b,
-                                        bool genesis = false,
-                                        std::vector<deferred_sig>* defer
-                                        = nullptr);
+/// Validates `b` on `st` (docs/PROTOCOL.md, "Block validity") and, if valid,
+/// writes it (block, header, hash index, UTXO changes, undo) and advances `st`.
+/// An invalid block writes nothing. `genesis`: the network's given block 0,
+/// whose producer, signature and reward are not checked (its data is trusted;
+/// its roots are). With `defer`, signatures are appended there instead of
+/// checked: the block is valid only once they all verify.
+result<void, chain_error>
+connect_block(store::impl& s, lmdb::txn& t, chain_state& st,
+              const proto::block& b, bool genesis = false,
+              std::vector<deferred_sig>* defer = nullptr);
 /// Undoes the tip block: removes its outputs, restores the coins it spent,
 /// deletes its block, header, hash index and undo entries; `st` moves to
 /// the parent. Throws lmdb::error (storage) if the undo data is missing.

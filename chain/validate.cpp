@@ -1,5 +1,5 @@
-// The validity rules of docs/PROTOCOL.md, "Block validity" applied to a block on the stored
-// state, and the writes that connect or disconnect a block.
+// The validity rules of docs/PROTOCOL.md, "Block validity" applied to a block
+// on the stored state, and the writes that connect or disconnect a block.
 
 #include <algorithm>
 #include <atomic>
@@ -98,23 +98,23 @@ check_block(const chain_params& params, const tip_info& parent,
     if (height != parent.height + 1)
       return refuse(reject_reason::bad_height, height,
                     "height " + std::to_string(height)
-                        + " does not continue the tip "
-                        + std::to_string(parent.height));
+                      + " does not continue the tip "
+                      + std::to_string(parent.height));
     if (h.prev_hash != parent.hash)
       return refuse(reject_reason::bad_prev_hash, height,
                     "prev_hash " + proto::to_hex(h.prev_hash)
-                        + " is not the tip " + proto::to_hex(parent.hash));
+                      + " is not the tip " + proto::to_hex(parent.hash));
     const auto& ps = params.producers;
     if (std::find(ps.begin(), ps.end(), h.producer) == ps.end())
       return refuse(reject_reason::bad_producer, height,
                     "producer " + proto::to_hex(h.producer)
-                        + " is not authorised");
+                      + " is not authorised");
   }
   checked_block out;
   out.hash = proto::block_hash(h);
   if (!genesis && defer)
-    defer->push_back({h.producer, proto::block_signing_bytes(out.hash),
-                      b.producer_signature});
+    defer->push_back(
+      {h.producer, proto::block_signing_bytes(out.hash), b.producer_signature});
   else if (!genesis
            && !security::verify(h.producer,
                                 proto::block_signing_bytes(out.hash),
@@ -164,20 +164,19 @@ compute_utxo_delta(const store::impl& s, const lmdb::txn& t,
     const proto::transaction& tx = txs[i];
     const proto::hash256& id = ids[i];
     if (!tx.outputs.empty()) {
-      // An identical transaction would overwrite unspent outputs (docs/PROTOCOL.md, "Block validity" keys
-      // outputs by txid and vout).
+      // An identical transaction would overwrite unspent outputs
+      // (docs/PROTOCOL.md, "Block validity" keys outputs by txid and vout).
       bool dup = !seen_ids.insert(id).second;
       if (!dup) {
         const auto first = enc::outpoint_of(id, 0);
         dup = utxo_cursor.seek(first.data(), first.size())
               && utxo_cursor.key().size >= id.size()
-              && std::memcmp(utxo_cursor.key().data, id.data(), id.size())
-                     == 0;
+              && std::memcmp(utxo_cursor.key().data, id.data(), id.size()) == 0;
       }
       if (dup)
         return refuse(reject_reason::duplicate_txid, height,
                       "tx " + std::to_string(i) + " " + proto::to_hex(id)
-                          + " has unspent outputs already");
+                        + " has unspent outputs already");
     }
     if (i > 0) {
       const proto::bytes msg = proto::tx_signing_bytes(id);
@@ -188,8 +187,8 @@ compute_utxo_delta(const store::impl& s, const lmdb::txn& t,
         if (!spent.insert(o).second)
           return refuse(reject_reason::missing_input, height,
                         where(i, j)
-                            + " spends an output spent earlier in "
-                              "the block");
+                          + " spends an output spent earlier in "
+                            "the block");
         coin c;
         if (auto it = created.find(o); it != created.end()) {
           c = it->second;
@@ -199,8 +198,8 @@ compute_utxo_delta(const store::impl& s, const lmdb::txn& t,
           if (!v)
             return refuse(reject_reason::missing_input, height,
                           where(i, j) + " spends " + proto::to_hex(in.prev_txid)
-                              + ":" + std::to_string(in.vout)
-                              + ", which is not unspent");
+                            + ":" + std::to_string(in.vout)
+                            + ", which is not unspent");
           const auto dc = enc::decode_coin(*v);
           if (!dc)
             throw std::runtime_error("malformed coin record");
@@ -224,8 +223,8 @@ compute_utxo_delta(const store::impl& s, const lmdb::txn& t,
       if (out_sum > in_sum)
         return refuse(reject_reason::overspend, height,
                       "tx " + std::to_string(i) + " pays "
-                          + std::to_string(out_sum) + " from "
-                          + std::to_string(in_sum));
+                        + std::to_string(out_sum) + " from "
+                        + std::to_string(in_sum));
       if (!add_checked(fees, in_sum - out_sum))
         return refuse(reject_reason::value_overflow, height, "fees overflow");
     }
@@ -245,7 +244,7 @@ compute_utxo_delta(const store::impl& s, const lmdb::txn& t,
   if (!genesis && coinbase_value > allowed)
     return refuse(reject_reason::bad_coinbase_value, height,
                   "coinbase pays " + std::to_string(coinbase_value)
-                      + ", at most " + std::to_string(allowed) + " allowed");
+                    + ", at most " + std::to_string(allowed) + " allowed");
 
   // utxo_root: the LtHash after the block (outputs created and spent within
   // the block cancel out and are not hashed at all).
@@ -272,8 +271,8 @@ void write_block(store::impl& s, lmdb::txn& t, chain_state& st,
   const auto key = enc::key_of(height);
   const proto::bytes encoded = proto::encode_block(b);
   t.put(s.blocks, key.data(), key.size(), encoded.data(), encoded.size());
-  const auto rec
-      = enc::encode_header_record(checked.hash, h, b.producer_signature);
+  const auto rec = enc::encode_header_record(checked.hash, h,
+                                             b.producer_signature);
   t.put(s.headers, key.data(), key.size(), rec.data(), rec.size());
   t.put(s.hashes, checked.hash.data(), checked.hash.size(), key.data(),
         key.size());
@@ -340,8 +339,8 @@ void disconnect_tip(store::impl& s, lmdb::txn& t, chain_state& st) {
       const auto o = enc::outpoint_of(id, static_cast<uint32_t>(v));
       // Absent: spent later in the same block, never stored.
       if (t.del(s.utxo, o.data(), o.size())) {
-        st.lthash.remove(enc::element_of(
-            o, coin{tx.outputs[v].value, tx.outputs[v].owner, height}));
+        st.lthash.remove(enc::element_of(o, coin{tx.outputs[v].value,
+                                                 tx.outputs[v].owner, height}));
         --st.utxos;
       }
     }

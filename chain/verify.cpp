@@ -69,8 +69,8 @@ std::optional<std::string> verify_in(const store::impl& s, const lmdb::txn& t) {
     if (!t.get(s.blocks, k.data(), k.size()))
       return "no block" + at(h);
   }
-  const uint64_t undo_blocks
-      = std::min(checked_undo_blocks, st.height - st.base);
+  const uint64_t undo_blocks = std::min(checked_undo_blocks,
+                                        st.height - st.base);
   for (uint64_t h = st.height - undo_blocks + 1; h <= st.height; ++h) {
     const auto k = enc::key_of(h);
     const auto u = t.get(s.undo, k.data(), k.size());

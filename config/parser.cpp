@@ -64,7 +64,8 @@ const config_entry* last_entry(const std::vector<config_entry>& entries,
 check_result check_network(const std::vector<config_entry>& entries) {
   const auto* dev = last_entry(entries, "devnet");
   const auto* test = last_entry(entries, "testnet");
-  if (dev != nullptr && test != nullptr && parse_bool(dev->value).value_or(false)
+  if (dev != nullptr && test != nullptr
+      && parse_bool(dev->value).value_or(false)
       && parse_bool(test->value).value_or(false))
     return config_error{"devnet and testnet cannot both be set ("
                         + dev->location + ", " + test->location + ")"};
@@ -156,8 +157,8 @@ parse_config_text(const std::string& text, const std::string& origin) {
       if (line.front() == '[')
         return config_error{loc + ": sections like '" + printable(line)
                             + "' are not supported"};
-      return config_error{loc + ": expected key=value, got '"
-                          + printable(line) + "'"};
+      return config_error{loc + ": expected key=value, got '" + printable(line)
+                          + "'"};
     }
     std::string key{trim(line.substr(0, eq))};
     if (key.empty())
@@ -229,7 +230,7 @@ result<void, config_error> apply_setting(const std::string& key,
 }
 
 result<parsed_args, config_error> parse_command_line(int argc,
-                                                      const char* const* argv) {
+                                                     const char* const* argv) {
   parsed_args out;
   for (int i = 1; i < argc; ++i) {
     if (argv[i] != nullptr && is_help(argv[i])) {
@@ -275,15 +276,15 @@ result<parsed_args, config_error> parse_command_line(int argc,
 }
 
 std::string usage() {
-  std::string out =
-    "Usage: timed [--conf=FILE] [--datadir=DIR] [--devnet|--testnet]\n"
-    "             [--key=value ...]\n"
-    "\n"
-    "Runs a TIME Coin node. Every option below except --conf and --help is\n"
-    "also a time.conf key (key=value); the command line wins over the file.\n"
-    "Boolean options may be given alone (--listen means --listen=1).\n"
-    "\n"
-    "Options:\n";
+  std::string out
+    = "Usage: timed [--conf=FILE] [--datadir=DIR] [--devnet|--testnet]\n"
+      "             [--key=value ...]\n"
+      "\n"
+      "Runs a TIME Coin node. Every option below except --conf and --help is\n"
+      "also a time.conf key (key=value); the command line wins over the file.\n"
+      "Boolean options may be given alone (--listen means --listen=1).\n"
+      "\n"
+      "Options:\n";
   for (const auto& s : all_settings()) {
     std::string left = "  --" + std::string{s.key};
     if (!s.value_hint.empty())

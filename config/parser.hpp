@@ -43,8 +43,8 @@ struct config_entry {
 /// The outcome of parsing the command line.
 struct parsed_args {
   node_config config;
-  bool help = false;          ///< `--help` was given: print `usage()` and exit 0
-  std::string conf_file;      ///< the time.conf read, if any
+  bool help = false;     ///< `--help` was given: print `usage()` and exit 0
+  std::string conf_file; ///< the time.conf read, if any
 };
 
 /// Parses `time.conf` text. `origin` names it in errors ("time.conf").
@@ -74,7 +74,7 @@ result<void, config_error> apply_setting(const std::string& key,
 /// config file is `--conf`, else `<datadir>/time.conf` if it exists; the
 /// command line wins over the file.
 result<parsed_args, config_error> parse_command_line(int argc,
-                                                      const char* const* argv);
+                                                     const char* const* argv);
 
 /// The `--help` text.
 std::string usage();

@@ -61,8 +61,8 @@ apply_result apply_peer(const std::string& value, const std::string& where,
 
 /// `whitelist`: an IP address or a CIDR subnet ("10.0.0.0/8",
 /// "2001:db8::/32"); repeatable, an empty value clears the list.
-apply_result apply_whitelist(const std::string& value,
-                             const std::string& where, node_config& cfg) {
+apply_result apply_whitelist(const std::string& value, const std::string& where,
+                             node_config& cfg) {
   if (value.empty()) {
     cfg.whitelist.clear();
     return {};
@@ -82,7 +82,8 @@ apply_result apply_whitelist(const std::string& value,
   return {};
 }
 
-/// `bind`, `rpcbind` and `metricsbind`: an IP address ("0.0.0.0", "::", "[::1]").
+/// `bind`, `rpcbind` and `metricsbind`: an IP address ("0.0.0.0", "::",
+/// "[::1]").
 template <std::string node_config::*Field>
 apply_result apply_bind(const std::string& value, const std::string& where,
                         node_config& cfg) {
@@ -148,7 +149,7 @@ apply_result apply_rpcport(const std::string& value, const std::string& where,
 }
 
 apply_result apply_metricsport(const std::string& value,
-                              const std::string& where, node_config& cfg) {
+                               const std::string& where, node_config& cfg) {
   // 0: metrics are not served (the default).
   auto port = parse_port(value, true);
   if (!port)

@@ -97,10 +97,10 @@ bool is_hostname(std::string_view text) {
   while (start <= text.size()) {
     auto dot = text.find('.', start);
     auto label = text.substr(start, dot == std::string_view::npos
-                                        ? std::string_view::npos
-                                        : dot - start);
-    if (label.empty() || label.size() > max_label_chars
-        || label.front() == '-' || label.back() == '-'
+                                      ? std::string_view::npos
+                                      : dot - start);
+    if (label.empty() || label.size() > max_label_chars || label.front() == '-'
+        || label.back() == '-'
         || !std::all_of(label.begin(), label.end(), is_label_char))
       return false;
     if (dot == std::string_view::npos)
@@ -158,8 +158,8 @@ std::optional<std::string> parse_hex_key(std::string_view text) {
 }
 
 std::optional<std::string> parse_log_level(std::string_view text) {
-  static constexpr std::string_view levels[] = {
-    "trace", "debug", "info", "warn", "error", "critical", "off"};
+  static constexpr std::string_view levels[]
+    = {"trace", "debug", "info", "warn", "error", "critical", "off"};
   if (text == "0")
     return std::string{"info"};
   if (text == "1")

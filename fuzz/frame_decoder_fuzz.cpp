@@ -40,14 +40,12 @@ struct bounds {
 
 bounds bounds_of(uint8_t mode) {
   switch (mode & 3) {
-  case 0:
-    return {proto::max_handshake_frame_bytes, proto::max_handshake_frame_bytes};
-  case 1:
-    return {proto::max_frame_bytes, proto::max_frame_bytes};
-  case 2:
-    return {tiny_bound_bytes, tiny_bound_bytes};
-  default:
-    return {proto::max_handshake_frame_bytes, proto::max_frame_bytes};
+    case 0:
+      return {proto::max_handshake_frame_bytes,
+              proto::max_handshake_frame_bytes};
+    case 1: return {proto::max_frame_bytes, proto::max_frame_bytes};
+    case 2: return {tiny_bound_bytes, tiny_bound_bytes};
+    default: return {proto::max_handshake_frame_bytes, proto::max_frame_bytes};
   }
 }
 
@@ -107,7 +105,7 @@ reference read_reference(const uint8_t* data, std::size_t size, bounds b,
 class pieces {
 public:
   pieces(uint8_t split)
-      : max_(max_piece_bytes[split & 7]), state_(0x9E3779B9u ^ (split >> 3)) {}
+    : max_(max_piece_bytes[split & 7]), state_(0x9E3779B9u ^ (split >> 3)) {}
 
   std::size_t next(std::size_t remaining) {
     if (max_ == 0)
@@ -137,8 +135,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   const bool drain_each_feed = (mode & 4) == 0;
   const bool type_limits = (mode & 8) != 0;
   const bool awaiting = (mode & 16) != 0;
-  const reference ref
-    = read_reference(stream, stream_size, b, type_limits, awaiting);
+  const reference ref = read_reference(stream, stream_size, b, type_limits,
+                                       awaiting);
 
   proto::frame_decoder decoder{b.first};
   decoder.set_type_limits(type_limits);
@@ -153,10 +151,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
       fuzz::check(produced < ref.frames.size(), "a frame the reference lacks");
       const auto& want = ref.frames[produced];
       fuzz::check(
-          payload.size() == want.size
-              && std::memcmp(payload.data(), stream + want.offset, want.size)
-                     == 0,
-          "a frame differs from the reference");
+        payload.size() == want.size
+          && std::memcmp(payload.data(), stream + want.offset, want.size) == 0,
+        "a frame differs from the reference");
       if (++produced == 1)
         decoder.set_max_payload(b.later);
     }
@@ -173,7 +170,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     // progress stays buffered, and it is within the bound.
     if (drain_each_feed && !decoder.failed())
       fuzz::check(decoder.buffered()
-                      < proto::frame_header_bytes + decoder.max_payload(),
+                    < proto::frame_header_bytes + decoder.max_payload(),
                   "buffered more than one bounded frame in progress");
   }
   drain();

@@ -92,8 +92,8 @@ inline security::conn_role other_role(security::conn_role r) {
 inline proto::message peer_auth(const proto::hash256& our_nonce,
                                 security::conn_role our_role) {
   auto signed_bytes = security::hello_auth_bytes(
-      our_nonce, peer_key().public_key(), local_key().public_key(),
-      proto::hash256{}, other_role(our_role));
+    our_nonce, peer_key().public_key(), local_key().public_key(),
+    proto::hash256{}, other_role(our_role));
   return proto::message{0, proto::hello_auth{peer_key().sign(signed_bytes)}};
 }
 

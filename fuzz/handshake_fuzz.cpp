@@ -45,8 +45,9 @@ struct run {
   std::optional<proto::hash256> our_nonce;
 
   explicit run(conn_role r)
-      : role(r), hs(fuzz::local_key(), fuzz::devnet_local_info(), r,
-                    proto::hash256{}, std::nullopt, admit) {}
+    : role(r),
+      hs(fuzz::local_key(), fuzz::devnet_local_info(), r, proto::hash256{},
+         std::nullopt, admit) {}
 
   /// Feeds `msg` and checks the step against the state before it.
   security::handshake_step feed(const proto::message& msg) {
@@ -69,7 +70,7 @@ struct run {
   void check_sent(const proto::message& out) {
     const auto frame = proto::encode_frame(out);
     fuzz::check(frame.size() - proto::frame_header_bytes
-                    <= proto::max_handshake_frame_bytes,
+                  <= proto::max_handshake_frame_bytes,
                 "sent a frame over the handshake bound");
     auto back = proto::decode(frame.data() + proto::frame_header_bytes,
                               frame.size() - proto::frame_header_bytes);
@@ -85,8 +86,8 @@ struct run {
       const auto& peer = hs.peer_hello();
       fuzz::check(peer.has_value(), "HELLO_AUTH sent before a peer HELLO");
       auto signed_bytes = security::hello_auth_bytes(
-          peer->nonce, fuzz::local_key().public_key(), peer->node_id,
-          proto::hash256{}, role);
+        peer->nonce, fuzz::local_key().public_key(), peer->node_id,
+        proto::hash256{}, role);
       fuzz::check(security::verify(fuzz::local_key().public_key(), signed_bytes,
                                    a->signature),
                   "our HELLO_AUTH does not verify");

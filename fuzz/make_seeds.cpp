@@ -111,9 +111,9 @@ void message_seeds() {
   deep.insert(deep.end(), proto::max_nesting_depth, 0x91);
   deep.push_back(0x90);
   write_seed(t, "hostile-too-deep", deep);
-  write_seed(
-      t, "trailing-byte",
-      cat({proto::encode(proto::message{1, proto::ping{2, 3}}), {0xc0}}));
+  write_seed(t, "trailing-byte",
+             cat(
+               {proto::encode(proto::message{1, proto::ping{2, 3}}), {0xc0}}));
   // PEERS with one entry over max_peers_entries, each an empty array.
   bytes many{0x93, 0x07, 0x00, 0x91, 0xdc};
   const auto n = static_cast<uint16_t>(proto::max_peers_entries + 1);
@@ -162,9 +162,9 @@ void frame_seeds() {
              cat({prefix(proto::max_handshake_frame_bytes),
                   bytes(proto::max_handshake_frame_bytes, 0xc0)}));
   // A frame the handshake bound refuses, accepted once the bound is raised.
-  const bytes after_first
-      = cat({frame(proto::message{0, proto::ping{1, 2}}),
-             prefix(proto::max_handshake_frame_bytes * 2), bytes(100, 0xc0)});
+  const bytes after_first = cat({frame(proto::message{0, proto::ping{1, 2}}),
+                                 prefix(proto::max_handshake_frame_bytes * 2),
+                                 bytes(100, 0xc0)});
   frame_seed("raised-bound", 3, 0, after_first);
   frame_seed("not-raised-bound", 0, 0, after_first);
 }
@@ -187,8 +187,8 @@ void handshake_seeds() {
   hs_seed("hello-without-ours-first", 0, hello);
   hs_seed("auth-before-hello", dial, bad_auth);
   hs_seed("reject", dial,
-          frame(proto::message{
-              0, proto::reject{proto::reject_code::banned, "go away\n\x01"}}));
+          frame(proto::message{0, proto::reject{proto::reject_code::banned,
+                                                "go away\n\x01"}}));
   hs_seed("ping-before-hello", dial,
           frame(proto::message{0, proto::ping{1, 2}}));
   hs_seed("second-hello", dial | scenario_peer_hello, hello);

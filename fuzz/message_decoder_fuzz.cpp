@@ -49,7 +49,7 @@ void check_message(const proto::message& msg) {
   fuzz::check(proto::encode(*again) == once,
               "a message's encoding changed in a round trip");
   fuzz::check(proto::encode_frame(msg).size()
-                  == once.size() + proto::frame_header_bytes,
+                == once.size() + proto::frame_header_bytes,
               "encode_frame disagrees with encode");
 }
 
@@ -66,7 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   if (tx) {
     check_fixed_point(*tx, proto::encode_transaction, proto::decode_transaction,
                       "a transaction's encoding changed in a round trip");
-    (void)proto::txid(*tx);
+    (void) proto::txid(*tx);
   }
 
   auto blk = proto::decode_block(data, size);
@@ -77,8 +77,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     std::vector<proto::hash256> ids;
     for (const auto& t : blk->transactions)
       ids.push_back(proto::txid(t));
-    (void)proto::merkle_root(ids);
-    (void)proto::block_hash(blk->header);
+    (void) proto::merkle_root(ids);
+    (void) proto::block_hash(blk->header);
   }
 
   auto header = proto::decode_header(data, size);

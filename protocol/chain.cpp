@@ -13,7 +13,8 @@ namespace timecoin::proto {
 
 namespace {
 
-/// Domain separation prefixes of the signed byte strings (docs/PROTOCOL.md, "Chain data").
+/// Domain separation prefixes of the signed byte strings (docs/PROTOCOL.md,
+/// "Chain data").
 constexpr char tx_signing_prefix[] = "timecoin/1 tx";
 constexpr char block_signing_prefix[] = "timecoin/1 block";
 
@@ -27,8 +28,7 @@ void ensure_sodium() {
   (void) ready;
 }
 
-bytes prefixed(const char* prefix, std::size_t prefix_size,
-               const hash256& h) {
+bytes prefixed(const char* prefix, std::size_t prefix_size, const hash256& h) {
   bytes out;
   out.reserve(prefix_size + h.size());
   out.insert(out.end(), prefix, prefix + prefix_size);

@@ -1,6 +1,7 @@
 #pragma once
 
-// Chain structures of docs/PROTOCOL.md, "Chain data" and the hashes defined over them.
+// Chain structures of docs/PROTOCOL.md, "Chain data" and the hashes defined
+// over them.
 
 #include <array>
 #include <cstdint>
@@ -51,7 +52,9 @@ struct block {
 
 /// H(x): BLAKE2b-256, no key.
 hash256 hash(const uint8_t* data, std::size_t size);
-inline hash256 hash(const bytes& x) { return hash(x.data(), x.size()); }
+inline hash256 hash(const bytes& x) {
+  return hash(x.data(), x.size());
+}
 
 /// `H(msgpack([version, [[prev_txid, vout], ...], outputs, lock_time]))`.
 hash256 txid(const transaction& tx);
@@ -92,7 +95,9 @@ public:
   /// Restores a state saved with `state_bytes()`; false if not 2048 bytes.
   bool load_state(const bytes& state);
 
-  bool operator==(const lthash16& other) const { return state_ == other.state_; }
+  bool operator==(const lthash16& other) const {
+    return state_ == other.state_;
+  }
 
 private:
   std::array<uint16_t, limbs> state_{};

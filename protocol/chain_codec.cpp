@@ -1,5 +1,6 @@
-// MessagePack encoding of the chain structures of docs/PROTOCOL.md, "Chain data". Hashes are
-// defined over exactly these encodings, so they must never change.
+// MessagePack encoding of the chain structures of docs/PROTOCOL.md, "Chain
+// data". Hashes are defined over exactly these encodings, so they must never
+// change.
 
 #include <limits>
 

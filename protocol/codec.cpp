@@ -17,13 +17,13 @@ using detail::packer;
 
 /// Wire types in the order of the alternatives of `body`.
 constexpr msg_type body_types[] = {
-  msg_type::hello,      msg_type::hello_auth,     msg_type::reject,
-  msg_type::ping,       msg_type::pong,           msg_type::get_peers,
-  msg_type::peers,      msg_type::bye,            msg_type::gossip,
-  msg_type::get_tip,    msg_type::tip,            msg_type::get_blocks,
-  msg_type::blocks,     msg_type::get_hashes,     msg_type::hashes,
+  msg_type::hello,          msg_type::hello_auth, msg_type::reject,
+  msg_type::ping,           msg_type::pong,       msg_type::get_peers,
+  msg_type::peers,          msg_type::bye,        msg_type::gossip,
+  msg_type::get_tip,        msg_type::tip,        msg_type::get_blocks,
+  msg_type::blocks,         msg_type::get_hashes, msg_type::hashes,
   msg_type::get_utxo_chunk, msg_type::utxo_chunk, msg_type::not_found,
-  msg_type::get_headers, msg_type::headers,
+  msg_type::get_headers,    msg_type::headers,
 };
 static_assert(std::size(body_types) == std::variant_size_v<body>,
               "every body alternative needs its wire type");
@@ -31,7 +31,9 @@ static_assert(std::size(body_types) == std::variant_size_v<body>,
 /// Encodings start this large: most messages fit without reallocating.
 constexpr std::size_t initial_encoding_bytes = 128;
 
-uint32_t size32(std::size_t n) { return static_cast<uint32_t>(n); }
+uint32_t size32(std::size_t n) {
+  return static_cast<uint32_t>(n);
+}
 
 void pack_body(packer& pk, const hello& m) {
   pk.pack_array(12);
@@ -66,11 +68,19 @@ void pack_ping_pong(packer& pk, const PingOrPong& m) {
   pk.pack(m.nonce);
   pk.pack(m.best_height);
 }
-void pack_body(packer& pk, const ping& m) { pack_ping_pong(pk, m); }
-void pack_body(packer& pk, const pong& m) { pack_ping_pong(pk, m); }
+void pack_body(packer& pk, const ping& m) {
+  pack_ping_pong(pk, m);
+}
+void pack_body(packer& pk, const pong& m) {
+  pack_ping_pong(pk, m);
+}
 
-void pack_body(packer& pk, const get_peers&) { pk.pack_array(0); }
-void pack_body(packer& pk, const get_tip&) { pk.pack_array(0); }
+void pack_body(packer& pk, const get_peers&) {
+  pk.pack_array(0);
+}
+void pack_body(packer& pk, const get_tip&) {
+  pk.pack_array(0);
+}
 
 void pack_body(packer& pk, const peers& m) {
   pk.pack_array(1);
@@ -90,8 +100,12 @@ void pack_reason(packer& pk, const std::string& reason) {
   pk.pack_array(1);
   pack_str(pk, reason);
 }
-void pack_body(packer& pk, const bye& m) { pack_reason(pk, m.reason); }
-void pack_body(packer& pk, const not_found& m) { pack_reason(pk, m.reason); }
+void pack_body(packer& pk, const bye& m) {
+  pack_reason(pk, m.reason);
+}
+void pack_body(packer& pk, const not_found& m) {
+  pack_reason(pk, m.reason);
+}
 
 void pack_body(packer& pk, const gossip& m) {
   pk.pack_array(5);
@@ -116,9 +130,15 @@ void pack_range(packer& pk, const RangeRequest& m) {
   pk.pack(m.start);
   pk.pack(m.count);
 }
-void pack_body(packer& pk, const get_blocks& m) { pack_range(pk, m); }
-void pack_body(packer& pk, const get_hashes& m) { pack_range(pk, m); }
-void pack_body(packer& pk, const get_headers& m) { pack_range(pk, m); }
+void pack_body(packer& pk, const get_blocks& m) {
+  pack_range(pk, m);
+}
+void pack_body(packer& pk, const get_hashes& m) {
+  pack_range(pk, m);
+}
+void pack_body(packer& pk, const get_headers& m) {
+  pack_range(pk, m);
+}
 
 void pack_body(packer& pk, const blocks& m) {
   pk.pack_array(1);

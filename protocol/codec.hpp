@@ -1,6 +1,7 @@
 #pragma once
 
-// MessagePack encoding and decoding of whole messages (docs/PROTOCOL.md, "Encoding").
+// MessagePack encoding and decoding of whole messages (docs/PROTOCOL.md,
+// "Encoding").
 
 #include <cstdint>
 #include <string>
@@ -12,12 +13,12 @@ namespace timecoin::proto {
 
 /// Why a payload could not be decoded.
 enum class decode_errc : uint8_t {
-  not_msgpack = 1,   ///< not one valid MessagePack object, or trailing bytes
-  not_envelope,      ///< not `[type u16, id u64, body array]`
-  unknown_type,      ///< a well-formed envelope of a type this node does not know
-  bad_field,         ///< a known field has the wrong type or size
-  too_deep,          ///< nesting beyond `max_nesting_depth`
-  limit_exceeded,    ///< a list longer than the protocol allows
+  not_msgpack = 1, ///< not one valid MessagePack object, or trailing bytes
+  not_envelope,    ///< not `[type u16, id u64, body array]`
+  unknown_type,    ///< a well-formed envelope of a type this node does not know
+  bad_field,       ///< a known field has the wrong type or size
+  too_deep,        ///< nesting beyond `max_nesting_depth`
+  limit_exceeded,  ///< a list longer than the protocol allows
 };
 
 /// A decode failure: the case and a human-readable detail naming the field.

@@ -175,8 +175,8 @@ void read_list(const record& r, std::size_t i, const char* name,
   if (arr.size > max)
     fail(decode_errc::limit_exceeded, list_path,
          std::to_string(arr.size) + " entries exceed " + std::to_string(max));
-  out.reserve(std::min<std::size_t>(arr.size,
-                                    max_list_reserve_bytes / sizeof(T)));
+  out.reserve(
+    std::min<std::size_t>(arr.size, max_list_reserve_bytes / sizeof(T)));
   for (uint32_t k = 0; k < arr.size; ++k) {
     field_path elem{&list_path, nullptr, k};
     out.push_back(read_one(arr.ptr[k], elem));

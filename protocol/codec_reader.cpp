@@ -36,9 +36,15 @@ public:
   explicit guard_visitor(std::size_t size) : budget_(size) {}
 
   bool start_array(uint32_t elements) { return open(elements); }
-  bool end_array() { --depth_; return true; }
+  bool end_array() {
+    --depth_;
+    return true;
+  }
   bool start_map(uint32_t pairs) { return open(uint64_t{pairs} * 2); }
-  bool end_map() { --depth_; return true; }
+  bool end_map() {
+    --depth_;
+    return true;
+  }
   void parse_error(std::size_t, std::size_t) {
     set(decode_errc::not_msgpack, "invalid MessagePack");
   }
@@ -109,8 +115,8 @@ msgpack::object parse_one(msgpack::zone& zone, const uint8_t* data,
          "trailing bytes after the object");
   // The guard pass has bounded everything; the limits repeat its bounds so
   // msgpack-c refuses on its own should the two ever disagree.
-  const msgpack::unpack_limit limit{size, size, size, size, size,
-                                    max_nesting_depth};
+  const msgpack::unpack_limit limit{size, size, size,
+                                    size, size, max_nesting_depth};
   try {
     std::size_t unpack_off = 0;
     bool referenced = false;
@@ -128,7 +134,8 @@ namespace {
 uint64_t read_unsigned(const msgpack::object& o, const field_path& at,
                        uint64_t max, const char* expected) {
   // msgpack-c reports any non-negative value as POSITIVE_INTEGER, whichever
-  // width and signedness it was sent in (docs/PROTOCOL.md, "Encoding" allows any that holds it).
+  // width and signedness it was sent in (docs/PROTOCOL.md, "Encoding" allows
+  // any that holds it).
   if (o.type == msgpack::type::POSITIVE_INTEGER && o.via.u64 <= max)
     return o.via.u64;
   fail(decode_errc::bad_field, at, std::string("expected ") + expected);

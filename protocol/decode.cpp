@@ -21,7 +21,8 @@ using detail::record;
 constexpr std::size_t envelope_fields = 3;
 /// Lengths a PEERS entry's node id may have: unknown, or an Ed25519 key.
 constexpr std::size_t peer_id_bytes = 32;
-/// Lengths of GOSSIP's sender and signature when messages are signed (docs/PROTOCOL.md, "Gossip").
+/// Lengths of GOSSIP's sender and signature when messages are signed
+/// (docs/PROTOCOL.md, "Gossip").
 constexpr std::size_t gossip_sender_bytes = 32;
 constexpr std::size_t gossip_signature_bytes = 64;
 
@@ -77,8 +78,7 @@ PingOrPong read_ping_pong(const record& r) {
   return m;
 }
 
-peer_address read_peer_address(const msgpack::object& o,
-                               const field_path& at) {
+peer_address read_peer_address(const msgpack::object& o, const field_path& at) {
   auto r = record::lenient(o, at);
   peer_address a;
   r.read(0, "host", a.host);

@@ -121,10 +121,22 @@ std::size_t read_int(const uint8_t* p, std::size_t size, int64_t& value) {
     case 0xcd: n = 2; break;
     case 0xce: n = 4; break;
     case 0xcf: n = 8; break;
-    case 0xd0: n = 1; is_signed = true; break;
-    case 0xd1: n = 2; is_signed = true; break;
-    case 0xd2: n = 4; is_signed = true; break;
-    case 0xd3: n = 8; is_signed = true; break;
+    case 0xd0:
+      n = 1;
+      is_signed = true;
+      break;
+    case 0xd1:
+      n = 2;
+      is_signed = true;
+      break;
+    case 0xd2:
+      n = 4;
+      is_signed = true;
+      break;
+    case 0xd3:
+      n = 8;
+      is_signed = true;
+      break;
     default: return 0;
   }
   if (size < 1 + n)
@@ -192,18 +204,13 @@ std::size_t max_payload_for(std::optional<uint16_t> type,
     case msg_type::get_blocks:
     case msg_type::get_hashes:
     case msg_type::get_utxo_chunk:
-    case msg_type::get_headers:
-      return type_limits::small;
+    case msg_type::get_headers: return type_limits::small;
     case msg_type::bye:
     case msg_type::reject:
-    case msg_type::not_found:
-      return type_limits::reason;
-    case msg_type::peers:
-      return type_limits::peers;
-    case msg_type::hashes:
-      return type_limits::hashes;
-    case msg_type::gossip:
-      return max_frame_bytes;
+    case msg_type::not_found: return type_limits::reason;
+    case msg_type::peers: return type_limits::peers;
+    case msg_type::hashes: return type_limits::hashes;
+    case msg_type::gossip: return max_frame_bytes;
     case msg_type::blocks:
       return awaiting_answers ? max_frame_bytes : type_limits::other;
     case msg_type::headers:
@@ -211,8 +218,7 @@ std::size_t max_payload_for(std::optional<uint16_t> type,
     case msg_type::utxo_chunk:
       return awaiting_answers ? type_limits::utxo_chunk : type_limits::other;
     case msg_type::hello:
-    case msg_type::hello_auth:
-      return max_handshake_frame_bytes;
+    case msg_type::hello_auth: return max_handshake_frame_bytes;
   }
   return type_limits::other;
 }

@@ -20,11 +20,11 @@ constexpr std::size_t frame_header_bytes = 4;
 
 /// Outcome of `frame_decoder::next`.
 enum class frame_status : uint8_t {
-  frame,          ///< a whole payload was produced
-  need_more,      ///< no whole frame buffered yet
-  frame_too_large,///< the length prefix exceeds the current bound
-  empty_frame,    ///< a zero length prefix (1 <= length is required)
-  type_too_large, ///< longer than the limit for its message type
+  frame,           ///< a whole payload was produced
+  need_more,       ///< no whole frame buffered yet
+  frame_too_large, ///< the length prefix exceeds the current bound
+  empty_frame,     ///< a zero length prefix (1 <= length is required)
+  type_too_large,  ///< longer than the limit for its message type
 };
 
 /// The message type of a payload, read from its first bytes (the array

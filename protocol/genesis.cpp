@@ -1,5 +1,6 @@
-// The devnet producer key and genesis block (docs/PROTOCOL.md, "Devnet genesis"), derived from
-// fixed seeds so that every devnet node agrees on them without configuration.
+// The devnet producer key and genesis block (docs/PROTOCOL.md, "Devnet
+// genesis"), derived from fixed seeds so that every devnet node agrees on them
+// without configuration.
 
 #include <cstring>
 
@@ -33,8 +34,8 @@ devnet_chain derive_devnet() {
   const hash256 coinbase_id = txid(coinbase);
 
   lthash16 utxos;
-  utxos.add(utxo_element(coinbase_id, 0, devnet_block_reward, out.public_key,
-                         0));
+  utxos.add(
+    utxo_element(coinbase_id, 0, devnet_block_reward, out.public_key, 0));
 
   block& g = out.genesis;
   g.header.version = 1;

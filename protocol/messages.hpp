@@ -59,7 +59,8 @@ enum service_bits : uint32_t {
   service_utxo_snapshots = 4,
 };
 
-/// Gossip kinds the network layer checks (docs/PROTOCOL.md, "Gossip"); `uint16_t` on the wire.
+/// Gossip kinds the network layer checks (docs/PROTOCOL.md, "Gossip");
+/// `uint16_t` on the wire.
 constexpr uint16_t gossip_kind_transaction = 1;
 constexpr uint16_t gossip_kind_block = 2;
 
@@ -128,7 +129,7 @@ struct bye {
 struct gossip {
   uint16_t kind = 0;
   bytes payload;
-  bytes sender;    ///< 32 bytes, or empty without message signing
+  bytes sender; ///< 32 bytes, or empty without message signing
   int64_t timestamp = 0;
   bytes signature; ///< 64 bytes, or empty without message signing
 };
@@ -211,10 +212,10 @@ struct headers {
 };
 
 /// The body of any known message.
-using body = std::variant<hello, hello_auth, reject, ping, pong, get_peers,
-                          peers, bye, gossip, get_tip, tip, get_blocks, blocks,
-                          get_hashes, hashes, get_utxo_chunk, utxo_chunk,
-                          not_found, get_headers, headers>;
+using body
+  = std::variant<hello, hello_auth, reject, ping, pong, get_peers, peers, bye,
+                 gossip, get_tip, tip, get_blocks, blocks, get_hashes, hashes,
+                 get_utxo_chunk, utxo_chunk, not_found, get_headers, headers>;
 
 /// A whole frame payload: `[type, id, body]`.
 struct message {

@@ -16,7 +16,7 @@ enum class network : uint8_t { mainnet, testnet, devnet };
 /// Fixed parameters of one network.
 struct network_params {
   network net;
-  const char* name;      ///< as in HELLO's `network` field
+  const char* name; ///< as in HELLO's `network` field
   uint32_t magic;
   uint16_t p2p_port;
   uint16_t rpc_port;
@@ -33,11 +33,13 @@ constexpr uint64_t devnet_block_reward = 10'000'000'000ULL;
 /// Timestamp of the devnet genesis header.
 constexpr int64_t devnet_genesis_timestamp = 1767225600;
 
-/// The 32-byte seed of the devnet producer key: `H("timecoin devnet producer")`.
+/// The 32-byte seed of the devnet producer key: `H("timecoin devnet
+/// producer")`.
 hash256 devnet_producer_seed();
 /// The devnet producer's public key.
 hash256 devnet_producer_public_key();
-/// The devnet genesis block, derived as docs/PROTOCOL.md, "Devnet genesis" says (deterministic, computed once).
+/// The devnet genesis block, derived as docs/PROTOCOL.md, "Devnet genesis" says
+/// (deterministic, computed once).
 block devnet_genesis();
 /// `block_hash(devnet_genesis().header)`, without copying the block.
 hash256 devnet_genesis_hash();

@@ -19,16 +19,31 @@ public:
   bool has_value() const noexcept { return data_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
 
-  T& value() & { assert(has_value()); return std::get<0>(data_); }
-  const T& value() const& { assert(has_value()); return std::get<0>(data_); }
-  T&& value() && { assert(has_value()); return std::get<0>(std::move(data_)); }
+  T& value() & {
+    assert(has_value());
+    return std::get<0>(data_);
+  }
+  const T& value() const& {
+    assert(has_value());
+    return std::get<0>(data_);
+  }
+  T&& value() && {
+    assert(has_value());
+    return std::get<0>(std::move(data_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  E& error() & { assert(!has_value()); return std::get<1>(data_); }
-  const E& error() const& { assert(!has_value()); return std::get<1>(data_); }
+  E& error() & {
+    assert(!has_value());
+    return std::get<1>(data_);
+  }
+  const E& error() const& {
+    assert(!has_value());
+    return std::get<1>(data_);
+  }
 
 private:
   std::variant<T, E> data_;
@@ -43,7 +58,10 @@ public:
 
   bool has_value() const noexcept { return !failed_; }
   explicit operator bool() const noexcept { return has_value(); }
-  const E& error() const& { assert(failed_); return err_; }
+  const E& error() const& {
+    assert(failed_);
+    return err_;
+  }
 
 private:
   E err_{};

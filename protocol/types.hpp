@@ -21,7 +21,9 @@ template <std::size_t N>
 std::string to_hex(const std::array<uint8_t, N>& x) {
   return to_hex(x.data(), x.size());
 }
-inline std::string to_hex(const bytes& x) { return to_hex(x.data(), x.size()); }
+inline std::string to_hex(const bytes& x) {
+  return to_hex(x.data(), x.size());
+}
 
 /// Parses exactly `N` bytes of hex (either case); false on any other input.
 bool from_hex(std::string_view hex, uint8_t* out, std::size_t n);

@@ -67,8 +67,8 @@ quarantine(const std::string& path, int64_t now, ban_file_errc code,
 ban_file_error unreadable(const std::string& path, const std::string& why) {
   return ban_file_error{ban_file_errc::unreadable,
                         "cannot read ban list " + path + ": " + why
-                            + "; starting with an empty ban list (saving will "
-                              "fail until this is fixed)",
+                          + "; starting with an empty ban list (saving will "
+                            "fail until this is fixed)",
                         {}};
 }
 
@@ -79,7 +79,7 @@ std::optional<int64_t> get_time(const json& entry, const char* key) {
     return std::nullopt;
   if (it->is_number_unsigned()
       && it->get<uint64_t>()
-             > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+           > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
     return std::nullopt;
   return it->get<int64_t>();
 }
@@ -169,7 +169,7 @@ bool ban_list::ban(const subnet& target, int64_t until, std::string reason,
       && count(ban_kind::automatic) >= max_automatic_bans)
     evict_oldest_automatic(now);
   auto* changed = merge(
-      ban_entry{target, now, until, cut_reason(std::move(reason)), kind}, now);
+    ban_entry{target, now, until, cut_reason(std::move(reason)), kind}, now);
   if (changed == nullptr)
     return false;
   auto record_json = entry_json(*changed);
@@ -219,8 +219,8 @@ ban_entry* ban_list::merge(ban_entry fresh, int64_t now) {
   // A ban that has ended but not been expired yet is replaced outright.
   bool ended = existing->until <= now;
   bool extends = ended || fresh.until > existing->until;
-  bool promotes
-      = fresh.kind == ban_kind::manual && existing->kind == ban_kind::automatic;
+  bool promotes = fresh.kind == ban_kind::manual
+                  && existing->kind == ban_kind::automatic;
   if (!extends && !promotes)
     return nullptr;
   bool was_manual = existing->kind == ban_kind::manual;
@@ -385,9 +385,9 @@ std::size_t ban_list::expire(int64_t now) {
     if (e.until <= now && e.kind == ban_kind::manual)
       --manual_;
   ranges_.erase(
-      std::remove_if(ranges_.begin(), ranges_.end(),
-                     [&](const ban_entry& e) { return e.until <= now; }),
-      ranges_.end());
+    std::remove_if(ranges_.begin(), ranges_.end(),
+                   [&](const ban_entry& e) { return e.until <= now; }),
+    ranges_.end());
   return before - size();
 }
 
@@ -460,15 +460,11 @@ result<ban_list, ban_file_error> ban_list::load(const std::string& path,
   ban_list list;
   auto file = read_bounded(path, max_ban_list_file_bytes);
   switch (file.status) {
-  case read_status::ok:
-    break;
-  case read_status::missing:
-    file.text.clear();
-    break;
-  case read_status::unreadable:
-    return unreadable(path, file.why);
-  case read_status::too_large:
-    return quarantine(path, now, ban_file_errc::too_large, file.why);
+    case read_status::ok: break;
+    case read_status::missing: file.text.clear(); break;
+    case read_status::unreadable: return unreadable(path, file.why);
+    case read_status::too_large:
+      return quarantine(path, now, ban_file_errc::too_large, file.why);
   }
   if (file.status == read_status::ok) {
     const auto& text = file.text;
@@ -519,20 +515,18 @@ bool ban_list::replay_journal(const std::string& path, int64_t now) {
   auto journal = path + ban_journal_suffix;
   auto file = read_bounded(journal, max_ban_list_file_bytes);
   switch (file.status) {
-  case read_status::ok:
-    break;
-  case read_status::missing:
-    return true;
-  case read_status::unreadable:
-    journal_.warning = "cannot read ban journal " + journal + ": " + file.why
-                       + "; the bans it records are not restored";
-    return false;
-  case read_status::too_large:
-    journal_.warning
-        = quarantine(journal, now, ban_file_errc::too_large, file.why,
-                     "ban journal", "the bans it records are not restored")
-              .message;
-    return false;
+    case read_status::ok: break;
+    case read_status::missing: return true;
+    case read_status::unreadable:
+      journal_.warning = "cannot read ban journal " + journal + ": " + file.why
+                         + "; the bans it records are not restored";
+      return false;
+    case read_status::too_large:
+      journal_.warning = quarantine(journal, now, ban_file_errc::too_large,
+                                    file.why, "ban journal",
+                                    "the bans it records are not restored")
+                           .message;
+      return false;
   }
   const auto& text = file.text;
   std::size_t records = 0;
@@ -565,8 +559,8 @@ bool ban_list::replay_journal(const std::string& path, int64_t now) {
         auto target = record.find("subnet");
         if (target == record.end() || !target->is_string()) {
           why = "\"subnet\" is missing or not a string";
-        } else if (auto range
-                   = subnet::parse(target->get_ref<const std::string&>())) {
+        } else if (auto range = subnet::parse(
+                     target->get_ref<const std::string&>())) {
           erase(*range);
         } else {
           why = range.error().message;
@@ -591,11 +585,11 @@ bool ban_list::replay_journal(const std::string& path, int64_t now) {
       return false;
     }
     journal_.warning
-        = quarantine(
-              journal, now, ban_file_errc::bad_entry,
-              "line " + std::to_string(line_no) + ": " + why, "ban journal",
-              "kept the " + std::to_string(records) + " records before it")
-              .message;
+      = quarantine(journal, now, ban_file_errc::bad_entry,
+                   "line " + std::to_string(line_no) + ": " + why,
+                   "ban journal",
+                   "kept the " + std::to_string(records) + " records before it")
+          .message;
     return false;
   }
   journal_.records = records;

@@ -1,8 +1,8 @@
 #pragma once
 
-// Banned addresses and subnets (docs/PROTOCOL.md, "Violations and bans"): automatic bans from
-// violations and the operator's `setban`, with expiry, bounded in number, and
-// kept in `<datadir>/banlist.json` (a snapshot) plus
+// Banned addresses and subnets (docs/PROTOCOL.md, "Violations and bans"):
+// automatic bans from violations and the operator's `setban`, with expiry,
+// bounded in number, and kept in `<datadir>/banlist.json` (a snapshot) plus
 // `<datadir>/banlist.json.journal` (the changes since) so that they survive
 // restarts without rewriting the whole file at every ban.
 

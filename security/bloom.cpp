@@ -53,8 +53,8 @@ int64_t saturating_add(int64_t x, uint64_t d) {
 /// int64 pair.
 uint64_t elapsed(int64_t now, int64_t since) {
   return now <= since
-             ? 0
-             : static_cast<uint64_t>(now) - static_cast<uint64_t>(since);
+           ? 0
+           : static_cast<uint64_t>(now) - static_cast<uint64_t>(since);
 }
 
 uint64_t load_le64(const uint8_t* p) {
@@ -74,10 +74,10 @@ bloom_key random_key() {
 } // namespace
 
 rotating_bloom::rotating_bloom(const bloom_params& p)
-    : rotating_bloom(p, p.keyed ? random_key() : bloom_key{}) {}
+  : rotating_bloom(p, p.keyed ? random_key() : bloom_key{}) {}
 
 rotating_bloom::rotating_bloom(const bloom_params& p, const bloom_key& key)
-    : params_(p), key_(key) {
+  : params_(p), key_(key) {
   if (p.capacity_per_generation == 0)
     throw std::invalid_argument("bloom: capacity_per_generation must be > 0");
   if (!(p.fp_rate > 0.0 && p.fp_rate < 1.0))
@@ -105,12 +105,12 @@ rotating_bloom::rotating_bloom(const bloom_params& p, const bloom_key& key)
   // formula prefers (the smaller on a tie: fewer probes).
   double k = static_cast<double>(bits_) / n * ln2;
   auto lo = static_cast<unsigned>(
-      std::clamp(std::floor(k), 1.0, double{max_hashes}));
+    std::clamp(std::floor(k), 1.0, double{max_hashes}));
   auto hi = std::min(lo + 1, max_hashes);
   hashes_ = fp_formula(bits_, hi, p.capacity_per_generation)
-                    < fp_formula(bits_, lo, p.capacity_per_generation)
-                ? hi
-                : lo;
+                < fp_formula(bits_, lo, p.capacity_per_generation)
+              ? hi
+              : lo;
   generations_.emplace_back();
   generations_.back().words.assign(bits_ / 64, 0);
 }
@@ -214,9 +214,10 @@ void rotating_bloom::drop_expired(int64_t now) {
   // so every closed generation is looked at; the open one never goes.
   auto before = generations_.size();
   auto closed_end = generations_.end() - 1;
-  auto kept = std::remove_if(
-      generations_.begin(), closed_end,
-      [now](const generation& g) { return now > g.expires_at; });
+  auto kept = std::remove_if(generations_.begin(), closed_end,
+                             [now](const generation& g) {
+                               return now > g.expires_at;
+                             });
   generations_.erase(kept, closed_end);
   stats_.expired_dropped += before - generations_.size();
 }

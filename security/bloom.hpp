@@ -1,8 +1,8 @@
 #pragma once
 
-// The gossip dedup filter (docs/PROTOCOL.md, "Gossip", "an id it has already seen"): a
-// rotating Bloom filter over 32-byte message ids. Plain class, no clock of
-// its own: the caller passes the time, so tests are deterministic.
+// The gossip dedup filter (docs/PROTOCOL.md, "Gossip", "an id it has already
+// seen"): a rotating Bloom filter over 32-byte message ids. Plain class, no
+// clock of its own: the caller passes the time, so tests are deterministic.
 
 #include <array>
 #include <chrono>
@@ -43,8 +43,9 @@ struct bloom_params {
   /// Target false-positive rate with two full generations, in (0, 1).
   double fp_rate = bloom_default_fp_rate;
   /// `message_max_age_seconds`: an envelope is accepted while its timestamp
-  /// is within this of the clock (docs/PROTOCOL.md, "Gossip"), and remembered at least that long.
-  /// Also the longest a generation stays open (rotation on time).
+  /// is within this of the clock (docs/PROTOCOL.md, "Gossip"), and remembered
+  /// at least that long. Also the longest a generation stays open (rotation on
+  /// time).
   std::chrono::seconds max_age{300};
   /// At most this many generations (at least 2); beyond, the oldest is
   /// dropped even if still inside the window (`evicted_live` counts it).
@@ -73,13 +74,14 @@ struct bloom_stats {
 /// A rotating Bloom filter of message ids with this promise: an id recorded
 /// with timestamp `T` at time `now` is found by every later lookup while the
 /// clock is at most `min(T, now + max_age) + max_age` (plus `grace`), the
-/// last second at which the timestamp check of docs/PROTOCOL.md, "Gossip", still accepts a replay of it. A
-/// replay inside the window is therefore never delivered twice, and one
-/// outside it fails the timestamp check. The one exception is the memory cap:
-/// past `max_generations`, the oldest generation goes early and `evicted_live`
-/// counts it. Ids are never missed otherwise (no false negatives); an id
-/// never recorded is reported seen with probability at most about `fp_rate`
-/// while two generations are alive, more under a flood (docs/SECURITY.md).
+/// last second at which the timestamp check of docs/PROTOCOL.md, "Gossip",
+/// still accepts a replay of it. A replay inside the window is therefore never
+/// delivered twice, and one outside it fails the timestamp check. The one
+/// exception is the memory cap: past `max_generations`, the oldest generation
+/// goes early and `evicted_live` counts it. Ids are never missed otherwise (no
+/// false negatives); an id never recorded is reported seen with probability at
+/// most about `fp_rate` while two generations are alive, more under a flood
+/// (docs/SECURITY.md).
 ///
 /// Ids go into the open generation. It is closed when it holds
 /// `capacity_per_generation` ids or its first id came `max_age` ago. A

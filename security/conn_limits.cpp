@@ -8,12 +8,13 @@ conn_limits::conn_limits(uint32_t max_total, uint32_t max_per_ip,
                          uint32_t max_new_per_ip_per_minute,
                          uint32_t reserved_outbound, uint32_t max_per_group,
                          uint32_t max_new_per_group_per_minute)
-    : max_total_(max_total),
-      max_inbound_(max_total - std::min(reserved_outbound, max_total / 2)),
-      max_per_ip_(max_per_ip), max_new_per_minute_(max_new_per_ip_per_minute),
-      max_per_group_(std::max(max_per_group, max_per_ip)),
-      max_new_per_group_(
-        std::max(max_new_per_group_per_minute, max_new_per_ip_per_minute)) {}
+  : max_total_(max_total),
+    max_inbound_(max_total - std::min(reserved_outbound, max_total / 2)),
+    max_per_ip_(max_per_ip),
+    max_new_per_minute_(max_new_per_ip_per_minute),
+    max_per_group_(std::max(max_per_group, max_per_ip)),
+    max_new_per_group_(
+      std::max(max_new_per_group_per_minute, max_new_per_ip_per_minute)) {}
 
 ip_address network_of(const ip_address& ip) {
   auto b = ip.bytes();
@@ -136,18 +137,14 @@ uint32_t conn_limits::inbound_from(const ip_address& ip) const {
 
 std::string_view to_string(conn_limits::admit_result r) noexcept {
   switch (r) {
-  case conn_limits::admit_result::ok:
-    return "ok";
-  case conn_limits::admit_result::no_free_slot:
-    return "no_free_slot";
-  case conn_limits::admit_result::too_many_from_ip:
-    return "too_many_from_ip";
-  case conn_limits::admit_result::too_frequent:
-    return "too_frequent";
-  case conn_limits::admit_result::too_many_from_group:
-    return "too_many_from_group";
-  case conn_limits::admit_result::group_too_frequent:
-    return "group_too_frequent";
+    case conn_limits::admit_result::ok: return "ok";
+    case conn_limits::admit_result::no_free_slot: return "no_free_slot";
+    case conn_limits::admit_result::too_many_from_ip: return "too_many_from_ip";
+    case conn_limits::admit_result::too_frequent: return "too_frequent";
+    case conn_limits::admit_result::too_many_from_group:
+      return "too_many_from_group";
+    case conn_limits::admit_result::group_too_frequent:
+      return "group_too_frequent";
   }
   return "unknown";
 }

@@ -1,15 +1,15 @@
 #pragma once
 
-// Connection slots (docs/PROTOCOL.md, "Handshake", REJECT 6 and 7): `maxconnections` in
-// total, at most `maxconnectionsperip` inbound from one address and
-// `max_per_group` from one network (/24 IPv4, /48 IPv6), at most 10 new
-// inbound connections per address and 40 per network per minute.
+// Connection slots (docs/PROTOCOL.md, "Handshake", REJECT 6 and 7):
+// `maxconnections` in total, at most `maxconnectionsperip` inbound from one
+// address and `max_per_group` from one network (/24 IPv4, /48 IPv6), at most 10
+// new inbound connections per address and 40 per network per minute.
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 #include <unordered_map>
+#include <vector>
 
 #include "protocol/messages.hpp"
 #include "security/subnet.hpp"
@@ -41,7 +41,8 @@ constexpr uint32_t default_reserved_outbound = 8;
 /// - Inbound may use at most `max_total - reserved_outbound` slots.
 /// - The per-address limits apply to inbound only: outbound connections are
 ///   the node's own choice, and a peer does not become hostile because we
-///   dialled it twice (docs/PROTOCOL.md, "Handshake" keeps one connection per node anyway).
+///   dialled it twice (docs/PROTOCOL.md, "Handshake" keeps one connection per
+///   node anyway).
 /// - Every inbound attempt counts towards the per-minute limit, refused or
 ///   not, so an address hammering the port stays refused until it slows down.
 /// - `exempt` (whitelisted addresses) skips the per-address limits; the
@@ -54,9 +55,9 @@ public:
   /// The outcome of `try_open`.
   enum class admit_result : uint8_t {
     ok = 0,
-    no_free_slot = 1,     ///< the node is full (REJECT 6)
-    too_many_from_ip = 2, ///< the address holds its share (REJECT 6)
-    too_frequent = 3,     ///< the address connects too often (REJECT 7)
+    no_free_slot = 1,        ///< the node is full (REJECT 6)
+    too_many_from_ip = 2,    ///< the address holds its share (REJECT 6)
+    too_frequent = 3,        ///< the address connects too often (REJECT 7)
     too_many_from_group = 4, ///< its network holds its share (REJECT 6)
     group_too_frequent = 5,  ///< its network connects too often (REJECT 7)
   };
@@ -104,7 +105,7 @@ public:
 
 private:
   struct address_state {
-    uint32_t open = 0;            ///< inbound connections open
+    uint32_t open = 0; ///< inbound connections open
     /// Recent inbound attempts, oldest first; at most the per-minute limit
     /// (a vector: an empty deque would cost ~600 bytes per address).
     std::vector<time_point> tries;
@@ -113,9 +114,9 @@ private:
   void drop_old_tries(address_state& s, time_point now) const;
   /// Records an attempt in `s`; true if it had `max` recent ones already.
   bool note_try(address_state& s, time_point now, uint32_t max) const;
-  void release(std::unordered_map<ip_address, address_state,
-                                  ip_address_hash>& map,
-               const ip_address& key);
+  void
+  release(std::unordered_map<ip_address, address_state, ip_address_hash>& map,
+          const ip_address& key);
 
   uint32_t max_total_;
   uint32_t max_inbound_;

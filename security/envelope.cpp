@@ -56,8 +56,8 @@ proto::gossip make_gossip(const node_key* key_or_null, uint32_t magic,
   msg.timestamp = timestamp;
   msg.payload = std::move(payload);
   if (key_or_null != nullptr) {
-    auto signed_bytes
-        = gossip_signing_bytes(magic, kind, timestamp, msg.payload);
+    auto signed_bytes = gossip_signing_bytes(magic, kind, timestamp,
+                                             msg.payload);
     auto sig = key_or_null->sign(signed_bytes);
     const auto& pk = key_or_null->public_key();
     msg.sender.assign(pk.begin(), pk.end());
@@ -83,18 +83,12 @@ hash256 message_id(const proto::gossip& msg) {
 
 const char* to_string(gossip_verdict verdict) {
   switch (verdict) {
-  case gossip_verdict::accept:
-    return "accept";
-  case gossip_verdict::stale:
-    return "stale";
-  case gossip_verdict::future:
-    return "future";
-  case gossip_verdict::bad_signature:
-    return "bad_signature";
-  case gossip_verdict::unsigned_rejected:
-    return "unsigned_rejected";
-  case gossip_verdict::duplicate:
-    return "duplicate";
+    case gossip_verdict::accept: return "accept";
+    case gossip_verdict::stale: return "stale";
+    case gossip_verdict::future: return "future";
+    case gossip_verdict::bad_signature: return "bad_signature";
+    case gossip_verdict::unsigned_rejected: return "unsigned_rejected";
+    case gossip_verdict::duplicate: return "duplicate";
   }
   return "unknown";
 }
@@ -165,8 +159,8 @@ gossip_verdict check_gossip(const gossip_rules& rules, const proto::gossip& msg,
   if (verdict != gossip_verdict::accept)
     return verdict;
   return seen.insert_if_new(message_id(msg), msg.timestamp, now)
-             ? gossip_verdict::accept
-             : gossip_verdict::duplicate;
+           ? gossip_verdict::accept
+           : gossip_verdict::duplicate;
 }
 
 } // namespace timecoin::security

@@ -1,8 +1,8 @@
 #pragma once
 
-// Signed gossip envelopes (docs/PROTOCOL.md, "Gossip"): the bytes a sender signs, the
-// message id, and the receiver's checks in the contract's order. Plain
-// functions, no actors: workers verify, the registry deduplicates.
+// Signed gossip envelopes (docs/PROTOCOL.md, "Gossip"): the bytes a sender
+// signs, the message id, and the receiver's checks in the contract's order.
+// Plain functions, no actors: workers verify, the registry deduplicates.
 
 #include <cstddef>
 #include <cstdint>
@@ -24,8 +24,8 @@ constexpr std::size_t gossip_sender_bytes = 32;
 /// `signature` of a signed envelope: an Ed25519 signature.
 constexpr std::size_t gossip_signature_bytes = 64;
 /// Bytes signed besides the payload: prefix, magic u32, kind u16, i64.
-constexpr std::size_t gossip_signing_header_bytes
-    = gossip_signing_prefix.size() + 4 + 2 + 8;
+constexpr std::size_t gossip_signing_header_bytes = gossip_signing_prefix.size()
+                                                    + 4 + 2 + 8;
 
 /// Appends the signed bytes `"timecoin/1 msg" || magic u32 BE || kind u16 BE
 /// || timestamp i64 BE (two's complement) || payload` to `out`. Allocates
@@ -64,14 +64,14 @@ enum class gossip_verdict : uint8_t {
 /// The verdict's name, for logs ("accept", "bad_signature", ...).
 const char* to_string(gossip_verdict verdict);
 
-/// True for the verdicts charged to the peer as a violation (docs/PROTOCOL.md, "Violations and bans"):
-/// `bad_signature` and `unsigned_rejected`.
+/// True for the verdicts charged to the peer as a violation (docs/PROTOCOL.md,
+/// "Violations and bans"): `bad_signature` and `unsigned_rejected`.
 bool is_violation(gossip_verdict verdict);
 
-/// First check of docs/PROTOCOL.md, "Gossip": `accept` if `msg.timestamp` is within
-/// `max_age_seconds` of `now` (both in Unix seconds) in either direction,
-/// inclusive; `stale` if it is older, `future` if it is newer. Exact for
-/// every int64 input (no overflow).
+/// First check of docs/PROTOCOL.md, "Gossip": `accept` if `msg.timestamp` is
+/// within `max_age_seconds` of `now` (both in Unix seconds) in either
+/// direction, inclusive; `stale` if it is older, `future` if it is newer. Exact
+/// for every int64 input (no overflow).
 gossip_verdict check_timestamp(const proto::gossip& msg, int64_t now,
                                uint32_t max_age_seconds);
 
@@ -86,24 +86,25 @@ bool verify_signature(uint32_t magic, const proto::gossip& msg);
 
 /// The receiver's settings for gossip, from the node's configuration.
 struct gossip_rules {
-  uint32_t magic = 0;             ///< the network's magic (docs/PROTOCOL.md, "Networks")
+  uint32_t magic = 0; ///< the network's magic (docs/PROTOCOL.md, "Networks")
   uint32_t max_age_seconds = 300; ///< `message_max_age_seconds`
   bool signing_enabled = true;    ///< `enable_message_signing`
 };
 
-/// The first two checks of docs/PROTOCOL.md, "Gossip", in order: the timestamp, then the signature.
-/// With signing enabled, an envelope without sender and signature is
-/// `unsigned_rejected` and one with a wrong or partial signature
+/// The first two checks of docs/PROTOCOL.md, "Gossip", in order: the timestamp,
+/// then the signature. With signing enabled, an envelope without sender and
+/// signature is `unsigned_rejected` and one with a wrong or partial signature
 /// `bad_signature` (both violations). With signing disabled, sender and
-/// signature are not looked at, even when present (docs/PROTOCOL.md, "Gossip": "not checked").
-/// Never `duplicate`: that is the registry's filter (`check_gossip`).
+/// signature are not looked at, even when present (docs/PROTOCOL.md, "Gossip":
+/// "not checked"). Never `duplicate`: that is the registry's filter
+/// (`check_gossip`).
 gossip_verdict check_envelope(const gossip_rules& rules,
                               const proto::gossip& msg, int64_t now);
 
-/// All of docs/PROTOCOL.md, "Gossip" in order: `check_envelope`, then the dedup filter. An envelope
-/// that passes both checks is recorded in `seen` (so its next copy is a
-/// `duplicate`); one that fails them is not recorded, so that a forged copy
-/// cannot make the genuine message look already seen.
+/// All of docs/PROTOCOL.md, "Gossip" in order: `check_envelope`, then the dedup
+/// filter. An envelope that passes both checks is recorded in `seen` (so its
+/// next copy is a `duplicate`); one that fails them is not recorded, so that a
+/// forged copy cannot make the genuine message look already seen.
 gossip_verdict check_gossip(const gossip_rules& rules, const proto::gossip& msg,
                             int64_t now, rotating_bloom& seen);
 

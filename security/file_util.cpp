@@ -99,7 +99,7 @@ write_status write_file(const std::string& path, const std::string& text,
   auto temp = path + ".tmp-" + suffix;
   // O_EXCL: never write through a file (or symlink) someone else put there.
   fd_guard fd{
-      ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)};
+    ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)};
   if (fd.fd < 0) {
     err = "cannot create " + temp + ": " + errno_text(errno);
     return write_status::failed;
@@ -141,8 +141,8 @@ bool append_file(const std::string& path, const std::string& text, mode_t mode,
   bool created = false;
   fd_guard fd{::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC)};
   if (fd.fd < 0 && errno == ENOENT) {
-    fd.fd
-        = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, mode);
+    fd.fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+                   mode);
     created = fd.fd >= 0;
   }
   if (fd.fd < 0) {
@@ -180,8 +180,8 @@ read_outcome read_bounded(const std::string& path, std::size_t max_bytes) {
     return fail(read_status::unreadable, "not a regular file");
   if (static_cast<uint64_t>(st.st_size) > max_bytes)
     return fail(read_status::too_large, std::to_string(st.st_size)
-                                            + " bytes, more than "
-                                            + std::to_string(max_bytes));
+                                          + " bytes, more than "
+                                          + std::to_string(max_bytes));
   char buf[read_chunk_bytes];
   for (;;) {
     auto n = ::read(fd.fd, buf, sizeof buf);

@@ -64,27 +64,27 @@ std::optional<refusal> check_hello(const local_info& local,
                                    const proto::hello& peer) {
   // Malformed fields first: they are violations whatever else is wrong.
   if (peer.user_agent.size() > proto::max_user_agent_bytes)
-    return violation("user_agent is " + std::to_string(peer.user_agent.size()) +
-                     " bytes, more than " +
-                     std::to_string(proto::max_user_agent_bytes));
+    return violation("user_agent is " + std::to_string(peer.user_agent.size())
+                     + " bytes, more than "
+                     + std::to_string(proto::max_user_agent_bytes));
   if (peer.min_version > peer.version)
-    return violation("malformed version range " +
-                     std::to_string(peer.min_version) + ".." +
-                     std::to_string(peer.version));
+    return violation("malformed version range "
+                     + std::to_string(peer.min_version) + ".."
+                     + std::to_string(peer.version));
   if (peer.magic != local.magic || peer.network != local.network)
     return refusal{proto::reject_code::wrong_network,
-                   "wrong network: peer is '" +
-                     printable(peer.network, max_echoed_chars) +
-                     "' magic " + hex32(peer.magic) + ", we are '" +
-                     local.network + "' magic " + hex32(local.magic)};
-  if (peer.version < proto::min_protocol_version ||
-      peer.min_version > proto::protocol_version)
+                   "wrong network: peer is '"
+                     + printable(peer.network, max_echoed_chars) + "' magic "
+                     + hex32(peer.magic) + ", we are '" + local.network
+                     + "' magic " + hex32(local.magic)};
+  if (peer.version < proto::min_protocol_version
+      || peer.min_version > proto::protocol_version)
     return refusal{proto::reject_code::incompatible_version,
-                   "incompatible version: peer speaks " +
-                     std::to_string(peer.min_version) + ".." +
-                     std::to_string(peer.version) + ", we speak " +
-                     std::to_string(proto::min_protocol_version) + ".." +
-                     std::to_string(proto::protocol_version)};
+                   "incompatible version: peer speaks "
+                     + std::to_string(peer.min_version) + ".."
+                     + std::to_string(peer.version) + ", we speak "
+                     + std::to_string(proto::min_protocol_version) + ".."
+                     + std::to_string(proto::protocol_version)};
   if (peer.node_id == own_node_id)
     return refusal{proto::reject_code::self_connection,
                    "connected to ourselves"};
@@ -94,8 +94,12 @@ std::optional<refusal> check_hello(const local_info& local,
 handshake::handshake(const node_key& key, local_info local, conn_role role,
                      hash256 binding, std::optional<hash256> tls_peer_key,
                      admit_fn admit)
-  : key_(key), local_(std::move(local)), role_(role), binding_(binding),
-    tls_peer_key_(tls_peer_key), admit_(std::move(admit)) {
+  : key_(key),
+    local_(std::move(local)),
+    role_(role),
+    binding_(binding),
+    tls_peer_key_(tls_peer_key),
+    admit_(std::move(admit)) {
   // A nonce exists from the start, so that a HELLO_AUTH the peer sends
   // before our HELLO (impossible for an honest peer) cannot match zeros.
   init_sodium();
@@ -158,9 +162,9 @@ handshake_step handshake::dispatch(const proto::message& msg, int64_t now) {
                 false);
   if (auto* rej = std::get_if<proto::reject>(&msg.content)) {
     return fail({rej->code,
-                 "peer rejected: code " +
-                   std::to_string(static_cast<uint16_t>(rej->code)) + ": " +
-                   printable(rej->reason, max_echoed_chars),
+                 "peer rejected: code "
+                   + std::to_string(static_cast<uint16_t>(rej->code)) + ": "
+                   + printable(rej->reason, max_echoed_chars),
                  false},
                 false);
   }
@@ -191,10 +195,10 @@ handshake_step handshake::on_hello(const proto::hello& peer, int64_t now) {
   if (auto r = check_hello(local_, key_.public_key(), peer))
     return fail(std::move(*r), true);
   if (tls_peer_key_ && *tls_peer_key_ != peer.node_id)
-    return fail(
-      violation("TLS certificate key " + proto::to_hex(*tls_peer_key_) +
-                " differs from HELLO node id " + proto::to_hex(peer.node_id)),
-      true);
+    return fail(violation("TLS certificate key " + proto::to_hex(*tls_peer_key_)
+                          + " differs from HELLO node id "
+                          + proto::to_hex(peer.node_id)),
+                true);
   if (admit_) {
     if (auto r = admit_(peer))
       return fail(std::move(*r), true);
@@ -204,8 +208,8 @@ handshake_step handshake::on_hello(const proto::hello& peer, int64_t now) {
     step.send.push_back(make_hello(now));
   auto skew = distance(now, peer.timestamp);
   if (skew > static_cast<uint64_t>(max_clock_skew_seconds))
-    step.warning = "clock of peer " + proto::to_hex(peer.node_id) +
-                   " differs from ours by " + std::to_string(skew) + " s";
+    step.warning = "clock of peer " + proto::to_hex(peer.node_id)
+                   + " differs from ours by " + std::to_string(skew) + " s";
   auto signed_bytes = hello_auth_bytes(peer.nonce, key_.public_key(),
                                        peer.node_id, binding_, role_);
   step.send.push_back(

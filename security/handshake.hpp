@@ -1,7 +1,8 @@
 #pragma once
 
-// The HELLO / HELLO_AUTH exchange of docs/PROTOCOL.md, "Handshake" as a plain state machine:
-// the connection actor feeds it the peer's messages and sends what it says.
+// The HELLO / HELLO_AUTH exchange of docs/PROTOCOL.md, "Handshake" as a plain
+// state machine: the connection actor feeds it the peer's messages and sends
+// what it says.
 
 #include <functional>
 #include <optional>
@@ -39,11 +40,13 @@ bytes hello_auth_bytes(const hash256& peer_nonce, const hash256& own_node_id,
 struct refusal {
   proto::reject_code code;
   std::string reason;
-  bool violation = false; ///< also charge a violation to the peer (docs/PROTOCOL.md, "Violations and bans")
+  bool violation = false; ///< also charge a violation to the peer
+                          ///< (docs/PROTOCOL.md, "Violations and bans")
 };
 
-/// Checks a peer's HELLO against docs/PROTOCOL.md, "Handshake": magic and network, overlapping versions,
-/// not our own node id, sane field sizes. Ban checks are the caller's.
+/// Checks a peer's HELLO against docs/PROTOCOL.md, "Handshake": magic and
+/// network, overlapping versions, not our own node id, sane field sizes. Ban
+/// checks are the caller's.
 std::optional<refusal> check_hello(const local_info& local,
                                    const hash256& own_node_id,
                                    const proto::hello& peer);

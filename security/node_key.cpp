@@ -24,12 +24,13 @@ constexpr std::string_view key_file_prefix = "ed25519-seed:";
 /// A key file is one short line; a larger file is not a key file and is not
 /// read into memory.
 constexpr std::size_t max_key_file_bytes = 4096;
-/// Only the owner may read the key (docs/PROTOCOL.md, "Identity and transport").
+/// Only the owner may read the key (docs/PROTOCOL.md, "Identity and
+/// transport").
 constexpr mode_t key_file_mode = 0600;
 
 key_error refuse(const std::string& path, const std::string& what) {
-  return key_error{"node key file " + path + " " + what +
-                   "; refusing to start with a new identity"};
+  return key_error{"node key file " + path + " " + what
+                   + "; refusing to start with a new identity"};
 }
 
 key_error malformed(const std::string& path, const std::string& why) {
@@ -38,8 +39,9 @@ key_error malformed(const std::string& path, const std::string& why) {
 
 result<node_key, key_error> parse_key_file(const std::string& path,
                                            std::string text) {
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' ||
-                           text.back() == ' ' || text.back() == '\t'))
+  while (!text.empty()
+         && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '
+             || text.back() == '\t'))
     text.pop_back();
   if (text.empty())
     return malformed(path, "the file is empty");
@@ -55,8 +57,8 @@ result<node_key, key_error> parse_key_file(const std::string& path,
   if (!ok) {
     return malformed(path, hex_size != 2 * seed.size()
                              ? "expected 64 hex digits after 'ed25519-seed:', "
-                               "found " +
-                                 std::to_string(hex_size) + " characters"
+                               "found "
+                                 + std::to_string(hex_size) + " characters"
                              : "the seed is not valid hex");
   }
   auto key = node_key::from_seed(seed);
@@ -72,8 +74,8 @@ result<node_key, key_error> read_key_file(int fd, const std::string& path,
   if (!S_ISREG(st.st_mode))
     return malformed(path, "it is not a regular file");
   if (static_cast<std::size_t>(st.st_size) > max_key_file_bytes)
-    return malformed(path, "it is " + std::to_string(st.st_size) +
-                             " bytes long, far more than a key");
+    return malformed(path, "it is " + std::to_string(st.st_size)
+                             + " bytes long, far more than a key");
   std::string text(max_key_file_bytes + 1, '\0');
   std::size_t got = 0;
   while (got < text.size()) {

@@ -25,7 +25,7 @@ constexpr unsigned v6_bits = 128;
 subnet_error fail(subnet_errc code, std::string_view text,
                   const std::string& why) {
   return subnet_error{code, "invalid address or subnet "
-                                + quoted(text, max_quoted_chars) + ": " + why};
+                              + quoted(text, max_quoted_chars) + ": " + why};
 }
 
 bool is_mapped(const ip_address::bytes_type& b) {
@@ -103,7 +103,7 @@ std::size_t ip_address_hash::operator()(const ip_address& ip) const noexcept {
 }
 
 subnet::subnet(ip_address network, unsigned bits)
-    : network_(ip_address{masked(network.bytes(), bits)}), bits_(bits) {}
+  : network_(ip_address{masked(network.bytes(), bits)}), bits_(bits) {}
 
 result<subnet, subnet_error> subnet::parse(std::string_view text) {
   if (text.empty())
@@ -130,7 +130,7 @@ result<subnet, subnet_error> subnet::parse(std::string_view text) {
     if (digits.empty() || digits.size() > 3)
       return fail(subnet_errc::bad_prefix, text,
                   "the prefix after '/' must be 0 to "
-                      + std::to_string(family_max));
+                    + std::to_string(family_max));
     prefix = 0;
     for (char c : digits) {
       if (c < '0' || c > '9')
@@ -141,7 +141,7 @@ result<subnet, subnet_error> subnet::parse(std::string_view text) {
     if (prefix > family_max)
       return fail(subnet_errc::prefix_too_long, text,
                   "prefix /" + std::to_string(prefix) + " exceeds "
-                      + std::to_string(family_max) + " bits");
+                    + std::to_string(family_max) + " bits");
   }
   unsigned bits = written_v4 ? v4_mapped_bits + prefix : prefix;
   return subnet{*addr, bits};

@@ -1,7 +1,8 @@
 #pragma once
 
 // IP addresses and CIDR subnets for bans, whitelists and per-address limits
-// (docs/PROTOCOL.md, "Violations and bans"). Plain values: parsing, matching and canonical text.
+// (docs/PROTOCOL.md, "Violations and bans"). Plain values: parsing, matching
+// and canonical text.
 
 #include <array>
 #include <cstddef>

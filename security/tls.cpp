@@ -48,7 +48,8 @@ BIO* new_input_bio() {
 }
 
 /// Certificate chains are not checked: any self-signed certificate passes
-/// here, its key is checked after the handshake and against HELLO (docs/PROTOCOL.md, "Identity and transport").
+/// here, its key is checked after the handshake and against HELLO
+/// (docs/PROTOCOL.md, "Identity and transport").
 int accept_any_chain(int, X509_STORE_CTX*) {
   return 1;
 }
@@ -62,8 +63,8 @@ int select_alpn(SSL*, const unsigned char** out, unsigned char* out_len,
     unsigned int len = in[pos];
     if (len == 0 || pos + 1 + len > in_len)
       break;
-    if (len + 1 == alpn_wire_size &&
-        std::memcmp(in + pos, alpn_wire, alpn_wire_size) == 0) {
+    if (len + 1 == alpn_wire_size
+        && std::memcmp(in + pos, alpn_wire, alpn_wire_size) == 0) {
       *out = in + pos + 1; // OpenSSL copies the selection
       *out_len = static_cast<unsigned char>(len);
       return SSL_TLSEXT_ERR_OK;
@@ -80,14 +81,14 @@ make_ssl_ctx(bool server, const detail::tls_identity& id) {
   if (!ctx)
     return detail::openssl_errors("cannot create an SSL_CTX");
   auto* c = ctx.get();
-  bool ok = SSL_CTX_set_min_proto_version(c, TLS1_3_VERSION) == 1 &&
-            SSL_CTX_set_max_proto_version(c, TLS1_3_VERSION) == 1 &&
-            SSL_CTX_use_certificate(c, id.cert.get()) == 1 &&
-            SSL_CTX_use_PrivateKey(c, id.key.get()) == 1 &&
-            SSL_CTX_check_private_key(c) == 1 &&
+  bool ok = SSL_CTX_set_min_proto_version(c, TLS1_3_VERSION) == 1
+            && SSL_CTX_set_max_proto_version(c, TLS1_3_VERSION) == 1
+            && SSL_CTX_use_certificate(c, id.cert.get()) == 1
+            && SSL_CTX_use_PrivateKey(c, id.key.get()) == 1
+            && SSL_CTX_check_private_key(c) == 1 &&
             // Both sides hold Ed25519 keys: nothing else can sign.
-            SSL_CTX_set1_sigalgs_list(c, "ed25519") == 1 &&
-            SSL_CTX_set1_client_sigalgs_list(c, "ed25519") == 1 &&
+            SSL_CTX_set1_sigalgs_list(c, "ed25519") == 1
+            && SSL_CTX_set1_client_sigalgs_list(c, "ed25519") == 1 &&
             // No resumption: every connection proves its node key afresh,
             // and no ticket records trail the handshake.
             SSL_CTX_set_num_tickets(c, 0) == 1;
@@ -108,7 +109,8 @@ make_ssl_ctx(bool server, const detail::tls_identity& id) {
     SSL_CTX_set_alpn_select_cb(c, select_alpn, nullptr);
   } else if (SSL_CTX_set_alpn_protos(
                c, reinterpret_cast<const unsigned char*>(alpn_wire),
-               alpn_wire_size) != 0) { // 0 is success here
+               alpn_wire_size)
+             != 0) { // 0 is success here
     return detail::openssl_errors("cannot set ALPN");
   }
   return ctx;
@@ -175,8 +177,8 @@ struct tls_session::impl {
     const unsigned char* alpn = nullptr;
     unsigned int alpn_len = 0;
     SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
-    if (alpn_len + 1 != alpn_wire_size ||
-        std::memcmp(alpn, alpn_wire + 1, alpn_len) != 0) {
+    if (alpn_len + 1 != alpn_wire_size
+        || std::memcmp(alpn, alpn_wire + 1, alpn_len) != 0) {
       fail("peer did not negotiate ALPN timecoin/1");
       return false;
     }
@@ -195,7 +197,8 @@ struct tls_session::impl {
     hash256 out{};
     if (SSL_export_keying_material(
           ssl, out.data(), out.size(), hello_exporter_label,
-          std::strlen(hello_exporter_label), &empty_context, 0, 1) != 1) {
+          std::strlen(hello_exporter_label), &empty_context, 0, 1)
+        != 1) {
       fail("TLS exporter failed");
       return false;
     }
@@ -269,13 +272,11 @@ struct tls_session::impl {
       }
       plain.resize(used);
       switch (SSL_get_error(ssl, r)) {
-        case SSL_ERROR_WANT_READ:
-          return tls_status::ok;
+        case SSL_ERROR_WANT_READ: return tls_status::ok;
         case SSL_ERROR_ZERO_RETURN:
           peer_closed = true;
           return tls_status::closed;
-        default:
-          return fail("TLS read failed");
+        default: return fail("TLS read failed");
       }
     }
   }

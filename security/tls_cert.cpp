@@ -33,8 +33,8 @@ std::optional<hash256> ed25519_key_of(const X509* cert) {
     return std::nullopt;
   hash256 out{};
   std::size_t len = out.size();
-  if (EVP_PKEY_get_raw_public_key(pkey, out.data(), &len) != 1 ||
-      len != out.size())
+  if (EVP_PKEY_get_raw_public_key(pkey, out.data(), &len) != 1
+      || len != out.size())
     return std::nullopt;
   return out;
 }
@@ -60,20 +60,22 @@ result<tls_identity, std::string> make_tls_identity(const node_key& key) {
 
   auto cn = proto::to_hex(key.public_key());
   auto* name = X509_get_subject_name(x);
-  bool ok =
-    bn && X509_set_version(x, 2) == 1 &&
-    BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(x)) != nullptr &&
-    X509_gmtime_adj(X509_getm_notBefore(x),
-                    -cert_backdate_days * seconds_per_day) != nullptr &&
-    X509_time_adj_ex(X509_getm_notAfter(x), cert_validity_days, 0, nullptr) !=
-      nullptr &&
-    X509_set_pubkey(x, id.key.get()) == 1 &&
-    X509_NAME_add_entry_by_txt(
-      name, "CN", MBSTRING_ASC,
-      reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0) == 1 &&
-    X509_set_issuer_name(x, name) == 1 &&
-    // Ed25519 signs the message itself: the digest must be null.
-    X509_sign(x, id.key.get(), nullptr) > 0;
+  bool ok = bn && X509_set_version(x, 2) == 1
+            && BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(x)) != nullptr
+            && X509_gmtime_adj(X509_getm_notBefore(x),
+                               -cert_backdate_days * seconds_per_day)
+                 != nullptr
+            && X509_time_adj_ex(X509_getm_notAfter(x), cert_validity_days, 0,
+                                nullptr)
+                 != nullptr
+            && X509_set_pubkey(x, id.key.get()) == 1
+            && X509_NAME_add_entry_by_txt(
+                 name, "CN", MBSTRING_ASC,
+                 reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0)
+                 == 1
+            && X509_set_issuer_name(x, name) == 1 &&
+            // Ed25519 signs the message itself: the digest must be null.
+            X509_sign(x, id.key.get(), nullptr) > 0;
   if (!ok)
     return openssl_errors("cannot build the TLS certificate");
   if (ed25519_key_of(x) != key.public_key())

@@ -10,8 +10,8 @@ uint32_t adaptive_gossip_rate(uint32_t base_rate,
   // Masternodes past the cap change nothing; cutting them first keeps
   // base × (step + masternodes) well inside 64 bits.
   uint64_t masternodes = std::min<uint64_t>(
-      connected_masternodes,
-      uint64_t{masternodes_per_gossip_step} * (max_gossip_rate_multiplier - 1));
+    connected_masternodes,
+    uint64_t{masternodes_per_gossip_step} * (max_gossip_rate_multiplier - 1));
   uint64_t base = base_rate;
   uint64_t cap = base * max_gossip_rate_multiplier;
   uint64_t grown = base * (masternodes_per_gossip_step + masternodes)
@@ -50,8 +50,7 @@ void token_bucket::refill(time_point now) noexcept {
     return; // a clock going backwards must neither refill nor move `last_`
   auto missing = burst_nano_ - tokens_nano_;
   auto elapsed_ns = static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(now - last_)
-          .count());
+    std::chrono::duration_cast<std::chrono::nanoseconds>(now - last_).count());
   last_ = now;
   if (rate_ == 0 || missing == 0)
     return;

@@ -1,8 +1,9 @@
 #pragma once
 
-// Rate limits for frames (docs/PROTOCOL.md, "Violations and bans", "flood"): a token bucket per
-// connection and per address, charged before a frame is decoded, and the
-// gossip budget that grows with the number of connected masternodes.
+// Rate limits for frames (docs/PROTOCOL.md, "Violations and bans", "flood"): a
+// token bucket per connection and per address, charged before a frame is
+// decoded, and the gossip budget that grows with the number of connected
+// masternodes.
 
 #include <chrono>
 #include <cstddef>
@@ -115,7 +116,7 @@ public:
   using time_point = std::chrono::steady_clock::time_point;
 
   explicit drop_streak(uint32_t limit = max_consecutive_drops) noexcept
-      : limit_(limit) {}
+    : limit_(limit) {}
 
   /// A frame was dropped at `now`. True once the streak reaches the limit
   /// (and on every drop of the streak after): disconnect, charge `flood`.
@@ -142,7 +143,7 @@ public:
 
   explicit address_buckets(uint32_t rate_per_second,
                            uint32_t burst = 0) noexcept
-      : rate_(rate_per_second), burst_(burst) {}
+    : rate_(rate_per_second), burst_(burst) {}
 
   /// Charges `tokens` to the bucket of `ip` (created full if absent).
   bool try_consume(const ip_address& ip, time_point now, double tokens = 1);

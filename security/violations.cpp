@@ -6,22 +6,14 @@ namespace timecoin::security {
 
 std::string_view to_string(violation v) noexcept {
   switch (v) {
-  case violation::malformed_frame:
-    return "malformed_frame";
-  case violation::oversized_frame:
-    return "oversized_frame";
-  case violation::bad_signature:
-    return "bad_signature";
-  case violation::handshake_timeout:
-    return "handshake_timeout";
-  case violation::message_before_handshake:
-    return "message_before_handshake";
-  case violation::flood:
-    return "flood";
-  case violation::invalid_block:
-    return "invalid_block";
-  case violation::protocol:
-    return "protocol";
+    case violation::malformed_frame: return "malformed_frame";
+    case violation::oversized_frame: return "oversized_frame";
+    case violation::bad_signature: return "bad_signature";
+    case violation::handshake_timeout: return "handshake_timeout";
+    case violation::message_before_handshake: return "message_before_handshake";
+    case violation::flood: return "flood";
+    case violation::invalid_block: return "invalid_block";
+    case violation::protocol: return "protocol";
   }
   return "unknown";
 }
@@ -29,8 +21,9 @@ std::string_view to_string(violation v) noexcept {
 violation_tracker::violation_tracker(std::vector<ban_threshold> thresholds,
                                      std::chrono::seconds window,
                                      std::size_t max_addresses)
-    : thresholds_(std::move(thresholds)), window_(window),
-      max_addresses_(max_addresses == 0 ? 1 : max_addresses) {
+  : thresholds_(std::move(thresholds)),
+    window_(window),
+    max_addresses_(max_addresses == 0 ? 1 : max_addresses) {
   for (std::size_t i = 0; i < thresholds_.size(); ++i)
     assert(thresholds_[i].count > 0
            && (i == 0 || thresholds_[i - 1].count < thresholds_[i].count));

@@ -1,8 +1,8 @@
 #pragma once
 
 // Violations charged to a peer's address and the bans they lead to
-// (docs/PROTOCOL.md, "Violations and bans"): 3 within an hour ban for 5 minutes, 5 for an hour, 10 for
-// 24 hours.
+// (docs/PROTOCOL.md, "Violations and bans"): 3 within an hour ban for 5
+// minutes, 5 for an hour, 10 for 24 hours.
 
 #include <array>
 #include <chrono>
@@ -20,14 +20,17 @@ namespace timecoin::security {
 
 /// What a peer did wrong. Values are stable (they appear in logs and stats).
 enum class violation : uint8_t {
-  malformed_frame = 1,   ///< payload not a valid message (docs/PROTOCOL.md, "Frames")
+  malformed_frame
+  = 1, ///< payload not a valid message (docs/PROTOCOL.md, "Frames")
   oversized_frame = 2,   ///< length over 8 MiB, or 64 KiB before the handshake
   bad_signature = 3,     ///< HELLO_AUTH or a gossip envelope fails to verify
-  handshake_timeout = 4, ///< inbound handshake not done within 10 s (docs/PROTOCOL.md, "Handshake")
+  handshake_timeout = 4, ///< inbound handshake not done within 10 s
+                         ///< (docs/PROTOCOL.md, "Handshake")
   message_before_handshake = 5, ///< anything but HELLO/AUTH/REJECT too early
-  flood = 6,    ///< stayed over its rate limit (`max_consecutive_drops`)
-  protocol = 7, ///< any other breach of the protocol (REJECT 8)
-  invalid_block = 8, ///< served a block, header or snapshot that fails docs/PROTOCOL.md, "Block validity"
+  flood = 6,         ///< stayed over its rate limit (`max_consecutive_drops`)
+  protocol = 7,      ///< any other breach of the protocol (REJECT 8)
+  invalid_block = 8, ///< served a block, header or snapshot that fails
+                     ///< docs/PROTOCOL.md, "Block validity"
 };
 
 /// "malformed_frame", "oversized_frame", ...; "unknown" for other values.
@@ -41,11 +44,12 @@ struct ban_threshold {
 
 /// Violations count towards a ban for this long after they happened.
 constexpr auto violation_window = std::chrono::hours{1};
-/// docs/PROTOCOL.md, "Violations and bans" defaults, in increasing order of count.
+/// docs/PROTOCOL.md, "Violations and bans" defaults, in increasing order of
+/// count.
 constexpr std::array<ban_threshold, 3> default_ban_thresholds{{
-    {3, std::chrono::minutes{5}},
-    {5, std::chrono::hours{1}},
-    {10, std::chrono::hours{24}},
+  {3, std::chrono::minutes{5}},
+  {5, std::chrono::hours{1}},
+  {10, std::chrono::hours{24}},
 }};
 /// Addresses tracked at once. Each needs a TCP connection and a violation
 /// within the last hour; past this, the entry whose latest violation is the
@@ -100,7 +104,7 @@ private:
   /// Times of the latest violations, oldest first, at most the highest
   /// threshold's count of them.
   std::unordered_map<ip_address, std::deque<time_point>, ip_address_hash>
-      by_address_;
+    by_address_;
 };
 
 } // namespace timecoin::security

@@ -185,8 +185,7 @@ metrics_server::start(const std::string& host, uint16_t port) {
   uint16_t bound = fd >= 0 ? rpc::bound_port(fd) : 0;
   if (bound == 0) {
     close_fd(fd);
-    auto where = host.find(':') != std::string::npos ? "[" + host + "]"
-                                                      : host;
+    auto where = host.find(':') != std::string::npos ? "[" + host + "]" : host;
     return rpc::server_error{"cannot bind the metrics server to " + where + ":"
                              + std::to_string(port)
                              + " (address in use, or not an address of this "

@@ -4,8 +4,8 @@
 // authentication (as Prometheus scrapes exporters), bounded against hostile
 // clients like the JSON-RPC server. One thread reads request heads from
 // every connection without blocking (apps/rpc/request_reader.hpp, as the
-// JSON-RPC server does); one thread takes the scrape, which may block for a node round
-// trip, and writes the answer. Every response closes its connection.
+// JSON-RPC server does); one thread takes the scrape, which may block for a
+// node round trip, and writes the answer. Every response closes its connection.
 
 #include <chrono>
 #include <cstddef>

@@ -44,18 +44,17 @@ public:
   /// Connected peers (`getpeerinfo`).
   virtual result<std::vector<peer_info>, backend_error> peers() = 0;
   /// `addnode`; false if the node finds the address unusable.
-  virtual result<bool, backend_error> addnode(const std::string& addr,
-                                              addnode_mode mode) = 0;
+  virtual result<bool, backend_error>
+  addnode(const std::string& addr, addnode_mode mode) = 0;
   /// Configured outbound peers and their states (`getaddednodeinfo`).
   virtual result<std::vector<added_node_info>, backend_error> added_nodes() = 0;
   /// `disconnectnode` by "host:port" or node id; false if no such peer.
-  virtual result<bool, backend_error> disconnect(const std::string& target)
-    = 0;
+  virtual result<bool, backend_error> disconnect(const std::string& target) = 0;
   /// `setban`: bans `subnet` ("ip" or "ip/prefix") for `seconds` (add; <= 0
   /// is the node's default) or lifts its ban (remove). False if the node
   /// refuses the subnet, or on a remove of a subnet that is not banned.
-  virtual result<bool, backend_error> setban(const std::string& subnet,
-                                             bool add, int64_t seconds) = 0;
+  virtual result<bool, backend_error>
+  setban(const std::string& subnet, bool add, int64_t seconds) = 0;
   /// The bans in force (`listbanned`).
   virtual result<std::vector<ban_info>, backend_error> list_banned() = 0;
   /// Lifts every ban (`clearbanned`); false if the node did not.

@@ -56,8 +56,7 @@ private:
                          std::chrono::milliseconds timeout) const;
   /// Sends one request, waits `timeout` for its reply of type `T`.
   template <class T, class... Ts>
-  result<T, backend_error> ask(std::chrono::milliseconds timeout,
-                               Ts&&... xs);
+  result<T, backend_error> ask(std::chrono::milliseconds timeout, Ts&&... xs);
 
   caf::actor_system& sys_;
   node_actor node_;

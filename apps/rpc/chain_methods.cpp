@@ -21,10 +21,9 @@ result<uint64_t, rpc_error> whole_number(const method_call& call,
                                          const json& value,
                                          std::string_view name, uint64_t min,
                                          uint64_t max) {
-  auto range = std::string{name} + " must be a whole number from "
-               + std::to_string(min)
-               + (max == UINT64_MAX ? std::string{}
-                                    : " to " + std::to_string(max));
+  auto range
+    = std::string{name} + " must be a whole number from " + std::to_string(min)
+      + (max == UINT64_MAX ? std::string{} : " to " + std::to_string(max));
   if (!value.is_number_integer())
     return invalid_params(call.method, range);
   if (!value.is_number_unsigned() && value.get<int64_t>() < 0)
@@ -195,8 +194,7 @@ std::vector<method_spec> chain_methods() {
      "Not verbose: the block's MessagePack encoding as hex.\n"
      "Error -5 if no block has that hash, -8 if no block is stored at that\n"
      "height.",
-     {"0",
-      "4d768f896f882cb87baba4d63b2a92b6f1756bfc67a9bc2964009525264ff28a",
+     {"0", "4d768f896f882cb87baba4d63b2a92b6f1756bfc67a9bc2964009525264ff28a",
       "0 false"},
      getblock},
     {"generate",

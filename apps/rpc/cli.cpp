@@ -24,9 +24,10 @@ cli_call split_cli_args(int argc, const char* const* argv) {
   return out;
 }
 
-result<json, std::string>
-make_call(const std::string& method, const std::vector<std::string>& args,
-          int id, const std::vector<method_spec>& methods) {
+result<json, std::string> make_call(const std::string& method,
+                                    const std::vector<std::string>& args,
+                                    int id,
+                                    const std::vector<method_spec>& methods) {
   const auto* spec = find_method(method, methods);
   auto params = json::array();
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -95,16 +96,17 @@ std::string format_error(const json& error) {
 }
 
 std::string cli_usage() {
-  std::string out =
-    "Usage: time-cli [--datadir=DIR] [--conf=FILE] [--rpcport=N]\n"
-    "                [--rpcconnect=HOST] [--devnet|--testnet] METHOD [ARG...]\n"
-    "\n"
-    "Sends one JSON-RPC request to timed, authenticated with the cookie in\n"
-    "<datadir>/.cookie, and prints the result: strings as they are, other\n"
-    "values as JSON. Reads time.conf as timed does. Exit status 0 on\n"
-    "success, 1 on any error (printed to stderr).\n"
-    "\n"
-    "Methods:\n";
+  std::string out
+    = "Usage: time-cli [--datadir=DIR] [--conf=FILE] [--rpcport=N]\n"
+      "                [--rpcconnect=HOST] [--devnet|--testnet] METHOD "
+      "[ARG...]\n"
+      "\n"
+      "Sends one JSON-RPC request to timed, authenticated with the cookie in\n"
+      "<datadir>/.cookie, and prints the result: strings as they are, other\n"
+      "values as JSON. Reads time.conf as timed does. Exit status 0 on\n"
+      "success, 1 on any error (printed to stderr).\n"
+      "\n"
+      "Methods:\n";
   for (const auto& m : all_methods())
     out += "  " + signature(m) + "\n";
   return out;

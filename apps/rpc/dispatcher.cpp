@@ -21,9 +21,9 @@ result<json, rpc_error> dispatcher::operator()(const rpc_request& req) const {
   if (!args)
     return args.error();
   if (method->handler == nullptr)
-    return rpc_error{rpc_code::internal_error,
-                     "method '" + std::string{method->name}
-                       + "' has no handler"};
+    return rpc_error{rpc_code::internal_error, "method '"
+                                                 + std::string{method->name}
+                                                 + "' has no handler"};
   return method->handler(method_call{*method, *args, backend_, started_});
 }
 

@@ -44,16 +44,11 @@ std::string signature(const method_spec& method) {
 
 std::string_view type_label(param_type type) {
   switch (type) {
-    case param_type::string:
-      return "string";
-    case param_type::number:
-      return "number";
-    case param_type::boolean:
-      return "boolean";
-    case param_type::hash_or_height:
-      return "string or number";
-    case param_type::flag:
-      return "boolean, or 0 or 1";
+    case param_type::string: return "string";
+    case param_type::number: return "number";
+    case param_type::boolean: return "boolean";
+    case param_type::hash_or_height: return "string or number";
+    case param_type::flag: return "boolean, or 0 or 1";
   }
   return "?";
 }

@@ -25,8 +25,8 @@ std::string signature(const method_spec& method);
 std::string_view type_label(param_type type);
 
 /// What `help` answers: one line per method, its signature and summary.
-std::string method_list(const std::vector<method_spec>& methods
-                        = all_methods());
+std::string
+method_list(const std::vector<method_spec>& methods = all_methods());
 
 /// What `help <method>` answers: the signature, the help text, each
 /// parameter (type, required or default, description) and the examples.

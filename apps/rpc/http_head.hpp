@@ -47,34 +47,22 @@ enum class http_status : uint16_t {
 /// The reason phrase for `s` ("Unauthorized").
 inline const char* reason_phrase(http_status s) {
   switch (s) {
-  case http_status::continue_:
-    return "Continue";
-  case http_status::ok:
-    return "OK";
-  case http_status::no_content:
-    return "No Content";
-  case http_status::bad_request:
-    return "Bad Request";
-  case http_status::unauthorized:
-    return "Unauthorized";
-  case http_status::not_found:
-    return "Not Found";
-  case http_status::method_not_allowed:
-    return "Method Not Allowed";
-  case http_status::request_timeout:
-    return "Request Timeout";
-  case http_status::length_required:
-    return "Length Required";
-  case http_status::payload_too_large:
-    return "Payload Too Large";
-  case http_status::header_fields_too_large:
-    return "Request Header Fields Too Large";
-  case http_status::internal_error:
-    return "Internal Server Error";
-  case http_status::service_unavailable:
-    return "Service Unavailable";
-  case http_status::version_not_supported:
-    return "HTTP Version Not Supported";
+    case http_status::continue_: return "Continue";
+    case http_status::ok: return "OK";
+    case http_status::no_content: return "No Content";
+    case http_status::bad_request: return "Bad Request";
+    case http_status::unauthorized: return "Unauthorized";
+    case http_status::not_found: return "Not Found";
+    case http_status::method_not_allowed: return "Method Not Allowed";
+    case http_status::request_timeout: return "Request Timeout";
+    case http_status::length_required: return "Length Required";
+    case http_status::payload_too_large: return "Payload Too Large";
+    case http_status::header_fields_too_large:
+      return "Request Header Fields Too Large";
+    case http_status::internal_error: return "Internal Server Error";
+    case http_status::service_unavailable: return "Service Unavailable";
+    case http_status::version_not_supported:
+      return "HTTP Version Not Supported";
   }
   return "Unknown";
 }
@@ -176,7 +164,7 @@ inline head_parse parse_head(std::string_view received) {
     // Count lines before the blank line arrives: a flood of tiny fields is
     // refused as early as possible.
     auto lines = static_cast<std::size_t>(
-        std::count(received.begin(), received.end(), '\n'));
+      std::count(received.begin(), received.end(), '\n'));
     if (lines > max_header_fields + 1)
       return refuse(http_status::header_fields_too_large);
     return head_parse{};
@@ -205,8 +193,8 @@ inline head_parse parse_head(std::string_view received) {
     return refuse(http_status::bad_request);
   if (version != "HTTP/1.1" && version != "HTTP/1.0")
     return refuse(version.substr(0, 5) == "HTTP/"
-                      ? http_status::version_not_supported
-                      : http_status::bad_request);
+                    ? http_status::version_not_supported
+                    : http_status::bad_request);
   out.head.method = std::string{method};
   out.head.target = std::string{target};
   out.head.version = std::string{version};

@@ -76,11 +76,10 @@ json make_result_response(const json& id, json result) {
 }
 
 json make_error_response(const json& id, const rpc_error& err) {
-  return json{{"jsonrpc", "2.0"},
-              {"error",
-               {{"code", static_cast<int>(err.code)},
-                {"message", err.message}}},
-              {"id", id}};
+  return json{
+    {"jsonrpc", "2.0"},
+    {"error", {{"code", static_cast<int>(err.code)}, {"message", err.message}}},
+    {"id", id}};
 }
 
 std::optional<json> handle_body(std::string_view body,

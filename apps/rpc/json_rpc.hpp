@@ -19,8 +19,8 @@ using json = nlohmann::json;
 
 /// Error codes: JSON-RPC 2.0's, then bitcoind's where one fits.
 enum class rpc_code : int {
-  parse_error = -32700,      ///< the body is not JSON
-  invalid_request = -32600,  ///< JSON, but not a JSON-RPC 2.0 request
+  parse_error = -32700,     ///< the body is not JSON
+  invalid_request = -32600, ///< JSON, but not a JSON-RPC 2.0 request
   method_not_found = -32601,
   invalid_params = -32602,
   internal_error = -32603,
@@ -30,9 +30,9 @@ enum class rpc_code : int {
   not_found = -5,
   /// bitcoind's RPC_INVALID_PARAMETER: a height the node has no block at
   invalid_parameter = -8,
-  node_not_added = -24,      ///< bitcoind: addnode remove of an unknown peer
-  node_not_connected = -29,  ///< bitcoind: disconnectnode of an unknown peer
-  address_unusable = -30,    ///< the node refused an addnode address
+  node_not_added = -24,     ///< bitcoind: addnode remove of an unknown peer
+  node_not_connected = -29, ///< bitcoind: disconnectnode of an unknown peer
+  address_unusable = -30,   ///< the node refused an addnode address
   /// bitcoind's RPC_CLIENT_INVALID_IP_OR_SUBNET: the node refused a setban
   /// subnet, or a setban remove of a subnet that is not banned
   invalid_subnet = -30,
@@ -49,7 +49,7 @@ struct rpc_request {
   json id;                   ///< string, number or null
   bool notification = false; ///< no `id` member: no response is sent
   std::string method;
-  json params;               ///< array, object or null (absent)
+  json params; ///< array, object or null (absent)
 };
 
 /// A batch holding more requests than this is refused whole.

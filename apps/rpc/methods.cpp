@@ -22,8 +22,8 @@ std::vector<method_spec> make_methods() {
 
 /// The structural errors of bind_params, which also show the usage.
 rpc_error misuse(const method_spec& method, const std::string& problem) {
-  return invalid_params(method, problem + " (usage: " + signature(method)
-                                  + ")");
+  return invalid_params(method,
+                        problem + " (usage: " + signature(method) + ")");
 }
 
 } // namespace
@@ -54,12 +54,9 @@ rpc_error invalid_params(const method_spec& method, std::string_view problem) {
 
 bool has_type(const json& value, param_type type) {
   switch (type) {
-    case param_type::string:
-      return value.is_string();
-    case param_type::number:
-      return value.is_number();
-    case param_type::boolean:
-      return value.is_boolean();
+    case param_type::string: return value.is_string();
+    case param_type::number: return value.is_number();
+    case param_type::boolean: return value.is_boolean();
     case param_type::hash_or_height:
       return value.is_string() || value.is_number();
     case param_type::flag:
@@ -71,16 +68,12 @@ bool has_type(const json& value, param_type type) {
 
 std::string_view type_name(param_type type) {
   switch (type) {
-    case param_type::string:
-      return "a string";
-    case param_type::number:
-      return "a number";
-    case param_type::boolean:
-      return "a boolean";
+    case param_type::string: return "a string";
+    case param_type::number: return "a number";
+    case param_type::boolean: return "a boolean";
     case param_type::hash_or_height:
       return "a string or a number: a block hash or a height";
-    case param_type::flag:
-      return "a boolean, 0 or 1";
+    case param_type::flag: return "a boolean, 0 or 1";
   }
   return "?";
 }
@@ -106,8 +99,7 @@ result<std::vector<json>, rpc_error> bind_params(const method_spec& method,
                                  return s.name == name;
                                });
       if (spec == specs.end())
-        return misuse(method,
-                      "unexpected parameter '" + printable(name) + "'");
+        return misuse(method, "unexpected parameter '" + printable(name) + "'");
       out[static_cast<std::size_t>(spec - specs.begin())] = value;
     }
   } else if (!params.is_null()) {

@@ -22,8 +22,8 @@ namespace timecoin::rpc {
 constexpr std::string_view stop_reply = "timed stopping";
 
 /// `setban add` without a bantime (or with 0) bans for the node's default.
-constexpr int64_t default_ban_seconds =
-    std::chrono::seconds{security::default_ban_duration}.count();
+constexpr int64_t default_ban_seconds
+  = std::chrono::seconds{security::default_ban_duration}.count();
 /// The longest `setban` bantime: 100 years. Longer is a typo, and the node's
 /// `now + bantime` must stay far from overflowing.
 constexpr int64_t max_ban_seconds = int64_t{100} * 365 * 24 * 60 * 60;
@@ -90,9 +90,9 @@ struct method_spec {
 const std::vector<method_spec>& all_methods();
 
 /// The method named `name` in `methods`, or null.
-const method_spec* find_method(std::string_view name,
-                               const std::vector<method_spec>& methods
-                               = all_methods());
+const method_spec*
+find_method(std::string_view name,
+            const std::vector<method_spec>& methods = all_methods());
 
 /// The `invalid_params` (-32602) error every method reports, with one
 /// wording: "Invalid params: <method>: <problem>".

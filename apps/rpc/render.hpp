@@ -13,7 +13,8 @@
 
 namespace timecoin::rpc {
 
-/// HELLO `services` bits (docs/PROTOCOL.md, "Handshake"), as `servicesnames` lists them.
+/// HELLO `services` bits (docs/PROTOCOL.md, "Handshake"), as `servicesnames`
+/// lists them.
 constexpr uint32_t service_masternode = 1;
 constexpr uint32_t service_full_history = 2;
 constexpr uint32_t service_utxo_snapshots = 4;

@@ -73,20 +73,21 @@ int main(int argc, char** argv) {
   httplib::Client client{cfg.rpcconnect, cfg.rpc_port()};
   client.set_connection_timeout(connect_timeout);
   client.set_read_timeout(rpc::cli_read_timeout(call.method));
-  httplib::Headers headers{
-    {"Authorization", rpc::basic_auth_header(*cookie)}};
-  auto res = client.Post("/", headers, request->dump(-1, ' ', false,
-                                                nlohmann::json::error_handler_t::replace), "application/json");
+  httplib::Headers headers{{"Authorization", rpc::basic_auth_header(*cookie)}};
+  auto res = client.Post(
+    "/", headers,
+    request->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+    "application/json");
   if (!res) {
     if (res.error() == httplib::Error::Connection)
       return fail("cannot connect to the node at " + where
                   + ": is timed running?");
-    return fail("request to " + where + " failed: "
-                + httplib::to_string(res.error()));
+    return fail("request to " + where
+                + " failed: " + httplib::to_string(res.error()));
   }
   if (res->status == 401)
-    return fail("the node at " + where + " refused the cookie in "
-                + cookie_path + " (is it this node's data directory?)");
+    return fail("the node at " + where + " refused the cookie in " + cookie_path
+                + " (is it this node's data directory?)");
   if (res->status != 200)
     return fail("the node at " + where + " answered HTTP "
                 + std::to_string(res->status));

@@ -31,7 +31,7 @@ uint32_t connections_within(uint64_t available, uint32_t maxconnections) {
   if (available <= overhead)
     return 0;
   return static_cast<uint32_t>(
-      std::min<uint64_t>(available - overhead, maxconnections));
+    std::min<uint64_t>(available - overhead, maxconnections));
 }
 
 fd_limit raise_fd_limit(uint64_t wanted) {

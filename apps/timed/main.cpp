@@ -65,8 +65,8 @@ std::string fit_open_file_limit(node_config& cfg) {
   }
   auto decision = decide_fd_budget(cfg.maxconnections, limit);
   if (limit.error != 0 && !decision.message.empty())
-    decision.message += " (setrlimit: " + std::string{std::strerror(limit.error)}
-                        + ")";
+    decision.message += " (setrlimit: "
+                        + std::string{std::strerror(limit.error)} + ")";
   if (decision.maxconnections == 0)
     return decision.message;
   if (decision.reduced)
@@ -84,12 +84,13 @@ bool stop_node(caf::actor_system& sys, const node_actor& node) {
   self->send(node, stop_atom::value);
   bool stopped = false;
   self->receive([&](const caf::down_msg&) { stopped = true; },
-                caf::after(node_stop_timeout) >> [&] {
-                  spdlog::error("the node did not stop within {} s; killing "
-                                "it",
-                                node_stop_timeout.count());
-                  caf::anon_send_exit(node, caf::exit_reason::kill);
-                });
+                caf::after(node_stop_timeout) >>
+                  [&] {
+                    spdlog::error("the node did not stop within {} s; killing "
+                                  "it",
+                                  node_stop_timeout.count());
+                    caf::anon_send_exit(node, caf::exit_reason::kill);
+                  });
   return stopped;
 }
 
@@ -161,8 +162,8 @@ int run(const node_config& cfg, const std::string& conf_file,
       rpc_text = address(cfg.rpcbind, *port);
   }
   if (rc == exit_ok && cfg.metricsport != 0) {
-    metrics_endpoint
-      = std::make_unique<metrics::metrics_server>(node_scrape(backend));
+    metrics_endpoint = std::make_unique<metrics::metrics_server>(
+      node_scrape(backend));
     auto port = metrics_endpoint->start(cfg.metricsbind, cfg.metricsport);
     if (!port)
       rc = fail(port.error().message);

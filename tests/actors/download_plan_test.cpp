@@ -295,7 +295,7 @@ TEST_CASE("a BLOCKS answer over 4 MiB is out of bound unless it is one block") {
 }
 
 TEST_CASE(
-    "a peer holding the gap fills its share, then is asked nothing more") {
+  "a peer holding the gap fills its share, then is asked nothing more") {
   download_plan p;
   p.reset(0);
   p.peer_best("attacker", 1'000'000);
@@ -349,7 +349,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "the total budget holds across peers; past it only the gap is asked") {
+  "the total budget holds across peers; past it only the gap is asked") {
   download_plan p;
   p.reset(0);
   const std::vector<std::string> ids{"a", "b", "c", "d", "e", "f"};
@@ -396,7 +396,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "an answer that would overrun the budget is dropped and asked again") {
+  "an answer that would overrun the budget is dropped and asked again") {
   download_plan p;
   p.reset(0);
   for (auto id : {"a", "b", "c"})
@@ -409,10 +409,10 @@ TEST_CASE(
   auto held = p.buffered_bytes();
   const auto& [id, w] = reqs[2];
   REQUIRE(w.start == 257);
-  CHECK(p.on_answer(
-            id, w,
-            heavy_from(w.start, w.count, max_buffered_bytes_per_peer + 1), t0)
-        == answer_outcome::dropped);
+  CHECK(
+    p.on_answer(
+      id, w, heavy_from(w.start, w.count, max_buffered_bytes_per_peer + 1), t0)
+    == answer_outcome::dropped);
   CHECK(p.buffered_bytes() == held);
   CHECK(p.dropped() == 1);
   CHECK(p.peers().at(id).share_full);
@@ -425,8 +425,8 @@ TEST_CASE(
   const auto& [id1, w1] = reqs[0];
   REQUIRE(w1.start == 1);
   CHECK(
-      p.on_answer(id1, w1, heavy_from(1, w1.count, max_buffered_bytes + 1), t0)
-      == answer_outcome::buffered);
+    p.on_answer(id1, w1, heavy_from(1, w1.count, max_buffered_bytes + 1), t0)
+    == answer_outcome::buffered);
   CHECK(p.take_ready());
 }
 

@@ -298,7 +298,7 @@ TEST_CASE("a snapshot the chain refuses: the peer is charged if its header "
     auto header = same_header
                     ? headers_body(all, 300, 1)
                     : proto::body{proto::headers{{proto::signed_header{
-                        signed_block(300, proto::hash256{3}).header, {}}}}};
+                      signed_block(300, proto::hash256{3}).header, {}}}}};
     out = f.on_answer(req.seq, header);
     CHECK(has<charge_peer>(out) == same_header);
     if (same_header) {

@@ -38,8 +38,14 @@ struct conn_fixture : test::net_fixture {
     });
     peer_local = ctx->local;
     mpx.provide_scribe("peer", 4000, hdl);
-    conn_params params{security::conn_role::dialer, "peer:4000", registry,
-                       registry, {}, {}, {}, {}};
+    conn_params params{security::conn_role::dialer,
+                       "peer:4000",
+                       registry,
+                       registry,
+                       {},
+                       {},
+                       {},
+                       {}};
     auto c = spawn_via_backend(sys, "peer", 4000, ctx, params);
     REQUIRE(c);
     conn = *c;
@@ -60,9 +66,8 @@ struct conn_fixture : test::net_fixture {
 
   /// Plays the accepting side's handshake to completion.
   void complete_handshake() {
-    security::handshake hs{peer_key, peer_local,
-                           security::conn_role::acceptor, proto::hash256{},
-                           std::nullopt};
+    security::handshake hs{peer_key, peer_local, security::conn_role::acceptor,
+                           proto::hash256{}, std::nullopt};
     proto::bytes wire;
     proto::append_frame(wire, hs.make_hello(unix_now()));
     auto sent = frames_of(written(hdl));
@@ -100,7 +105,8 @@ TEST_CASE_FIXTURE(conn_fixture, "a completed handshake is not cut at 10 s") {
   CHECK(!closed());
 }
 
-TEST_CASE_FIXTURE(conn_fixture, "a peer that never answers PING is cut at 90 s") {
+TEST_CASE_FIXTURE(conn_fixture,
+                  "a peer that never answers PING is cut at 90 s") {
   complete_handshake();
   advance(30s);
   auto ping = frames_of(written(hdl));
@@ -129,7 +135,8 @@ TEST_CASE_FIXTURE(conn_fixture, "a peer that answers PING stays") {
   CHECK(!closed());
 }
 
-TEST_CASE_FIXTURE(conn_fixture, "PING is answered with PONG echoing the nonce") {
+TEST_CASE_FIXTURE(conn_fixture,
+                  "PING is answered with PONG echoing the nonce") {
   complete_handshake();
   proto::bytes wire;
   proto::append_frame(wire, proto::message{0, proto::ping{0xfeedULL, 7}});
@@ -161,8 +168,9 @@ TEST_CASE_FIXTURE(conn_fixture, "a request unanswered for 30 s times out") {
   bool answered = false;
   auto target = conn;
   sys.spawn([&, target](caf::event_based_actor* self) {
-    self->request(target, caf::infinite, request_atom::value,
-                  proto::message{0, proto::get_tip{}})
+    self
+      ->request(target, caf::infinite, request_atom::value,
+                proto::message{0, proto::get_tip{}})
       .then([&](proto::message&) { answered = true; },
             [&](caf::error& e) { err = e; });
   });
@@ -183,8 +191,9 @@ TEST_CASE_FIXTURE(conn_fixture, "a response carries the request's id back") {
   std::optional<proto::message> got;
   auto target = conn;
   sys.spawn([&, target](caf::event_based_actor* self) {
-    self->request(target, caf::infinite, request_atom::value,
-                  proto::message{0, proto::get_tip{}})
+    self
+      ->request(target, caf::infinite, request_atom::value,
+                proto::message{0, proto::get_tip{}})
       .then([&](proto::message& m) { got = m; }, [](caf::error&) {});
   });
   settle();
@@ -203,8 +212,9 @@ TEST_CASE_FIXTURE(conn_fixture,
   std::optional<proto::message> got;
   auto target = conn;
   sys.spawn([&, target](caf::event_based_actor* self) {
-    self->request(target, caf::infinite, request_atom::value,
-                  proto::message{0, proto::get_tip{}})
+    self
+      ->request(target, caf::infinite, request_atom::value,
+                proto::message{0, proto::get_tip{}})
       .then([&](proto::message& m) { got = m; }, [](caf::error&) {});
   });
   settle();

@@ -1,5 +1,6 @@
 // The registry under the test coordinator: the one-connection-per-pair rule
-// of docs/PROTOCOL.md, "Handshake" applied on both ends of a simultaneous dial, and the published table.
+// of docs/PROTOCOL.md, "Handshake" applied on both ends of a simultaneous dial,
+// and the published table.
 
 #include <doctest/doctest.h>
 
@@ -72,7 +73,8 @@ struct registry_fixture : test::net_fixture {
 // Node "0a" (smaller) and node "0b" dial each other at once. On each node the
 // two connections register in some order; both nodes must keep the one that
 // "0a" dialled.
-TEST_CASE("simultaneous dial converges on the connection the smaller id dialled") {
+TEST_CASE(
+  "simultaneous dial converges on the connection the smaller id dialled") {
   const std::string a = "0a", b = "0b";
   for (bool a_first : {true, false}) {
     CAPTURE(a_first);
@@ -95,9 +97,8 @@ TEST_CASE("simultaneous dial converges on the connection the smaller id dialled"
     bool refused = **dropped.reply == 3 || *dropped.rejected == uint16_t{3};
     CHECK(refused);
     CHECK(f.ctx->table->connected_count() == 1);
-    auto entry_inbound = f.ctx->table->read([&](const peer_snapshot& s) {
-      return s.by_id.at(a).inbound;
-    });
+    auto entry_inbound = f.ctx->table->read(
+      [&](const peer_snapshot& s) { return s.by_id.at(a).inbound; });
     CHECK(entry_inbound); // the connection a dialled
     caf::anon_send_exit(first.self, caf::exit_reason::kill);
     caf::anon_send_exit(second.self, caf::exit_reason::kill);
@@ -162,9 +163,8 @@ TEST_CASE("slots: regular inbound peers stop at their share, a known "
     CHECK(**in[i].reply == 0);
   CHECK(**in[4].reply == 6);
   CHECK(**in[5].reply == 6);
-  CHECK(f.ctx->table->read([](const peer_snapshot& s) {
-    return s.masternodes;
-  }) == 0);
+  CHECK(f.ctx->table->read([](const peer_snapshot& s) { return s.masternodes; })
+        == 0);
   // The operator's masternode, inbound from its address, gets a reserved
   // slot and counts for the rate limits.
   auto mn_rec = with_since(record("300", "300", true), 1100);
@@ -172,9 +172,8 @@ TEST_CASE("slots: regular inbound peers stop at their share, a known "
   auto mn = spawn_conn(f.sys, f.registry, mn_rec);
   f.settle();
   CHECK(**mn.reply == 0);
-  CHECK(f.ctx->table->read([](const peer_snapshot& s) {
-    return s.masternodes;
-  }) == 1);
+  CHECK(f.ctx->table->read([](const peer_snapshot& s) { return s.masternodes; })
+        == 1);
   std::vector<fake_conn> out;
   for (int i = 0; i < 16; ++i) {
     char id[8];

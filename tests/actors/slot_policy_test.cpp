@@ -27,11 +27,10 @@ slot_decision join(const slot_limits& l, std::vector<slot_peer>& peers,
                    const slot_peer& p) {
   auto d = decide_slot(l, peers, p);
   if (d.evict)
-    peers.erase(std::remove_if(peers.begin(), peers.end(),
-                               [&](const slot_peer& x) {
-                                 return x.id == *d.evict;
-                               }),
-                peers.end());
+    peers.erase(
+      std::remove_if(peers.begin(), peers.end(),
+                     [&](const slot_peer& x) { return x.id == *d.evict; }),
+      peers.end());
   if (d.admit)
     peers.push_back(p);
   return d;
@@ -79,9 +78,9 @@ TEST_CASE("slot policy: regular inbound peers stop at their share; "
   CHECK(!decide_slot(l, peers, peer("white", true, 2000, false, true)).admit);
   // Outbound: 8 free slots, then eviction of the youngest regular inbound.
   for (int i = 0; i < 8; ++i)
-    CHECK(join(l, peers, peer("out" + std::to_string(i), false, 3000, false,
-                              true))
-            .admit);
+    CHECK(
+      join(l, peers, peer("out" + std::to_string(i), false, 3000, false, true))
+        .admit);
   CHECK(peers.size() == 125);
   auto d = join(l, peers, peer("out-more", false, 4000, false, true));
   CHECK(d.admit);
@@ -102,9 +101,9 @@ TEST_CASE("slot policy: masternodes and manual peers are never evicted") {
   // Inbound full (5 of 10); five outbound fill the node, the sixth evicts
   // the one regular inbound peer, the seventh finds nobody to evict.
   for (int i = 0; i < 5; ++i)
-    CHECK(join(l, peers, peer("out" + std::to_string(i), false, 10, false,
-                              true))
-            .admit);
+    CHECK(
+      join(l, peers, peer("out" + std::to_string(i), false, 10, false, true))
+        .admit);
   auto d = join(l, peers, peer("out5", false, 11, false, true));
   CHECK(d.admit);
   REQUIRE(d.evict);
@@ -121,8 +120,8 @@ TEST_CASE("slot policy: a regular outbound peer takes a regular slot") {
     join(l, peers, peer("in" + std::to_string(i), true, i));
   CHECK(peers.size() == 4); // 12 regular less 8 for outbound
   for (int i = 0; i < 8; ++i)
-    CHECK(join(l, peers, peer("out" + std::to_string(i), false, 100 + i))
-            .admit);
+    CHECK(
+      join(l, peers, peer("out" + std::to_string(i), false, 100 + i)).admit);
   CHECK(peers.size() == 12);
   // The regular class is full: one more regular outbound evicts a regular
   // inbound peer; a masternode needs no eviction.

@@ -3,9 +3,9 @@
 
 #include <doctest/doctest.h>
 
+#include "actors/atoms.hpp"
 #include "actors/backoff.hpp"
 #include "actors/node_internal.hpp"
-#include "actors/atoms.hpp"
 #include "fixture.hpp"
 
 using namespace std::chrono_literals;

@@ -26,8 +26,8 @@ inline const chain::chain_params& devnet() {
 }
 
 inline const security::node_key& producer_key() {
-  static const auto key
-    = security::node_key::from_seed(proto::devnet_producer_seed());
+  static const auto key = security::node_key::from_seed(
+    proto::devnet_producer_seed());
   return key;
 }
 
@@ -41,8 +41,8 @@ signed_block(uint64_t height, const proto::hash256& prev, uint8_t salt = 0,
   b.header.prev_hash = prev;
   b.header.merkle_root[0] = salt;
   b.header.producer = key.public_key();
-  b.producer_signature
-    = key.sign(proto::block_signing_bytes(proto::block_hash(b.header)));
+  b.producer_signature = key.sign(
+    proto::block_signing_bytes(proto::block_hash(b.header)));
   return b;
 }
 

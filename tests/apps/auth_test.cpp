@@ -15,18 +15,22 @@ using namespace timecoin::rpc;
 namespace fs = std::filesystem;
 
 TEST_CASE("base64 follows RFC 4648's test vectors") {
-  const std::pair<const char*, const char*> vectors[] = {
-    {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},
-    {"foo", "Zm9v"},  {"foob", "Zm9vYg=="},  {"fooba", "Zm9vYmE="},
-    {"foobar", "Zm9vYmFy"}};
+  const std::pair<const char*, const char*> vectors[] = {{"", ""},
+                                                         {"f", "Zg=="},
+                                                         {"fo", "Zm8="},
+                                                         {"foo", "Zm9v"},
+                                                         {"foob", "Zm9vYg=="},
+                                                         {"fooba", "Zm9vYmE="},
+                                                         {"foobar",
+                                                          "Zm9vYmFy"}};
   for (auto [plain, encoded] : vectors) {
     CHECK(base64_encode(plain) == encoded);
     CHECK(base64_decode(encoded) == std::string{plain});
   }
   std::string binary{"\0\xff\x10", 3};
   CHECK(base64_decode(base64_encode(binary)) == binary);
-  for (auto bad : {"Zg=", "Zg", "Z===", "====", "Zm9v!", "Zg==Zm9v", "Z=g=",
-                   "Zm 9v"})
+  for (auto bad :
+       {"Zg=", "Zg", "Z===", "====", "Zm9v!", "Zg==Zm9v", "Z=g=", "Zm 9v"})
     CHECK_MESSAGE(!base64_decode(bad), bad);
 }
 
@@ -103,7 +107,7 @@ TEST_CASE("cookie files: mode 0600, replaced, read back") {
   std::ofstream{path} << "old:old";
   fs::permissions(path, fs::perms::all);
   REQUIRE(write_cookie(path, "__cookie__:abc"));
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat(path.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
   auto back = read_cookie(path);

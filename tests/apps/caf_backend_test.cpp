@@ -209,9 +209,9 @@ TEST_CASE("caf_backend: the chain methods") {
   REQUIRE(metrics);
   REQUIRE(metrics->size() == 1);
   CHECK((*metrics)[0].name == "timecoin_peers");
-  CHECK((*metrics)[0].labels
-        == std::vector<std::pair<std::string, std::string>>{
-          {"class", "inbound"}});
+  CHECK(
+    (*metrics)[0].labels
+    == std::vector<std::pair<std::string, std::string>>{{"class", "inbound"}});
   CHECK((*metrics)[0].value == 3);
 
   auto made = backend.generate(3, 0);

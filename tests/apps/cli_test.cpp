@@ -10,7 +10,7 @@ using namespace timecoin;
 using namespace timecoin::rpc;
 
 TEST_CASE("split_cli_args") {
-  const char* argv[] = {"time-cli", "--datadir=/x", "--testnet", "addnode",
+  const char* argv[] = {"time-cli",   "--datadir=/x",    "--testnet", "addnode",
                         "10.0.0.1:1", "--not-an-option", "-5"};
   auto call = split_cli_args(7, argv);
   CHECK(call.options == std::vector<std::string>{"--datadir=/x", "--testnet"});
@@ -50,7 +50,8 @@ TEST_CASE("make_call sends strings, or numbers where expected") {
   CHECK((*b)["params"] == json::array({1.5, false}));
   auto bad = make_call("getblockhash", {"tall"}, 3, table);
   REQUIRE_FALSE(bad);
-  CHECK(bad.error() == "argument 1 ('height') of getblockhash must be a number");
+  CHECK(bad.error()
+        == "argument 1 ('height') of getblockhash must be a number");
   CHECK_FALSE(make_call("getblockhash", {"1", "maybe"}, 3, table));
 
   // setban's bantime is declared a number: sent as one, or refused here.

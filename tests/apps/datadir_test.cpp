@@ -18,7 +18,7 @@ struct temp_dir {
   fs::path path;
   temp_dir() {
     auto tmpl
-        = (fs::temp_directory_path() / "timecoin-datadir-XXXXXX").string();
+      = (fs::temp_directory_path() / "timecoin-datadir-XXXXXX").string();
     REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
     path = tmpl;
   }

@@ -91,9 +91,7 @@ struct fake_backend final : node_backend {
     ++clears;
     return answer;
   }
-  void request_stop() override {
-    ++stops;
-  }
+  void request_stop() override { ++stops; }
 
   // The chain: a tip at 2000; only the genesis block is stored.
   std::vector<uint64_t> heights_asked;
@@ -297,10 +295,10 @@ TEST_CASE_FIXTURE(fixture, "setban") {
   CHECK(backend.bans[5] == ban{"1.2.3.4/032", true, 60});
 
   // Bad subnets.
-  for (const char* bad : {"", "1.2.3", "1.2.3.4/33", "1.2.3.4/", "1.2.3.4/-1",
-                          "1.2.3.4/0024", "1.2.3.4/8/8", "2001:db8::/129",
-                          "[::1]", "[::1]/128", "host.example", "1.2.3.4:80",
-                          " 1.2.3.4", "1.2.3.4/24 ", "0x01.2.3.4"})
+  for (const char* bad :
+       {"", "1.2.3", "1.2.3.4/33", "1.2.3.4/", "1.2.3.4/-1", "1.2.3.4/0024",
+        "1.2.3.4/8/8", "2001:db8::/129", "[::1]", "[::1]/128", "host.example",
+        "1.2.3.4:80", " 1.2.3.4", "1.2.3.4/24 ", "0x01.2.3.4"})
     CHECK_MESSAGE(code("setban", json::array({bad, "add"})) == -32602, bad);
   // Bad commands, bantimes, missing or mistyped parameters.
   CHECK(code("setban", json::array({"1.2.3.4", "ban"})) == -32602);
@@ -309,9 +307,9 @@ TEST_CASE_FIXTURE(fixture, "setban") {
   CHECK(code("setban", json::array({"1.2.3.4", "add", max_ban_seconds + 1}))
         == -32602);
   CHECK(code("setban", json::parse(R"(["1.2.3.4", "add", 1e30])")) == -32602);
-  CHECK(code("setban",
-             json::parse(R"(["1.2.3.4", "add", 18446744073709551615])"))
-        == -32602);
+  CHECK(
+    code("setban", json::parse(R"(["1.2.3.4", "add", 18446744073709551615])"))
+    == -32602);
   CHECK(code("setban", json::array({"1.2.3.4", "add", 1.5})) == -32602);
   CHECK(code("setban", json::array({"1.2.3.4", "add", "3600"})) == -32602);
   CHECK(code("setban", json::array({"1.2.3.4", "remove", -1})) == -32602);
@@ -383,8 +381,8 @@ TEST_CASE_FIXTURE(fixture, "stop, uptime, help") {
   CHECK(code("help", json::array({1})) == -32602);
 }
 
-const std::string genesis_hash =
-  "4d768f896f882cb87baba4d63b2a92b6f1756bfc67a9bc2964009525264ff28a";
+const std::string genesis_hash
+  = "4d768f896f882cb87baba4d63b2a92b6f1756bfc67a9bc2964009525264ff28a";
 
 TEST_CASE_FIXTURE(fixture, "getblockchaininfo, getblockcount, "
                            "getbestblockhash") {
@@ -512,8 +510,7 @@ TEST_CASE_FIXTURE(fixture, "getblock") {
         json(std::string(63, 'a') + "g"), json(""), json("-1"), json(" 1"),
         json("0x10"), json(-1), json(1.5), json(true), json(nullptr),
         json::array()})
-    CHECK_MESSAGE(code("getblock", json::array({bad})) == -32602,
-                  bad.dump());
+    CHECK_MESSAGE(code("getblock", json::array({bad})) == -32602, bad.dump());
   for (const auto& bad : {json(2), json(-1), json("true"), json(0.5)})
     CHECK_MESSAGE(code("getblock", json::array({0, bad})) == -32602,
                   bad.dump());
@@ -528,23 +525,23 @@ TEST_CASE_FIXTURE(fixture, "getblock") {
 TEST_CASE_FIXTURE(fixture, "generate") {
   auto r = call("generate", json::array({5, 10}));
   REQUIRE(r);
-  CHECK(*r == json::array({std::string(64, 'd'), std::string(64, 'd'),
-                           std::string(64, 'd'), std::string(64, 'd'),
-                           std::string(64, 'd')}));
+  CHECK(*r
+        == json::array({std::string(64, 'd'), std::string(64, 'd'),
+                        std::string(64, 'd'), std::string(64, 'd'),
+                        std::string(64, 'd')}));
   CHECK(call("generate", json::array({1})));
-  CHECK(call("generate", json::array({max_generate_blocks,
-                                      max_generate_txs})));
+  CHECK(call("generate", json::array({max_generate_blocks, max_generate_txs})));
   CHECK(call("generate", {{"nblocks", 2}, {"txs_per_block", 0}}));
   using gen = std::pair<uint32_t, uint32_t>;
   CHECK(backend.generated
         == std::vector<gen>{{5, 10}, {1, 0}, {10000, 1000}, {2, 0}});
 
   backend.generated.clear();
-  for (const auto& bad : {json::array({0}), json::array({10001}),
-                          json::array({-1}), json::array({1.5}),
-                          json::array({"5"}), json::array({5, 1001}),
-                          json::array({5, -1}), json::array({5, true}),
-                          json::array(), json::array({1, 1, 1})})
+  for (const auto& bad :
+       {json::array({0}), json::array({10001}), json::array({-1}),
+        json::array({1.5}), json::array({"5"}), json::array({5, 1001}),
+        json::array({5, -1}), json::array({5, true}), json::array(),
+        json::array({1, 1, 1})})
     CHECK_MESSAGE(code("generate", bad) == -32602, bad.dump());
   CHECK(backend.generated.empty());
   auto many = call("generate", json::array({10001}));

@@ -80,7 +80,7 @@ TEST_CASE("fd budget: unlimited is named so") {
 }
 
 TEST_CASE(
-    "raise_fd_limit never lowers the limit and stays within the hard one") {
+  "raise_fd_limit never lowers the limit and stays within the hard one") {
   struct rlimit before {};
   REQUIRE(::getrlimit(RLIMIT_NOFILE, &before) == 0);
   auto same = raise_fd_limit(1);

@@ -100,8 +100,8 @@ TEST_CASE("body length: Content-Length only, bounded") {
   CHECK(*body_length(head_with("Content-Length: 0\r\n"), 10) == 0);
   CHECK(*body_length(head_with("Content-Length: 10\r\n"), 10) == 10);
   CHECK(
-      *body_length(head_with("Content-Length: 7\r\nContent-Length: 7\r\n"), 10)
-      == 7);
+    *body_length(head_with("Content-Length: 7\r\nContent-Length: 7\r\n"), 10)
+    == 7);
   auto refused = [](const std::string& fields, std::size_t max) {
     auto n = body_length(head_with(fields), max);
     REQUIRE_FALSE(n);

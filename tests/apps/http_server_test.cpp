@@ -291,8 +291,8 @@ TEST_CASE_FIXTURE(running_server, "credentials before length: 401, 411, 413") {
   // An authenticated chunked body is refused unread too.
   raw_client c{port};
   auto sent = stream_until_closed(
-      c, head_of(auth_field() + "Transfer-Encoding: chunked\r\n"),
-      "10000\r\n" + std::string(0x10000, 'x') + "\r\n", attack_body_bytes);
+    c, head_of(auth_field() + "Transfer-Encoding: chunked\r\n"),
+    "10000\r\n" + std::string(0x10000, 'x') + "\r\n", attack_body_bytes);
   CHECK(c.status() == 411);
   CHECK(sent < allowed_through);
 }
@@ -305,8 +305,8 @@ TEST_CASE_FIXTURE(running_server, "endless header lines are refused early") {
   for (int i = 0; i < 1000; ++i)
     lines += "X-Filler: 0123456789\r\n";
   auto sent = stream_until_closed(
-      c, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth_field(), lines,
-      attack_body_bytes);
+    c, "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth_field(), lines,
+    attack_body_bytes);
   CHECK(c.status() == 431);
   CHECK(sent < allowed_through);
   CHECK(rss_bytes() < rss_before + allowed_through);

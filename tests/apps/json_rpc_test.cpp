@@ -67,11 +67,13 @@ TEST_CASE("parse errors") {
 
 TEST_CASE("invalid requests") {
   for (auto body : {
-         R"(1)", R"("x")", R"(null)",
-         R"({"id":1,"method":"echo"})",                     // no jsonrpc
-         R"({"jsonrpc":"1.0","id":1,"method":"echo"})",     // wrong version
+         R"(1)",
+         R"("x")",
+         R"(null)",
+         R"({"id":1,"method":"echo"})",                 // no jsonrpc
+         R"({"jsonrpc":"1.0","id":1,"method":"echo"})", // wrong version
          R"({"jsonrpc":2.0,"id":1,"method":"echo"})",
-         R"({"jsonrpc":"2.0","id":1})",                     // no method
+         R"({"jsonrpc":"2.0","id":1})", // no method
          R"({"jsonrpc":"2.0","id":1,"method":5})",
          R"({"jsonrpc":"2.0","id":1,"method":"echo","params":"x"})",
          R"({"jsonrpc":"2.0","id":1,"method":"echo","params":3})",

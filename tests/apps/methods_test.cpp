@@ -27,13 +27,10 @@ std::vector<std::string> words(std::string_view text) {
 json value_of(param_type type) {
   switch (type) {
     case param_type::string:
-    case param_type::hash_or_height:
-      return "x";
-    case param_type::number:
-      return 1;
+    case param_type::hash_or_height: return "x";
+    case param_type::number: return 1;
     case param_type::boolean:
-    case param_type::flag:
-      return true;
+    case param_type::flag: return true;
   }
   return nullptr;
 }
@@ -111,9 +108,8 @@ TEST_CASE("bind_params fills in the table's defaults") {
   REQUIRE(args);
   CHECK((*args)[2] == default_ban_seconds);
   // A null is absent.
-  args = bind_params(*ban, {{"subnet", "1.2.3.4"},
-                            {"command", "add"},
-                            {"bantime", nullptr}});
+  args = bind_params(
+    *ban, {{"subnet", "1.2.3.4"}, {"command", "add"}, {"bantime", nullptr}});
   REQUIRE(args);
   CHECK((*args)[2] == default_ban_seconds);
   const auto* block = find_method("getblock");
@@ -165,8 +161,8 @@ TEST_CASE("an extra or unknown parameter reads alike for every method") {
     CHECK(message(bind_params(m, args))
           == "Invalid params: " + std::string{m.name}
                + ": unexpected parameter #"
-               + std::to_string(m.params.size() + 1) + " (usage: "
-               + signature(m) + ")");
+               + std::to_string(m.params.size() + 1)
+               + " (usage: " + signature(m) + ")");
     auto named = json::object();
     for (const auto& p : m.params)
       if (p.required)
@@ -193,8 +189,8 @@ TEST_CASE("a parameter of the wrong type reads alike for every method") {
       CHECK(message(bind_params(m, args))
             == "Invalid params: " + std::string{m.name} + ": parameter '"
                  + std::string{p.name} + "' must be "
-                 + std::string{type_name(p.type)} + " (usage: "
-                 + signature(m) + ")");
+                 + std::string{type_name(p.type)} + " (usage: " + signature(m)
+                 + ")");
       ++checked;
     }
   CHECK(checked >= 8);

@@ -124,8 +124,8 @@ TEST_CASE_FIXTURE(fixture, "GET /metrics answers the scrape as text 0.0.4") {
   CHECK(res.find("\r\nContent-Type: text/plain; version=0.0.4; "
                  "charset=utf-8\r\n")
         != std::string::npos);
-  CHECK(res.find("\r\nContent-Length: "
-                 + std::to_string(exposition.size()) + "\r\n")
+  CHECK(res.find("\r\nContent-Length: " + std::to_string(exposition.size())
+                 + "\r\n")
         != std::string::npos);
   CHECK(res.find("\r\nConnection: close\r\n") != std::string::npos);
   CHECK(body_of(res) == exposition);
@@ -187,11 +187,9 @@ TEST_CASE_FIXTURE(fixture, "oversized heads are 431") {
   std::string many;
   for (int i = 0; i < 40; ++i)
     many += "X-" + std::to_string(i) + ": 1\r\n";
-  CHECK(status_of(request("GET /metrics HTTP/1.1\r\n" + many + "\r\n"))
-        == 431);
+  CHECK(status_of(request("GET /metrics HTTP/1.1\r\n" + many + "\r\n")) == 431);
   CHECK(status_of(request("GET /metrics HTTP/1.1\r\nX: "
-                          + std::string(rpc::max_head_bytes, 'a')
-                          + "\r\n\r\n"))
+                          + std::string(rpc::max_head_bytes, 'a') + "\r\n\r\n"))
         == 431);
   CHECK(scrapes == 0);
 }
@@ -263,7 +261,9 @@ TEST_CASE_FIXTURE(fixture, "scrapes beyond the queue are 503") {
 }
 
 TEST_CASE("a port in use is a start error; stop is idempotent") {
-  auto scrape = []() -> result<std::string, scrape_error> { return exposition; };
+  auto scrape = []() -> result<std::string, scrape_error> {
+    return exposition;
+  };
   metrics_server first{scrape};
   auto port = first.start("127.0.0.1", 0);
   REQUIRE(port);

@@ -80,12 +80,13 @@ TEST_CASE("ban_info") {
   b.banned_until = 1767225600 + 86400;
   b.reason = "3 violations: bad frame";
   auto j = render_ban_info(b, 1767225600 + 400);
-  CHECK(j == json{{"address", "2001:db8::/32"},
-                  {"ban_created", 1767225600},
-                  {"banned_until", 1767225600 + 86400},
-                  {"ban_duration", 86400},
-                  {"time_remaining", 86000},
-                  {"ban_reason", "3 violations: bad frame"}});
+  CHECK(j
+        == json{{"address", "2001:db8::/32"},
+                {"ban_created", 1767225600},
+                {"banned_until", 1767225600 + 86400},
+                {"ban_duration", 86400},
+                {"time_remaining", 86000},
+                {"ban_reason", "3 violations: bad frame"}});
   // Ended but not yet expired by the node: nothing remains, not less.
   CHECK(render_ban_info(b, b.banned_until + 5)["time_remaining"] == 0);
 }
@@ -109,23 +110,24 @@ TEST_CASE("chain_info") {
   info.sync.progress = 1.0;
   info.sync.peers_best_height = 12;
   auto j = render_chain_info(info);
-  CHECK(j == json{{"chain", "devnet"},
-                  {"blocks", 12},
-                  {"bestblockhash", std::string(64, 'a')},
-                  {"utxo_root", std::string(64, 'b')},
-                  {"utxos", 13},
-                  {"time", 1767225720},
-                  {"pruneheight", 10},
-                  {"snapshots", {0, 10}},
-                  {"sync",
-                   {{"state", "idle"},
-                    {"progress", 1.0},
-                    {"peers_best_height", 12},
-                    {"peers", 0},
-                    {"blocks_per_second", 0},
-                    {"rejected_blocks", 0},
-                    {"rejected_snapshots", 0},
-                    {"reorgs", 0}}}});
+  CHECK(j
+        == json{{"chain", "devnet"},
+                {"blocks", 12},
+                {"bestblockhash", std::string(64, 'a')},
+                {"utxo_root", std::string(64, 'b')},
+                {"utxos", 13},
+                {"time", 1767225720},
+                {"pruneheight", 10},
+                {"snapshots", {0, 10}},
+                {"sync",
+                 {{"state", "idle"},
+                  {"progress", 1.0},
+                  {"peers_best_height", 12},
+                  {"peers", 0},
+                  {"blocks_per_second", 0},
+                  {"rejected_blocks", 0},
+                  {"rejected_snapshots", 0},
+                  {"reorgs", 0}}}});
   info.snapshot_heights.clear();
   CHECK(render_chain_info(info)["snapshots"] == json::array());
 }
@@ -221,16 +223,16 @@ TEST_CASE("strings from peers that are not UTF-8 render, escaped") {
   const char* const replacement = "\xEF\xBF\xBD"; // U+FFFD
   // What a hostile peer may put in a HELLO user agent or a BYE reason.
   const std::string hostile[] = {
-    "\x80",                    // lone continuation byte
-    "/a\xBF\xBF/",             // continuation bytes after ASCII
-    "\xC0\x80",                // overlong NUL
-    "\xE0\x80\xAF",            // overlong '/'
-    "\xF0\x82\x82\xAC",        // overlong euro sign
-    "\xE2\x82",                // truncated three-byte sequence
-    "x\xF0\x9F\x98",           // truncated four-byte sequence at the end
-    "\xED\xA0\x80",            // UTF-16 surrogate
-    "\xF4\x90\x80\x80",        // beyond U+10FFFF
-    "\xFE\xFF",                // never valid
+    "\x80",             // lone continuation byte
+    "/a\xBF\xBF/",      // continuation bytes after ASCII
+    "\xC0\x80",         // overlong NUL
+    "\xE0\x80\xAF",     // overlong '/'
+    "\xF0\x82\x82\xAC", // overlong euro sign
+    "\xE2\x82",         // truncated three-byte sequence
+    "x\xF0\x9F\x98",    // truncated four-byte sequence at the end
+    "\xED\xA0\x80",     // UTF-16 surrogate
+    "\xF4\x90\x80\x80", // beyond U+10FFFF
+    "\xFE\xFF",         // never valid
   };
   for (const auto& s : hostile) {
     peer_info p;

@@ -15,12 +15,8 @@ namespace {
 /// Restores the signal mask a test changed.
 struct saved_mask {
   sigset_t old;
-  saved_mask() {
-    pthread_sigmask(SIG_SETMASK, nullptr, &old);
-  }
-  ~saved_mask() {
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  }
+  saved_mask() { pthread_sigmask(SIG_SETMASK, nullptr, &old); }
+  ~saved_mask() { pthread_sigmask(SIG_SETMASK, &old, nullptr); }
 };
 
 } // namespace

@@ -1,4 +1,5 @@
-// Network parameters and the state-free checks of docs/PROTOCOL.md, "Chain data".
+// Network parameters and the state-free checks of docs/PROTOCOL.md, "Chain
+// data".
 
 #include <fstream>
 

@@ -188,8 +188,8 @@ TEST_CASE("a large snapshot is served in sorted chunks of 10,000") {
   h.header.utxo_root = utxo_root_of(entries);
   h.header.timestamp = test_time;
   h.header.producer = key.public_key();
-  h.producer_signature
-      = key.sign(proto::block_signing_bytes(proto::block_hash(h.header)));
+  h.producer_signature = key.sign(
+    proto::block_signing_bytes(proto::block_hash(h.header)));
 
   temp_dir d;
   // Height 1 is no snapshot height on devnet (every 100): refused there.

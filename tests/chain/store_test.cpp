@@ -1,4 +1,5 @@
-// The chain store: opening, producing and appending, the docs/PROTOCOL.md, "Chain data" reads.
+// The chain store: opening, producing and appending, the docs/PROTOCOL.md,
+// "Chain data" reads.
 
 #include <doctest/doctest.h>
 

@@ -23,8 +23,7 @@ bool is_commented_setting(const std::string& line) {
 } // namespace
 
 TEST_CASE("deploy/time.conf.example shows every key with a valid value") {
-  auto text = read_config_file(TIMECOIN_SOURCE_DIR
-                               "/deploy/time.conf.example");
+  auto text = read_config_file(TIMECOIN_SOURCE_DIR "/deploy/time.conf.example");
   REQUIRE(text);
   node_config as_shipped;
   CHECK(apply_config_text(*text, "time.conf.example", as_shipped));

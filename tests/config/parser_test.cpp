@@ -85,36 +85,36 @@ TEST_CASE("defaults are a devnet node's") {
 }
 
 TEST_CASE("every key is accepted") {
-  auto cfg = from_text(
-    "# a comment line\n"
-    "\n"
-    "   \t\n"
-    "datadir=/var/lib/timed\n"
-    "listen=0\n"
-    "bind=0.0.0.0\n"
-    "port=24300\n"
-    "externalip=203.0.113.5\n"
-    "maxconnections=40\n"
-    "addnode=10.0.0.1:24200\n"
-    "addnode=[2001:db8::1]:24200\n"
-    "addnode=seed.example:24200\n"
-    "masternodepeer=10.0.0.9:24200\n"
-    "tls=false\n"
-    "rpcport=24301\n"
-    "rpcbind=::1\n"
-    "rpcconnect=localhost\n"
-    "metricsport=24302\n"
-    "metricsbind=[::1]\n"
-    "server=0\n"
-    "debug=trace\n"
-    "debuglogfile=debug.log\n"
-    "enable_message_signing=0\n"
-    "message_max_age_seconds=60\n"
-    "enable_rate_limiting=0\n"
-    "max_requests_per_second=50\n"
-    "masternode=1\n"
-    "producer="
-    + key_a + "\nproducer=" + key_b + "\ngossip_fanout=3\ntestnet=1\n");
+  auto cfg = from_text("# a comment line\n"
+                       "\n"
+                       "   \t\n"
+                       "datadir=/var/lib/timed\n"
+                       "listen=0\n"
+                       "bind=0.0.0.0\n"
+                       "port=24300\n"
+                       "externalip=203.0.113.5\n"
+                       "maxconnections=40\n"
+                       "addnode=10.0.0.1:24200\n"
+                       "addnode=[2001:db8::1]:24200\n"
+                       "addnode=seed.example:24200\n"
+                       "masternodepeer=10.0.0.9:24200\n"
+                       "tls=false\n"
+                       "rpcport=24301\n"
+                       "rpcbind=::1\n"
+                       "rpcconnect=localhost\n"
+                       "metricsport=24302\n"
+                       "metricsbind=[::1]\n"
+                       "server=0\n"
+                       "debug=trace\n"
+                       "debuglogfile=debug.log\n"
+                       "enable_message_signing=0\n"
+                       "message_max_age_seconds=60\n"
+                       "enable_rate_limiting=0\n"
+                       "max_requests_per_second=50\n"
+                       "masternode=1\n"
+                       "producer="
+                       + key_a + "\nproducer=" + key_b
+                       + "\ngossip_fanout=3\ntestnet=1\n");
   REQUIRE_MESSAGE(cfg, (cfg ? "" : cfg.error().message));
   CHECK(cfg->net == proto::network::testnet);
   CHECK(cfg->datadir == "/var/lib/timed");
@@ -159,8 +159,9 @@ TEST_CASE("whitespace, CRLF, trailing comments and the BOM") {
 TEST_CASE("errors name the file and line") {
   CHECK(text_error("port=1\n\n# x\n\n\n\nfoo=1\n")
         == "time.conf:7: unknown key 'foo'");
-  CHECK(text_error("port=abc") == "time.conf:1: port: 'abc' is not a port "
-                                  "number (0-65535)");
+  CHECK(text_error("port=abc")
+        == "time.conf:1: port: 'abc' is not a port "
+           "number (0-65535)");
   CHECK(text_error("\nport=70000")
         == "time.conf:2: port: '70000' is not a port number (0-65535)");
   CHECK(text_error("rpcport=0")
@@ -173,8 +174,8 @@ TEST_CASE("errors name the file and line") {
   CHECK(text_error("maxconnections=-1")
         == "time.conf:1: maxconnections: '-1' is not a whole number from 1 "
            "to 10000");
-  CHECK(text_error("maxconnections=99999999999999999999999").find(
-          "is not a whole number")
+  CHECK(text_error("maxconnections=99999999999999999999999")
+          .find("is not a whole number")
         != std::string::npos);
   CHECK(text_error("tls=yes")
         == "time.conf:1: tls: 'yes' is not a boolean (0, 1, true or false)");
@@ -189,8 +190,9 @@ TEST_CASE("errors name the file and line") {
         != std::string::npos);
   CHECK(text_error("masternodepeer=x:0").find("is not host:port")
         != std::string::npos);
-  CHECK(text_error("bind=localhost") == "time.conf:1: bind: 'localhost' is "
-                                        "not an IP address");
+  CHECK(text_error("bind=localhost")
+        == "time.conf:1: bind: 'localhost' is "
+           "not an IP address");
   CHECK(text_error("externalip=not_a_host").find("externalip")
         != std::string::npos);
   CHECK(text_error("gossip_fanout=0").find("from 1 to 1000")
@@ -200,8 +202,9 @@ TEST_CASE("errors name the file and line") {
 }
 
 TEST_CASE("hostile lines") {
-  CHECK(text_error("listen") == "time.conf:1: expected key=value, got "
-                                "'listen'");
+  CHECK(text_error("listen")
+        == "time.conf:1: expected key=value, got "
+           "'listen'");
   CHECK(text_error("[main]\nport=1").find("sections") != std::string::npos);
   CHECK(text_error("=5") == "time.conf:1: empty key before '='");
   CHECK(text_error("  = 5") == "time.conf:1: empty key before '='");
@@ -298,8 +301,9 @@ TEST_CASE("command line: flags, bare booleans, errors naming the flag") {
   CHECK(r->conf_file.empty());
   CHECK_FALSE(r->help);
 
-  CHECK(args_error({"--port=abc"}) == "--port: 'abc' is not a port number "
-                                      "(0-65535)");
+  CHECK(args_error({"--port=abc"})
+        == "--port: 'abc' is not a port number "
+           "(0-65535)");
   CHECK(args_error({"--foo=1"}) == "--foo: unknown option (see --help)");
   CHECK(args_error({"--port"}) == "--port: needs a value (--port=...)");
   CHECK(args_error({"--addnode"}).find("needs a value") != std::string::npos);
@@ -334,8 +338,8 @@ TEST_CASE("time.conf is found in the data directory") {
   temp_dir dir;
   auto conf = dir.write("time.conf", "port=24600\naddnode=10.0.0.1:1\n"
                                      "debug=warn\n");
-  auto r = from_args({"--datadir=" + dir.path.string(), "--port=24601",
-                      "--addnode=10.0.0.2:2"});
+  auto r = from_args(
+    {"--datadir=" + dir.path.string(), "--port=24601", "--addnode=10.0.0.2:2"});
   REQUIRE_MESSAGE(r, (r ? "" : r.error().message));
   CHECK(r->conf_file == conf);
   // The command line wins; repeatable keys accumulate, file first.
@@ -346,8 +350,8 @@ TEST_CASE("time.conf is found in the data directory") {
   CHECK(r->config.datadir == dir.path.string());
 
   // An empty value on the command line drops the file's list.
-  auto replaced = from_args({"--datadir=" + dir.path.string(), "--addnode=",
-                             "--addnode=10.0.0.3:3"});
+  auto replaced = from_args(
+    {"--datadir=" + dir.path.string(), "--addnode=", "--addnode=10.0.0.3:3"});
   REQUIRE(replaced);
   CHECK(replaced->config.addnode == std::vector<std::string>{"10.0.0.3:3"});
 }
@@ -366,8 +370,7 @@ TEST_CASE("--conf names the file; errors name its path and line") {
 
   // The file's network and the command line's conflict.
   CHECK(args_error({"--conf=" + conf, "--devnet"})
-        == "devnet and testnet cannot both be set (--devnet, " + conf
-             + ":1)");
+        == "devnet and testnet cannot both be set (--devnet, " + conf + ":1)");
   // ... unless the command line turns the file's off.
   auto dev = from_args({"--conf=" + conf, "--testnet=0"});
   REQUIRE(dev);

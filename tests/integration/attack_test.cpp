@@ -12,10 +12,10 @@
 
 #include <sys/resource.h>
 
+#include "actors/abuse.hpp"
 #include "apps/rpc/json_rpc.hpp"
 #include "apps/rpc/render.hpp"
 #include "cluster.hpp"
-#include "actors/abuse.hpp"
 #include "config/process_memory.hpp"
 #include "raw_peer.hpp"
 #include "security/envelope.hpp"
@@ -143,9 +143,9 @@ bool paced(watch& w, std::chrono::milliseconds limit,
 proto::message gossip_frame(const security::node_key& key, int64_t timestamp,
                             size_t size) {
   proto::bytes payload(size, 0x5a);
-  auto msg = security::make_gossip(
-    &key, proto::params(proto::network::devnet).magic, app_kind, timestamp,
-    std::move(payload));
+  auto msg = security::make_gossip(&key,
+                                   proto::params(proto::network::devnet).magic,
+                                   app_kind, timestamp, std::move(payload));
   return proto::message{0, std::move(msg)};
 }
 
@@ -201,8 +201,8 @@ TEST_CASE("row 1: peers that never read are disconnected, not buffered") {
           continue;
         proto::bytes batch;
         for (int k = 0; k < 9; ++k)
-          proto::append_frame(batch, proto::message{next_id++,
-                                                    proto::get_peers{}});
+          proto::append_frame(batch,
+                              proto::message{next_id++, proto::get_peers{}});
         p->send_bytes(batch);
       }
     },
@@ -233,8 +233,9 @@ TEST_CASE("row 3: inbound peers cannot take the outbound slots") {
   // The operator's addnode still gets through.
   caf::scoped_actor self{*c.sys};
   bool added = false;
-  self->request(a.actor(), 5s, addnode_atom::value, addr(b),
-                static_cast<uint8_t>(addnode_mode::add))
+  self
+    ->request(a.actor(), 5s, addnode_atom::value, addr(b),
+              static_cast<uint8_t>(addnode_mode::add))
     .receive([&](bool ok) { added = ok; }, [](caf::error&) {});
   CHECK(added);
   CHECK(eventually([&] { return a.is_connected(b.node_id()); }));
@@ -334,7 +335,8 @@ TEST_CASE("row 6: an 8 MiB PING is refused from its first bytes") {
 TEST_CASE("row 9: idle sockets from many addresses do not close inbound") {
   rlimit lim{};
   ::getrlimit(RLIMIT_NOFILE, &lim);
-  const int sockets = static_cast<int>(std::min<rlim_t>(2000, lim.rlim_cur / 2 - 100));
+  const int sockets = static_cast<int>(
+    std::min<rlim_t>(2000, lim.rlim_cur / 2 - 100));
   REQUIRE(sockets >= 300);
   cluster c;
   auto a = c.start_with(attack_config("idle"));
@@ -364,9 +366,9 @@ TEST_CASE("row 5: connect/close churn leaks no actor and no memory") {
   auto a = c.start_with(conf);
   auto actors = [&] { return c.sys->registry().running(); };
   // The node's own actors, once they are all up.
-  REQUIRE(eventually([&] { return throughout([&, n = actors()] {
-                                    return actors() == n;
-                                  }, 500ms); }));
+  REQUIRE(eventually([&] {
+    return throughout([&, n = actors()] { return actors() == n; }, 500ms);
+  }));
   auto base_actors = actors();
   // Warm up (allocator arenas, first connections), then take the baseline.
   for (int i = 0; i < 50; ++i) {
@@ -399,10 +401,11 @@ TEST_CASE("row 5: connect/close churn leaks no actor and no memory") {
   // PING of a connected peer) has fired: a leak of even 400 bytes a connection
   // would stay above the bound.
   const size_t heap_bound = 8 * 1024 * 1024;
-  bool freed = eventually([&] { return heap_in_use() < base_heap + heap_bound; },
-                          45s);
+  bool freed
+    = eventually([&] { return heap_in_use() < base_heap + heap_bound; }, 45s);
   auto grown = static_cast<long>(rss_bytes()) - static_cast<long>(base_rss);
-  auto heap_grown = static_cast<long>(heap_in_use()) - static_cast<long>(base_heap);
+  auto heap_grown = static_cast<long>(heap_in_use())
+                    - static_cast<long>(base_heap);
   MESSAGE(plain << " connect/close and " << full
                 << " connect/handshake/close: actors " << base_actors << " -> "
                 << actors() << ", heap in use " << heap_grown / 1024
@@ -417,9 +420,9 @@ TEST_CASE("row 7: a user agent that is not UTF-8 cannot break getpeerinfo") {
   cluster c;
   auto a = c.start_with(attack_config("utf8"));
   const std::string agents[] = {
-    std::string{"\xff\xfe/evil\xc0\x80/"},          // invalid bytes, overlong
-    std::string{"/trunc\xe2\x82"},                   // truncated sequence
-    std::string{"/nul\0/\xed\xa0\x80", 9},            // NUL, a surrogate
+    std::string{"\xff\xfe/evil\xc0\x80/"}, // invalid bytes, overlong
+    std::string{"/trunc\xe2\x82"},         // truncated sequence
+    std::string{"/nul\0/\xed\xa0\x80", 9}, // NUL, a surrogate
   };
   std::vector<std::unique_ptr<raw_peer>> peers;
   int host = 0;
@@ -427,8 +430,8 @@ TEST_CASE("row 7: a user agent that is not UTF-8 cannot break getpeerinfo") {
     auto p = std::make_unique<raw_peer>();
     REQUIRE(p->connect_from(a.p2p_port(), loop_addr(90, ++host)));
     REQUIRE(p->start_tls());
-    REQUIRE(p->handshake(proto::params(proto::network::devnet).magic,
-                         "devnet", ua));
+    REQUIRE(
+      p->handshake(proto::params(proto::network::devnet).magic, "devnet", ua));
     peers.push_back(std::move(p));
   }
   watch w{a};

@@ -26,14 +26,13 @@ namespace timecoin::test {
 
 using namespace std::chrono_literals;
 
-
 /// A gossip kind free for applications (docs/PROTOCOL.md, "Gossip"): the
 /// node checks only its size and delivers it as bytes.
 constexpr uint16_t app_kind = 1024;
 
 /// Polls `cond` until it holds or `limit` passes.
 inline bool eventually(const std::function<bool()>& cond,
-                std::chrono::milliseconds limit = 20s) {
+                       std::chrono::milliseconds limit = 20s) {
   auto deadline = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < deadline) {
     if (cond())
@@ -45,7 +44,7 @@ inline bool eventually(const std::function<bool()>& cond,
 
 /// True if `cond` holds throughout `window` (checked continuously).
 inline bool throughout(const std::function<bool()>& cond,
-                std::chrono::milliseconds window) {
+                       std::chrono::milliseconds window) {
   auto end = std::chrono::steady_clock::now() + window;
   while (std::chrono::steady_clock::now() < end)
     if (!cond())
@@ -203,8 +202,7 @@ inline chain_info info_of(cluster& c, const node_handle& n) {
   caf::scoped_actor self{*c.sys};
   chain_info out;
   self->request(n.actor(), 10s, chaininfo_atom::value)
-    .receive([&](chain_info& i) { out = std::move(i); },
-             [](caf::error&) {});
+    .receive([&](chain_info& i) { out = std::move(i); }, [](caf::error&) {});
   return out;
 }
 

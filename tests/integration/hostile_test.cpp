@@ -21,9 +21,10 @@ node_config hostile_config(const std::string& name) {
 
 proto::message gossip_frame(const security::node_key& key, int64_t timestamp,
                             const std::string& text) {
-  auto msg = security::make_gossip(
-    &key, proto::params(proto::network::devnet).magic, app_kind, timestamp,
-    proto::bytes(text.begin(), text.end()));
+  auto msg = security::make_gossip(&key,
+                                   proto::params(proto::network::devnet).magic,
+                                   app_kind, timestamp,
+                                   proto::bytes(text.begin(), text.end()));
   return proto::message{0, std::move(msg)};
 }
 
@@ -198,15 +199,14 @@ TEST_CASE("gossip: a replay is delivered once; stale and forged are dropped") {
   REQUIRE(eventually([&] { return at_a.count() >= 2; }));
   got = at_a.messages();
   REQUIRE(got.size() == 2);
-  CHECK(std::string(got[1].payload.begin(), got[1].payload.end())
-        == "marker");
+  CHECK(std::string(got[1].payload.begin(), got[1].payload.end()) == "marker");
   CHECK(eventually([&] { return violations_of(c, a, id) == 1; }));
   // Relayed: the first message and the marker, nothing between.
   CHECK(eventually([&] { return at_b.count() == 2; }));
   auto relayed = at_b.messages();
-  CHECK(std::string(relayed.back().payload.begin(),
-                    relayed.back().payload.end())
-        == "marker");
+  CHECK(
+    std::string(relayed.back().payload.begin(), relayed.back().payload.end())
+    == "marker");
   // The honest peer never lost its connection.
   CHECK(a.is_connected(b.node_id()));
 }
@@ -227,8 +227,9 @@ TEST_CASE("publish reaches subscribers on other nodes, signed by the sender") {
   collector at_d{*c.sys, d, app_kind};
   caf::scoped_actor self{*c.sys};
   bool ok = false;
-  self->request(a.actor(), 5s, publish_atom::value, app_kind,
-                std::vector<uint8_t>{1, 2, 3})
+  self
+    ->request(a.actor(), 5s, publish_atom::value, app_kind,
+              std::vector<uint8_t>{1, 2, 3})
     .receive([&](bool r) { ok = r; }, [](caf::error&) {});
   CHECK(ok);
   // a -> b -> d: relayed across a node.
@@ -239,8 +240,9 @@ TEST_CASE("publish reaches subscribers on other nodes, signed by the sender") {
   CHECK(m.payload == std::vector<uint8_t>{1, 2, 3});
   // Kind 1 must be a transaction.
   bool bad = true;
-  self->request(a.actor(), 5s, publish_atom::value, uint16_t{1},
-                std::vector<uint8_t>{0xc1})
+  self
+    ->request(a.actor(), 5s, publish_atom::value, uint16_t{1},
+              std::vector<uint8_t>{0xc1})
     .receive([&](bool r) { bad = r; }, [](caf::error&) {});
   CHECK(!bad);
 }

@@ -78,9 +78,8 @@ TEST_CASE("a simultaneous dial ends in exactly one connection") {
   // The kept connection is the one the smaller node id dialled.
   CHECK(before[0].inbound == (b.node_id() < a.node_id()));
   // No reconnect loop: the connection stays, the same one.
-  CHECK(throughout([&] {
-    return a.connected_count() == 1 && b.connected_count() == 1;
-  }, 3s));
+  CHECK(throughout(
+    [&] { return a.connected_count() == 1 && b.connected_count() == 1; }, 3s));
   auto after = c.peers(a);
   REQUIRE(after.size() == 1);
   CHECK(after[0].address == before[0].address);

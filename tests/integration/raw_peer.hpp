@@ -62,8 +62,7 @@ public:
   /// (127.x.y.z: many addresses and networks on one host). `rcvbuf`, if
   /// not 0, shrinks the receive buffer first (a peer that reads nothing
   /// fills the node's send path sooner). False if refused.
-  bool connect_from(uint16_t port, const std::string& source,
-                    int rcvbuf = 0) {
+  bool connect_from(uint16_t port, const std::string& source, int rcvbuf = 0) {
     int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0)
       return false;
@@ -253,7 +252,8 @@ private:
         off += static_cast<size_t>(n);
         continue;
       }
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      if (n < 0
+          && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
         pollfd pfd{fd_, POLLOUT, 0};
         ::poll(&pfd, 1, 1000);
         continue;

@@ -99,8 +99,7 @@ TEST_CASE("three sources, one stopped mid-sync: the download completes") {
   auto s2 = c.start_with(config_for("three-s2", {addr(a)}));
   REQUIRE(eventually([&] { return same_tip(c, s1, ref); }, 180s));
   REQUIRE(eventually([&] { return same_tip(c, s2, ref); }, 180s));
-  auto b = c.start_with(
-    config_for("three-b", {addr(a), addr(s1), addr(s2)}));
+  auto b = c.start_with(config_for("three-b", {addr(a), addr(s1), addr(s2)}));
   REQUIRE(eventually([&] { return info_of(c, b).blocks > 0; }, 60s));
   c.stop(s1);
   CHECK(eventually([&] { return same_tip(c, b, ref); }, 180s));
@@ -113,8 +112,8 @@ TEST_CASE("a source serving a corrupt block is charged; sync completes") {
   generate(c, good, 1500, 2);
   auto ref = info_of(c, good);
   // The bad source holds the same chain and alters what it serves.
-  auto bad =
-    c.start_with(config_for("corrupt-bad", {addr(good)}), corrupt_blocks);
+  auto bad = c.start_with(config_for("corrupt-bad", {addr(good)}),
+                          corrupt_blocks);
   REQUIRE(eventually([&] { return same_tip(c, bad, ref); }, 180s));
   auto b = c.start_with(config_for("corrupt-b", {addr(bad), addr(good)}));
   CHECK(eventually([&] { return same_tip(c, b, ref); }, 180s));
@@ -147,8 +146,9 @@ TEST_CASE("a 5-block fork resolves to the longer chain on every node") {
   REQUIRE(long_branch.best_hash != short_branch.best_hash);
   {
     caf::scoped_actor self{*c.sys};
-    self->request(b.actor(), 5s, addnode_atom::value, addr(a),
-                  static_cast<uint8_t>(addnode_mode::add))
+    self
+      ->request(b.actor(), 5s, addnode_atom::value, addr(a),
+                static_cast<uint8_t>(addnode_mode::add))
       .receive([](bool ok) { CHECK(ok); }, [](caf::error&) {});
   }
   CHECK(eventually([&] { return same_tip(c, a, long_branch); }, 60s));
@@ -231,10 +231,9 @@ TEST_CASE("gossiped blocks that are not the producer's move no heights") {
   REQUIRE(eventually([&] { return a.is_connected(id); }));
   auto gossip_block = [&](const proto::block& b) {
     p.send(proto::message{
-      0, security::make_gossip(&p.key(),
-                               proto::params(proto::network::devnet).magic,
-                               proto::gossip_kind_block, unix_now(),
-                               proto::encode_block(b))});
+      0, security::make_gossip(
+           &p.key(), proto::params(proto::network::devnet).magic,
+           proto::gossip_kind_block, unix_now(), proto::encode_block(b))});
   };
   // Far ahead, produced by the peer itself (not authorised).
   proto::block far;
@@ -268,8 +267,8 @@ TEST_CASE("windows unanswered for 30 s are asked of another source") {
   auto good = c.start_with(config_for("silent-good"));
   generate(c, good, 600, 1);
   auto ref = info_of(c, good);
-  auto silent =
-    c.start_with(config_for("silent-src", {addr(good)}), swallow_blocks);
+  auto silent = c.start_with(config_for("silent-src", {addr(good)}),
+                             swallow_blocks);
   // It holds the chain (it downloaded it) but serves no block.
   REQUIRE(eventually([&] { return same_tip(c, silent, ref); }, 60s));
   auto b = c.start_with(config_for("silent-b", {addr(silent), addr(good)}));
@@ -329,8 +328,9 @@ TEST_CASE("a peer that holds the gap and stuffs the other windows is charged") {
   // Its 1,000,000 no longer counts; the honest source brings the chain.
   {
     caf::scoped_actor self{*c.sys};
-    self->request(b.actor(), 5s, addnode_atom::value, addr(good),
-                  static_cast<uint8_t>(addnode_mode::add))
+    self
+      ->request(b.actor(), 5s, addnode_atom::value, addr(good),
+                static_cast<uint8_t>(addnode_mode::add))
       .receive([](bool ok) { CHECK(ok); }, [](caf::error&) {});
   }
   CHECK(eventually([&] { return same_tip(c, b, ref); }, 120s));
@@ -339,7 +339,8 @@ TEST_CASE("a peer that holds the gap and stuffs the other windows is charged") {
   CHECK(verify_chain(c, b).empty());
 }
 
-TEST_CASE("a source holding the gap times out there; the gap is asked elsewhere") {
+TEST_CASE(
+  "a source holding the gap times out there; the gap is asked elsewhere") {
   cluster c;
   auto good = c.start_with(config_for("gap-good"));
   generate(c, good, 1000, 1);
@@ -352,8 +353,9 @@ TEST_CASE("a source holding the gap times out there; the gap is asked elsewhere"
   CHECK(throughout([&] { return info_of(c, b).blocks == 0; }, 5s));
   {
     caf::scoped_actor self{*c.sys};
-    self->request(b.actor(), 5s, addnode_atom::value, addr(good),
-                  static_cast<uint8_t>(addnode_mode::add))
+    self
+      ->request(b.actor(), 5s, addnode_atom::value, addr(good),
+                static_cast<uint8_t>(addnode_mode::add))
       .receive([](bool ok) { CHECK(ok); }, [](caf::error&) {});
   }
   // The gap's request times out at 30 s and goes to the honest source.

@@ -1,5 +1,6 @@
-// Chain hashes (docs/PROTOCOL.md, "Chain data") and the devnet genesis (docs/PROTOCOL.md, "Devnet genesis"), checked against
-// values computed independently here from hash() and libsodium.
+// Chain hashes (docs/PROTOCOL.md, "Chain data") and the devnet genesis
+// (docs/PROTOCOL.md, "Devnet genesis"), checked against values computed
+// independently here from hash() and libsodium.
 
 #include <algorithm>
 #include <cstring>
@@ -20,8 +21,8 @@ namespace {
 /// encoding or the derivation is caught (docs/PROTOCOL.md quotes it). It was
 /// cross-checked with an independent derivation in Python (hashlib BLAKE2b,
 /// `cryptography`'s Ed25519 and ChaCha20, MessagePack written by hand).
-constexpr char devnet_genesis_hash_hex[] =
-  "4d768f896f882cb87baba4d63b2a92b6f1756bfc67a9bc2964009525264ff28a";
+constexpr char devnet_genesis_hash_hex[]
+  = "4d768f896f882cb87baba4d63b2a92b6f1756bfc67a9bc2964009525264ff28a";
 
 hash256 h2(const hash256& a, const hash256& b) {
   bytes ab(a.begin(), a.end());
@@ -37,9 +38,9 @@ bytes ascii(const char* s) {
 
 TEST_CASE("hash is unkeyed BLAKE2b-256") {
   hash256 expected;
-  REQUIRE(from_hex(
-    "0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8",
-    expected));
+  REQUIRE(
+    from_hex("0e5751c026e543b2e8ab2eb06099daa1d1e5df47778f7787faab45cdf12fe3a8",
+             expected));
   CHECK(hash(bytes{}) == expected);
   CHECK(hash(ascii("abc")) != expected);
 }
@@ -184,8 +185,8 @@ TEST_CASE("devnet genesis is derived exactly as section 1 says") {
   CHECK(cb.outputs[0].owner == pk);
   CHECK(cb.lock_time == 0);
   // [1, [], [[10000000000, pk]], 0]
-  bytes cb_bytes{0x94, 0x01, 0x90, 0x91, 0x92, 0xcf, 0x00, 0x00, 0x00, 0x02,
-                 0x54, 0x0b, 0xe4, 0x00, 0xc4, 0x20};
+  bytes cb_bytes{0x94, 0x01, 0x90, 0x91, 0x92, 0xcf, 0x00, 0x00,
+                 0x00, 0x02, 0x54, 0x0b, 0xe4, 0x00, 0xc4, 0x20};
   cb_bytes.insert(cb_bytes.end(), pk.begin(), pk.end());
   cb_bytes.push_back(0x00);
   CHECK(encode_transaction(cb) == cb_bytes);
@@ -223,8 +224,8 @@ TEST_CASE("devnet genesis is stable") {
   CHECK(first == second);
   const std::string hash_hex = to_hex(devnet_genesis_hash());
   MESSAGE("devnet genesis hash: " << hash_hex);
-  MESSAGE("devnet genesis block (" << first.size() << " bytes): "
-                                   << to_hex(first));
+  MESSAGE("devnet genesis block (" << first.size()
+                                   << " bytes): " << to_hex(first));
   CHECK(hash_hex == devnet_genesis_hash_hex);
   auto decoded = decode_block(first.data(), first.size());
   REQUIRE(decoded.has_value());

@@ -22,8 +22,8 @@ static std::atomic<std::size_t> largest_new_bytes{0};
 void* operator new(std::size_t size) {
   std::size_t seen = largest_new_bytes.load(std::memory_order_relaxed);
   while (size > seen
-         && !largest_new_bytes.compare_exchange_weak(seen, size,
-                                                     std::memory_order_relaxed)) {
+         && !largest_new_bytes.compare_exchange_weak(
+           seen, size, std::memory_order_relaxed)) {
   }
   if (void* p = std::malloc(size == 0 ? 1 : size))
     return p;
@@ -33,8 +33,12 @@ void* operator new(std::size_t size) {
 // release; GCC cannot see that through the replacement.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 #pragma GCC diagnostic pop
 
 namespace {
@@ -182,8 +186,8 @@ TEST_CASE("random bytes never crash the decoders") {
     // Half the rounds start like an envelope, to get past the first checks.
     if (round % 2 == 0 && data.size() >= 3) {
       data[0] = 0x93;
-      data[1] = static_cast<uint8_t>(std::vector<int>{1, 7, 16, 35, 39,
-                                                       42}[round % 6]);
+      data[1] = static_cast<uint8_t>(
+        std::vector<int>{1, 7, 16, 35, 39, 42}[round % 6]);
     }
     decode_all(data);
     decoded += decode(data).has_value() ? 1 : 0;
@@ -195,9 +199,10 @@ TEST_CASE("random well-formed token soups never crash the decoders") {
   // Envelopes whose bodies are random sequences of valid MessagePack tokens:
   // they get past the parser and exercise the field readers.
   const std::vector<bytes> tokens = {
-    {0xc0}, {0x00}, {0x7f}, {0xff}, {0xcd, 0xff, 0xff}, {0xd0, 0x80},
-    {0xa1, 0x61}, {0xc4, 0x00}, {0x90}, {0x91}, {0x92}, {0x95}, {0x97},
-    {0x80}, {0xca, 0, 0, 0, 0}, bytes_of(h32(1)), {0xc4, 0x20},
+    {0xc0},           {0x00},       {0x7f},       {0xff}, {0xcd, 0xff, 0xff},
+    {0xd0, 0x80},     {0xa1, 0x61}, {0xc4, 0x00}, {0x90}, {0x91},
+    {0x92},           {0x95},       {0x97},       {0x80}, {0xca, 0, 0, 0, 0},
+    bytes_of(h32(1)), {0xc4, 0x20},
   };
   const bytes bin32_header{0xc4, 0x20};
   std::mt19937 rng{fuzz_seed + 2};
@@ -206,7 +211,8 @@ TEST_CASE("random well-formed token soups never crash the decoders") {
   const auto samples = sample_messages();
   int decoded = 0;
   for (int round = 0; round < random_rounds; ++round) {
-    const auto type = static_cast<uint8_t>(samples[round % samples.size()].type());
+    const auto type = static_cast<uint8_t>(
+      samples[round % samples.size()].type());
     bytes data{0x93, type, 0x00, static_cast<uint8_t>(0x90 + round % 13)};
     for (int n = count(rng); n > 0; --n) {
       const bytes& t = tokens[pick(rng)];

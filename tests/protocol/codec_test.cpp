@@ -87,8 +87,8 @@ TEST_CASE("message::type and to_string cover every type") {
 
 TEST_CASE("encodings are exact and integers take their shortest form") {
   // [4, 7, [1, 2]]
-  CHECK(encode(message{7, ping{1, 2}}) == bytes{0x93, 0x04, 0x07, 0x92, 0x01,
-                                                0x02});
+  CHECK(encode(message{7, ping{1, 2}})
+        == bytes{0x93, 0x04, 0x07, 0x92, 0x01, 0x02});
   // [6, 0, []]
   CHECK(encode(message{0, get_peers{}}) == bytes{0x93, 0x06, 0x00, 0x90});
   // u64 max as uint64, 300 as uint16.
@@ -147,12 +147,14 @@ TEST_CASE("absent trailing fields take their defaults") {
     REQUIRE(r.has_value());
     CHECK(r->type() == m.type());
     message defaults{m.id, r->content};
-    std::visit([&](const auto& v) { defaults.content = std::decay_t<decltype(v)>{}; },
-               r->content);
+    std::visit(
+      [&](const auto& v) { defaults.content = std::decay_t<decltype(v)>{}; },
+      r->content);
     CHECK(encode(*r) == encode(defaults));
   }
   // HELLO with only magic and version.
-  auto r = decode(pack_raw(std::make_tuple(1, 0, std::make_tuple(0x44455654u, 1))));
+  auto r = decode(
+    pack_raw(std::make_tuple(1, 0, std::make_tuple(0x44455654u, 1))));
   REQUIRE(r.has_value());
   const auto& h = std::get<hello>(r->content);
   CHECK(h.magic == 0x44455654u);
@@ -170,9 +172,8 @@ TEST_CASE("extra trailing body elements are ignored") {
     auto handle = unpack_raw(payload);
     auto& body_obj = handle.get().via.array.ptr[2];
     // Rebuild the body with three extra elements of assorted kinds.
-    std::vector<msgpack::object> extended(body_obj.via.array.ptr,
-                                          body_obj.via.array.ptr
-                                            + body_obj.via.array.size);
+    std::vector<msgpack::object> extended(
+      body_obj.via.array.ptr, body_obj.via.array.ptr + body_obj.via.array.size);
     extended.emplace_back();                    // nil
     extended.emplace_back(msgpack::object(-5)); // integer
     extended.emplace_back(str_object("future", 6));
@@ -347,7 +348,8 @@ TEST_CASE("response list limits are enforced by the codec") {
 }
 
 TEST_CASE("unknown types with a well-formed envelope report the type") {
-  auto err = decode_failure(pack_raw(std::make_tuple(99, 5, std::make_tuple(1, "x"))));
+  auto err = decode_failure(
+    pack_raw(std::make_tuple(99, 5, std::make_tuple(1, "x"))));
   CHECK(err.code == decode_errc::unknown_type);
   CHECK(err.type == 99);
   err = decode_failure(pack_raw(std::make_tuple(65535, 0, std::vector<int>{})));
@@ -357,18 +359,18 @@ TEST_CASE("unknown types with a well-formed envelope report the type") {
 
 TEST_CASE("envelopes of the wrong shape are not_envelope") {
   const std::vector<bytes> bad = {
-    pack_raw(5),                                              // not an array
-    pack_raw(std::map<int, int>{{1, 2}}),                     // a map
-    pack_raw(std::vector<int>{}),                             // []
-    pack_raw(std::make_tuple(4, 0)),                          // no body
-    pack_raw(std::make_tuple(4, 0, std::vector<int>{}, 1)),   // 4 elements
-    pack_raw(std::make_tuple("4", 0, std::vector<int>{})),    // type a str
-    pack_raw(std::make_tuple(-4, 0, std::vector<int>{})),     // negative type
-    pack_raw(std::make_tuple(65536, 0, std::vector<int>{})),  // type > u16
-    pack_raw(std::make_tuple(4, -1, std::vector<int>{})),     // negative id
+    pack_raw(5),                                             // not an array
+    pack_raw(std::map<int, int>{{1, 2}}),                    // a map
+    pack_raw(std::vector<int>{}),                            // []
+    pack_raw(std::make_tuple(4, 0)),                         // no body
+    pack_raw(std::make_tuple(4, 0, std::vector<int>{}, 1)),  // 4 elements
+    pack_raw(std::make_tuple("4", 0, std::vector<int>{})),   // type a str
+    pack_raw(std::make_tuple(-4, 0, std::vector<int>{})),    // negative type
+    pack_raw(std::make_tuple(65536, 0, std::vector<int>{})), // type > u16
+    pack_raw(std::make_tuple(4, -1, std::vector<int>{})),    // negative id
     pack_raw(std::make_tuple(4, msgpack::type::nil_t{}, std::vector<int>{})),
-    pack_raw(std::make_tuple(4, 0, 7)),                       // body an int
-    pack_raw(std::make_tuple(4, 0, std::map<int, int>{})),    // body a map
+    pack_raw(std::make_tuple(4, 0, 7)),                    // body an int
+    pack_raw(std::make_tuple(4, 0, std::map<int, int>{})), // body a map
   };
   for (std::size_t i = 0; i < bad.size(); ++i) {
     CAPTURE(i);
@@ -380,8 +382,9 @@ TEST_CASE("envelopes of the wrong shape are not_envelope") {
 
 TEST_CASE("any integer width that holds the value is accepted") {
   // [4, 7, [1, 2]] with every integer in a wider or signed form.
-  const bytes wide{0x93, 0xd0, 0x04, 0xcf, 0, 0, 0, 0, 0, 0, 0, 0x07,
-                   0x92, 0xd3, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xcd, 0x00, 0x02};
+  const bytes wide{0x93, 0xd0, 0x04, 0xcf, 0,    0,    0,   0, 0,
+                   0,    0,    0x07, 0x92, 0xd3, 0,    0,   0, 0,
+                   0,    0,    0,    0x01, 0xcd, 0x00, 0x02};
   auto r = decode(wide);
   REQUIRE(r.has_value());
   CHECK(r->id == 7);

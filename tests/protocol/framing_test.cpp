@@ -21,7 +21,9 @@ bytes length_prefix(uint32_t n) {
           static_cast<uint8_t>(n >> 8), static_cast<uint8_t>(n)};
 }
 
-void feed(frame_decoder& d, const bytes& data) { d.feed(data.data(), data.size()); }
+void feed(frame_decoder& d, const bytes& data) {
+  d.feed(data.data(), data.size());
+}
 
 /// All frames of every sample message, back to back, and their payloads.
 std::pair<bytes, std::vector<bytes>> sample_stream() {
@@ -69,7 +71,8 @@ TEST_CASE("frames arrive whole, byte by byte, or in random splits") {
   for (int round = 0; round < 200; ++round) {
     frame_decoder d{max_frame_bytes};
     std::vector<bytes> got;
-    std::uniform_int_distribution<std::size_t> chunk{1, 1 + static_cast<std::size_t>(round) * 8};
+    std::uniform_int_distribution<std::size_t> chunk{
+      1, 1 + static_cast<std::size_t>(round) * 8};
     for (std::size_t pos = 0; pos < stream.size();) {
       const std::size_t n = std::min(chunk(rng), stream.size() - pos);
       d.feed(stream.data() + pos, n);
@@ -90,7 +93,8 @@ TEST_CASE("a long stream of small frames stays compact") {
   std::size_t frames = 0;
   bytes out;
   for (std::size_t pos = 0; pos < stream.size(); pos += 1000) {
-    d.feed(stream.data() + pos, std::min<std::size_t>(1000, stream.size() - pos));
+    d.feed(stream.data() + pos,
+           std::min<std::size_t>(1000, stream.size() - pos));
     while (d.next(out) == frame_status::frame)
       ++frames;
     CHECK(d.buffered() < 1000);
@@ -210,8 +214,7 @@ TEST_CASE("the message type is read from any integer encoding") {
   // Real messages.
   for (const auto& m : sample_messages()) {
     auto p = encode(m);
-    CHECK(peek_type(p.data(), p.size())
-          == static_cast<uint16_t>(m.type()));
+    CHECK(peek_type(p.data(), p.size()) == static_cast<uint16_t>(m.type()));
   }
 }
 
@@ -245,8 +248,8 @@ TEST_CASE("large answers only while a request of ours waits for them") {
     auto blocks = typed_frame(35, 1024 * 1024);
     feed(d, blocks);
     bytes out;
-    CHECK(d.next(out) == (awaiting ? frame_status::frame
-                                   : frame_status::type_too_large));
+    CHECK(d.next(out)
+          == (awaiting ? frame_status::frame : frame_status::type_too_large));
   }
   CHECK(max_payload_for(std::nullopt, true) == type_limits::other);
   CHECK(max_payload_for(uint16_t{999}, true) == type_limits::other);
@@ -276,8 +279,8 @@ TEST_CASE("type and request id are read from a payload's first bytes") {
   REQUIRE(h);
   CHECK(h->first == 35);
   CHECK(h->second == 5);
-  const bytes big_id{0x93, 0x23, 0xcf, 0xff, 0xff, 0xff, 0xff,
-                     0xff, 0xff, 0xff, 0xfe, 0x90};
+  const bytes big_id{0x93, 0x23, 0xcf, 0xff, 0xff, 0xff,
+                     0xff, 0xff, 0xff, 0xff, 0xfe, 0x90};
   h = peek_type_and_id(big_id.data(), big_id.size());
   REQUIRE(h);
   CHECK(h->second == 0xfffffffffffffffeull);

@@ -47,10 +47,8 @@ inline msgpack::object wrong_kind_for(const msgpack::object& original) {
   switch (original.type) {
     case msgpack::type::POSITIVE_INTEGER:
     case msgpack::type::NEGATIVE_INTEGER:
-    case msgpack::type::BIN:
-      return str_object(text, 1);
-    default:
-      return msgpack::object(7);
+    case msgpack::type::BIN: return str_object(text, 1);
+    default: return msgpack::object(7);
   }
 }
 

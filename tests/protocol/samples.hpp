@@ -27,7 +27,9 @@ inline sig64 s64(uint8_t b) {
   return s;
 }
 
-inline bytes bytes_of(const hash256& h) { return bytes(h.begin(), h.end()); }
+inline bytes bytes_of(const hash256& h) {
+  return bytes(h.begin(), h.end());
+}
 
 inline transaction sample_transaction(uint8_t seed) {
   transaction tx;
@@ -68,8 +70,8 @@ inline std::vector<message> sample_messages() {
   std::vector<message> out;
   uint64_t id = 1;
   auto add = [&](body b) { out.push_back(message{id++ * 1000003, b}); };
-  add(hello{0x44455654, 1, 1, "devnet", h32(1), h32(2), 24200,
-            123456789012ULL, h32(3), 7, "timecoin-node/0.1", -1234567});
+  add(hello{0x44455654, 1, 1, "devnet", h32(1), h32(2), 24200, 123456789012ULL,
+            h32(3), 7, "timecoin-node/0.1", -1234567});
   add(hello_auth{s64(4)});
   add(reject{reject_code::duplicate, "duplicate connection"});
   add(ping{0xFFFFFFFFFFFFFFFFULL, 42});
@@ -87,8 +89,11 @@ inline std::vector<message> sample_messages() {
   add(get_hashes{200, 2000});
   add(hashes{{h32(9), h32(11), h32(12)}});
   add(get_utxo_chunk{1000, 2});
-  add(utxo_chunk{1000, 2, 3,
-                 {{h32(13), 0, 7, h32(14), 900}, {h32(15), 1, 8, h32(16), 901}}});
+  add(
+    utxo_chunk{1000,
+               2,
+               3,
+               {{h32(13), 0, 7, h32(14), 900}, {h32(15), 1, 8, h32(16), 901}}});
   add(not_found{"no such snapshot"});
   add(get_headers{300, 1999});
   add(headers{{{sample_header(300), s64(17)}, {sample_header(301), s64(18)}}});
@@ -99,9 +104,9 @@ inline std::vector<message> sample_messages() {
 inline std::vector<std::string> body_field_names(msg_type t) {
   switch (t) {
     case msg_type::hello:
-      return {"magic",       "version",  "min_version", "network",
-              "node_id",     "nonce",    "listen_port", "best_height",
-              "best_hash",   "services", "user_agent",  "timestamp"};
+      return {"magic",     "version",  "min_version", "network",
+              "node_id",   "nonce",    "listen_port", "best_height",
+              "best_hash", "services", "user_agent",  "timestamp"};
     case msg_type::hello_auth: return {"signature"};
     case msg_type::reject: return {"code", "reason"};
     case msg_type::ping:

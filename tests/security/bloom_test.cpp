@@ -43,7 +43,8 @@ bloom_params small(std::size_t capacity, std::size_t max_generations) {
   return p;
 }
 
-/// Default sizes, no grace: windows end exactly where docs/PROTOCOL.md, "Gossip" says.
+/// Default sizes, no grace: windows end exactly where docs/PROTOCOL.md,
+/// "Gossip" says.
 bloom_params exact() {
   bloom_params p;
   p.max_age = std::chrono::seconds{max_age};
@@ -84,19 +85,19 @@ TEST_CASE("bloom rejects parameters out of range") {
     change(p);
     return p;
   };
-  CHECK_THROWS_AS(
-      rotating_bloom(with([](auto& p) { p.capacity_per_generation = 0; })),
-      std::invalid_argument);
+  CHECK_THROWS_AS(rotating_bloom(
+                    with([](auto& p) { p.capacity_per_generation = 0; })),
+                  std::invalid_argument);
   CHECK_THROWS_AS(rotating_bloom(with([](auto& p) { p.fp_rate = 0; })),
                   std::invalid_argument);
   CHECK_THROWS_AS(rotating_bloom(with([](auto& p) { p.fp_rate = 1; })),
                   std::invalid_argument);
-  CHECK_THROWS_AS(rotating_bloom(with(
-                      [](auto& p) { p.max_age = std::chrono::seconds{0}; })),
+  CHECK_THROWS_AS(rotating_bloom(
+                    with([](auto& p) { p.max_age = std::chrono::seconds{0}; })),
                   std::invalid_argument);
-  CHECK_THROWS_AS(
-      rotating_bloom(with([](auto& p) { p.grace = std::chrono::seconds{-1}; })),
-      std::invalid_argument);
+  CHECK_THROWS_AS(rotating_bloom(
+                    with([](auto& p) { p.grace = std::chrono::seconds{-1}; })),
+                  std::invalid_argument);
   CHECK_THROWS_AS(rotating_bloom(with([](auto& p) { p.max_generations = 1; })),
                   std::invalid_argument);
 }
@@ -190,8 +191,7 @@ TEST_CASE("bloom: an id is remembered for its whole window, any pattern") {
     bloom.tick(now);
     // 0..2 s per step; now and then a quiet spell of up to 400 s.
     auto next
-        = now
-          + static_cast<int64_t>(rng() % 100 == 0 ? rng() % 400 : rng() % 3);
+      = now + static_cast<int64_t>(rng() % 100 == 0 ? rng() % 400 : rng() % 3);
     while (!live.empty() && live.top().first < next) {
       missing += bloom.contains(live.top().second) ? 0 : 1;
       ++checked;

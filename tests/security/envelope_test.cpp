@@ -43,8 +43,8 @@ gossip_rules signing_rules() {
 // Vectors computed independently with Python (struct, hashlib.blake2b with
 // digest_size=32, cryptography's Ed25519).
 TEST_CASE("gossip signing bytes: known answers") {
-  CHECK(proto::to_hex(gossip_signing_bytes(test_magic, test_kind, test_time,
-                                           text("hello")))
+  CHECK(proto::to_hex(
+          gossip_signing_bytes(test_magic, test_kind, test_time, text("hello")))
         == "74696d65636f696e2f31206d736754494d450400000000006955b900"
            "68656c6c6f");
   // Negative timestamp in two's complement, kind and magic big-endian, empty
@@ -97,11 +97,11 @@ TEST_CASE("message id is the hash of kind, timestamp, sender, payload") {
       CHECK(message_id(*other) != message_id(msg));
   }
   SUBCASE("unsigned envelope") {
-    auto plain
-        = make_gossip(nullptr, test_magic, test_kind, test_time, text("hello"));
+    auto plain = make_gossip(nullptr, test_magic, test_kind, test_time,
+                             text("hello"));
     CHECK(
-        proto::to_hex(message_id(plain))
-        == "8fccd005db2aa04a6eabd32d9cb40b6208f8013a3d19267a35b94e290e8b5c79");
+      proto::to_hex(message_id(plain))
+      == "8fccd005db2aa04a6eabd32d9cb40b6208f8013a3d19267a35b94e290e8b5c79");
   }
 }
 
@@ -155,8 +155,8 @@ TEST_CASE("verify_signature refuses wrong sizes and unsigned envelopes") {
   auto short_sig = msg;
   short_sig.signature.pop_back();
   CHECK_FALSE(verify_signature(test_magic, short_sig));
-  auto plain
-      = make_gossip(nullptr, test_magic, test_kind, test_time, text("hello"));
+  auto plain = make_gossip(nullptr, test_magic, test_kind, test_time,
+                           text("hello"));
   CHECK(plain.sender.empty());
   CHECK(plain.signature.empty());
   CHECK_FALSE(is_signed(plain));
@@ -223,8 +223,8 @@ TEST_CASE("check_envelope applies the gossip checks in order") {
           == gossip_verdict::bad_signature);
   }
   SUBCASE("signing enabled: unsigned and half-signed are violations") {
-    auto plain
-        = make_gossip(nullptr, test_magic, test_kind, test_time, text("hello"));
+    auto plain = make_gossip(nullptr, test_magic, test_kind, test_time,
+                             text("hello"));
     CHECK(check_envelope(rules, plain, test_time)
           == gossip_verdict::unsigned_rejected);
     auto half = msg;
@@ -245,8 +245,8 @@ TEST_CASE("check_envelope applies the gossip checks in order") {
   }
   SUBCASE("signing disabled: sender and signature are not checked") {
     rules.signing_enabled = false;
-    auto plain
-        = make_gossip(nullptr, test_magic, test_kind, test_time, text("hello"));
+    auto plain = make_gossip(nullptr, test_magic, test_kind, test_time,
+                             text("hello"));
     CHECK(check_envelope(rules, plain, test_time) == gossip_verdict::accept);
     auto forged = msg;
     forged.signature[0] ^= 1;
@@ -281,7 +281,8 @@ TEST_CASE("check_gossip: duplicates after the checks, forgeries not recorded") {
         == gossip_verdict::duplicate);
   CHECK(check_gossip(rules, msg, test_time + max_age + 1, seen)
         == gossip_verdict::stale);
-  // A bad-signature copy of a seen message is still a violation (docs/PROTOCOL.md, "Gossip" order).
+  // A bad-signature copy of a seen message is still a violation
+  // (docs/PROTOCOL.md, "Gossip" order).
   CHECK(check_gossip(rules, forged, test_time + 2, seen)
         == gossip_verdict::bad_signature);
 }

@@ -32,7 +32,8 @@ hash256 random_hash() {
   return h;
 }
 
-template <class T> const T* as(const proto::message& m) {
+template <class T>
+const T* as(const proto::message& m) {
   return std::get_if<T>(&m.content);
 }
 
@@ -129,8 +130,8 @@ TEST_CASE("handshake: hello_auth_bytes layout") {
     for (std::size_t i = 0; i < 32; ++i)
       CHECK(b[16 + part * 32 + i] == part + 1);
   CHECK(b.back() == 2);
-  CHECK(hello_auth_bytes(nonce, own, peer, binding, conn_role::dialer).back() ==
-        1);
+  CHECK(hello_auth_bytes(nonce, own, peer, binding, conn_role::dialer).back()
+        == 1);
 }
 
 TEST_CASE("handshake: a full exchange connects both sides") {
@@ -538,8 +539,8 @@ TEST_CASE("handshake: random messages never crash it") {
       switch (randombytes_uniform(4)) {
         case 0: {
           auto h = valid_peer_hello();
-          h.magic =
-            randombytes_random() % 2 ? devnet_magic : randombytes_random();
+          h.magic = randombytes_random() % 2 ? devnet_magic
+                                             : randombytes_random();
           h.version = randombytes_uniform(3);
           h.min_version = randombytes_uniform(3);
           h.timestamp = static_cast<int64_t>(
@@ -555,12 +556,11 @@ TEST_CASE("handshake: random messages never crash it") {
           break;
         }
         case 2:
-          m.content =
-            proto::reject{static_cast<reject_code>(randombytes_uniform(65536)),
-                          std::string(randombytes_uniform(1000), '\0')};
+          m.content = proto::reject{
+            static_cast<reject_code>(randombytes_uniform(65536)),
+            std::string(randombytes_uniform(1000), '\0')};
           break;
-        default:
-          m.content = proto::get_tip{};
+        default: m.content = proto::get_tip{};
       }
       b.feed(m, t0);
     }

@@ -161,8 +161,8 @@ TEST_CASE("tls: exporter binding is shared per connection, fresh per "
   CHECK(b1->size() == 32);
   CHECK(c1.server.session.exporter_binding() == b1);
   CHECK(*b1 != hash256{});
-  CHECK(c2.client.session.exporter_binding() ==
-        c2.server.session.exporter_binding());
+  CHECK(c2.client.session.exporter_binding()
+        == c2.server.session.exporter_binding());
   CHECK(c2.client.session.exporter_binding() != b1);
 }
 
@@ -301,8 +301,8 @@ TEST_CASE("tls: close_notify closes") {
   CHECK(c.server.plain == last); // data before close_notify still arrives
   CHECK(c.server.status == tls_status::closed);
   bytes more{1};
-  CHECK(c.server.session.receive(more.data(), 0, c.server.plain) ==
-        tls_status::closed);
+  CHECK(c.server.session.receive(more.data(), 0, c.server.plain)
+        == tls_status::closed);
 }
 
 TEST_CASE("tls: garbage fails the session without crashing") {
@@ -314,8 +314,8 @@ TEST_CASE("tls: garbage fails the session without crashing") {
     CHECK(server.status == tls_status::failed);
     CHECK(server.session.failed());
     CHECK_FALSE(server.session.last_error().empty());
-    CHECK(server.session.receive(junk.data(), junk.size(), server.plain) ==
-          tls_status::failed);
+    CHECK(server.session.receive(junk.data(), junk.size(), server.plain)
+          == tls_status::failed);
   }
   SUBCASE("after the handshake") {
     connection c;
@@ -365,8 +365,8 @@ TEST_CASE("tls: a TLS 1.2-only client is refused") {
   endpoint server{tls_role::server};
   pump(client, server);
   CHECK(server.status == tls_status::failed);
-  CHECK(server.session.last_error().find("unsupported protocol") !=
-        std::string::npos);
+  CHECK(server.session.last_error().find("unsupported protocol")
+        != std::string::npos);
   CHECK_FALSE(client.done());
 }
 
@@ -384,8 +384,8 @@ TEST_CASE("tls: a client without ALPN timecoin/1 is refused") {
     endpoint server{tls_role::server};
     pump(client, server);
     CHECK(server.status == tls_status::failed);
-    CHECK(server.session.last_error().find("application protocol") !=
-          std::string::npos);
+    CHECK(server.session.last_error().find("application protocol")
+          != std::string::npos);
     CHECK_FALSE(client.done());
   }
 }
@@ -410,6 +410,7 @@ TEST_CASE("tls: foreign client offering several protocols; exporter with "
   hash256 raw{};
   const char* label = hello_exporter_label;
   REQUIRE(SSL_export_keying_material(client.ssl, raw.data(), raw.size(), label,
-                                     std::strlen(label), nullptr, 0, 0) == 1);
+                                     std::strlen(label), nullptr, 0, 0)
+          == 1);
   CHECK(server.session.exporter_binding() == raw);
 }

@@ -111,9 +111,9 @@ TEST_CASE("expire forgets old violations and empty addresses") {
 }
 
 TEST_CASE("the number of tracked addresses is bounded") {
-  violation_tracker tr(
-      {default_ban_thresholds.begin(), default_ban_thresholds.end()},
-      violation_window, 3);
+  violation_tracker tr({default_ban_thresholds.begin(),
+                        default_ban_thresholds.end()},
+                       violation_window, 3);
   tr.record(ip("1.1.1.1"), violation::flood, t0);
   tr.record(ip("2.2.2.2"), violation::flood, t0 + 1s);
   tr.record(ip("3.3.3.3"), violation::flood, t0 + 2s);
