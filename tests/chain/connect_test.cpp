@@ -18,18 +18,6 @@ struct fixture : store_with_history {
   proto::block valid(uint32_t txs = 2) { return next(txs); }
 };
 
-fixture() {
-  REQUIRE(p.generate(*s, 3, 2, test_time));
-}
-
-/// A valid next block with `txs` transactions after the coinbase.
-proto::block valid(uint32_t txs = 2) {
-  auto b = p.next_block(*s, txs, test_time);
-  REQUIRE(b);
-  return b.value();
-}
-};
-
 /// What a step must leave as it was: the tip and the UTXO set's LtHash.
 struct observed {
   tip_info tip;
