@@ -4,6 +4,7 @@
 // cookie, connection refused, HTTP or JSON-RPC error), printed to stderr.
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -38,6 +39,10 @@ std::string address(const std::string& host, uint16_t port) {
 } // namespace
 
 int main(int argc, char** argv) {
+  // cpp-httplib writes without MSG_NOSIGNAL: a server that closes while a
+  // large request is being sent (over its body limit) must give an error
+  // message, not kill time-cli with SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
   auto call = rpc::split_cli_args(argc, argv);
   for (const auto& opt : call.options)
     if (opt == "--help" || opt == "-h") {
