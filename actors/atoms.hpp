@@ -63,7 +63,6 @@ using shared_message = std::shared_ptr<const proto::message>;
 } // namespace timecoin
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(timecoin::conn_record)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(timecoin::gossip_in)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(timecoin::gossip_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(timecoin::shared_message)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(timecoin::proto::message)

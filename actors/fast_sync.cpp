@@ -76,9 +76,8 @@ void fast_sync::fetch_chunk(sync_actions& out) {
 }
 
 sync_actions fast_sync::on_answer(uint64_t seq, proto::body answer) {
-  if (seq == 0 || seq != pending_)
+  if (!request_.settle(seq))
     return {};
-  pending_ = 0;
   switch (phase_) {
     case phase::headers: return on_headers(std::move(answer));
     case phase::snapshot: return on_chunk(std::move(answer));
@@ -196,9 +195,8 @@ sync_actions fast_sync::on_write_failed() {
 
 sync_actions fast_sync::on_failure(uint64_t seq) {
   sync_actions out;
-  if (seq == 0 || seq != pending_)
+  if (!request_.settle(seq))
     return out;
-  pending_ = 0;
   if (phase_ == phase::headers)
     fail("header request failed", out);
   else if (phase_ == phase::snapshot)
@@ -220,13 +218,12 @@ sync_actions fast_sync::on_peer_left(const std::string& peer) {
 }
 
 void fast_sync::ask(proto::body req, sync_actions& out) {
-  pending_ = next_seq_++;
-  out.emplace_back(send_request{peer_, std::move(req), pending_});
+  out.emplace_back(send_request{peer_, std::move(req), request_.issue()});
 }
 
 void fast_sync::fail(const std::string& why, sync_actions& out) {
   out.emplace_back(log_note{note_level::warn, "fast sync: " + why});
-  pending_ = 0;
+  request_.forget();
   headers_.clear();
   entries_.clear();
   phase_ = phase::idle;

@@ -118,9 +118,8 @@ private:
   proto::hash256 header_hash_{};
   std::size_t installed_entries_ = 0;
   std::string refused_why_;
-  /// The request answers are expected to (0: none).
-  uint64_t pending_ = 0;
-  uint64_t next_seq_ = 1;
+  /// The request answers are expected to.
+  outstanding_request request_;
   uint32_t attempts_ = 0;
   uint64_t rejected_blocks_ = 0;
   uint64_t rejected_snapshots_ = 0;

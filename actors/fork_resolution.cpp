@@ -39,9 +39,8 @@ sync_actions fork_resolution::start(const std::string& peer, uint64_t tip,
 
 sync_actions fork_resolution::on_answer(uint64_t seq, proto::body answer,
                                         const fork_view& view) {
-  if (seq == 0 || seq != pending_)
+  if (!request_.settle(seq))
     return {};
-  pending_ = 0;
   if (phase_ == phase::finding)
     return on_hashes(answer, view);
   return on_blocks(std::move(answer), view);
@@ -159,7 +158,7 @@ void fork_resolution::finish(const fork_view& view, sync_actions& out) {
 
 sync_actions fork_resolution::on_failure(uint64_t seq) {
   sync_actions out;
-  if (seq != 0 && seq == pending_)
+  if (request_.is(seq))
     end(out);
   return out;
 }
@@ -209,13 +208,12 @@ sync_actions fork_resolution::on_write_failed() {
 }
 
 void fork_resolution::ask(proto::body req, sync_actions& out) {
-  pending_ = next_seq_++;
-  out.emplace_back(send_request{peer_, std::move(req), pending_});
+  out.emplace_back(send_request{peer_, std::move(req), request_.issue()});
 }
 
 void fork_resolution::end(sync_actions& out, bool restart) {
   phase_ = phase::idle;
-  pending_ = 0;
+  request_.forget();
   ours_.clear();
   branch_.clear();
   branch_bytes_ = 0;

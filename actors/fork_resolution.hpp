@@ -113,9 +113,8 @@ private:
   uint16_t asked_count_ = 0;
   /// Our tip when the branch was handed over.
   uint64_t replaced_tip_ = 0;
-  /// The request answers are expected to (0: none).
-  uint64_t pending_ = 0;
-  uint64_t next_seq_ = 1;
+  /// The request answers are expected to.
+  outstanding_request request_;
   uint64_t reorgs_ = 0;
   uint64_t rejected_blocks_ = 0;
 };

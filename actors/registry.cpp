@@ -22,7 +22,7 @@ namespace {
 struct registered {
   conn_record rec;
   caf::actor conn;
-  /// Its class for the slot policy (see `slot_class`).
+  /// Its class for the slot policy (`known_masternode`, `manual_peer`).
   bool masternode = false;
   bool manual = false;
 };
@@ -287,7 +287,6 @@ caf::behavior registry(registry_actor* self, context_ptr ctx,
     },
     [=](register_atom, conn_record& rec) { return on_register(self, rec); },
     [=](peers_atom) { return peer_infos(self->state); },
-    [=](gossip_atom, gossip_in& in) { on_gossip(self, in); },
     [=](gossip_atom, gossip_batch& batch) {
       for (auto& in : batch)
         on_gossip(self, in);

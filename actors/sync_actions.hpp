@@ -24,6 +24,33 @@ struct send_request {
   uint64_t seq = 0;
 };
 
+/// The one request a state machine has outstanding, by sequence number: an
+/// answer or a failure counts only for it, so a late answer to an earlier
+/// request is ignored.
+class outstanding_request {
+public:
+  /// A new request replaces the outstanding one: its number (never 0).
+  uint64_t issue() {
+    pending_ = next_++;
+    return pending_;
+  }
+  /// `seq` is the outstanding request's number.
+  bool is(uint64_t seq) const { return seq != 0 && seq == pending_; }
+  /// `seq` answers the outstanding request, which is then settled.
+  bool settle(uint64_t seq) {
+    if (!is(seq))
+      return false;
+    pending_ = 0;
+    return true;
+  }
+  /// No request is outstanding any more.
+  void forget() { pending_ = 0; }
+
+private:
+  uint64_t pending_ = 0;
+  uint64_t next_ = 1;
+};
+
 /// Charge `what` to `peer` as violation `v` (its connection counts it and
 /// closes).
 struct charge_peer {

@@ -1,14 +1,11 @@
 #include "bench/node_pair.hpp"
 
-#include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <thread>
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
-#include <spdlog/sinks/null_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -17,6 +14,7 @@
 #include "actors/context.hpp"
 #include "actors/node_internal.hpp"
 #include "actors/peer_connection.hpp"
+#include "bench/bench_node.hpp"
 #include "protocol/codec.hpp"
 
 namespace timecoin::bench {
@@ -34,20 +32,6 @@ constexpr auto poll_interval = 1ms;
 /// under the connection's send queue bound (4,096 messages), past which it
 /// disconnects its peer as one that does not read.
 constexpr uint64_t max_in_flight_frames = 2048;
-
-/// The nodes' logs: none, or with `TIMECOIN_BENCH_LOG=1` on stderr (to
-/// see why a run lost its connection).
-std::shared_ptr<spdlog::logger> quiet_logger() {
-  const char* env = std::getenv("TIMECOIN_BENCH_LOG");
-  if (env != nullptr && std::string{env} == "1") {
-    auto log = std::make_shared<spdlog::logger>(
-      "bench", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-    log->set_level(spdlog::level::debug);
-    return log;
-  }
-  return std::make_shared<spdlog::logger>(
-    "bench", std::make_shared<spdlog::sinks::null_sink_mt>());
-}
 
 /// Node A's context, as `spawn_node` builds it (fresh key, not listening).
 std::shared_ptr<node_context> make_sender_context(bool tls) {
@@ -67,7 +51,7 @@ std::shared_ptr<node_context> make_sender_context(bool tls) {
   ctx->local.magic = ctx->net->magic;
   ctx->local.network = ctx->net->name;
   ctx->local.user_agent = "/timecoin-bench:0.1.0/";
-  ctx->log = quiet_logger();
+  ctx->log = node_logger("bench");
   return ctx;
 }
 
@@ -102,7 +86,7 @@ node_pair::node_pair(caf::actor_system& sys, bool tls, const std::string& tag)
   cfg.enable_rate_limiting = false;
   cfg.enable_message_signing = false;
   node_options opts;
-  opts.log = quiet_logger();
+  opts.log = node_logger("bench");
   auto b = spawn_node(sys, cfg, opts);
   if (!b)
     throw std::runtime_error("node B: " + sys.render(b.error()));
