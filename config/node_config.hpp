@@ -37,6 +37,22 @@ struct node_config {
   std::vector<std::string> addnode;
   /// Peers known to be masternodes: dialled first ("host:port").
   std::vector<std::string> masternode_peers;
+  /// Only these peers are dialled ("host:port"): no automatic outbound
+  /// connections, seeds or feelers (`connect_only` is set by any `connect=`,
+  /// even `connect=0`, which dials nobody).
+  std::vector<std::string> connect;
+  bool connect_only = false;
+  /// Dialled once to learn addresses (GET_PEERS), then left ("host:port").
+  std::vector<std::string> seednode;
+  /// DNS names whose A and AAAA records are peers at the network's port.
+  std::vector<std::string> dnsseed;
+  /// The HTTP(S) discovery service of docs/PROTOCOL.md, "Addresses and
+  /// discovery"; empty: not asked.
+  std::string discoveryurl;
+  /// Automatic outbound connections: regular peers, and masternodes (known
+  /// from the masternode list or `masternodepeer=`) on top.
+  uint32_t maxoutbound = 8;
+  uint32_t maxoutboundmasternodes = 8;
   /// TLS 1.3 on every connection.
   bool tls = true;
 
@@ -62,8 +78,11 @@ struct node_config {
   uint32_t message_max_age_seconds = 300;
   bool enable_rate_limiting = true;
   uint32_t max_requests_per_second = 1000;
-  /// This node is a masternode (advertises services bit 1).
+  /// This node is a masternode (advertises services bit 1 and announces
+  /// itself with `masternodecollateral`).
   bool masternode = false;
+  /// The collateral output "<txid hex>:<vout>" of a masternode.
+  std::string masternodecollateral;
   /// Authorised block producers (hex public keys), a stand-in for consensus.
   std::vector<std::string> producer;
   /// A fresh node catches up from a peer's UTXO snapshot: headers first

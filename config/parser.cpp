@@ -38,6 +38,21 @@ check_result check_value(const setting_info& info, const config_entry& e) {
   return info.apply(e.value, e.where, scratch);
 }
 
+/// "addnode, connect, ... and whitelist": the keys that may repeat.
+std::string repeatable_keys() {
+  std::vector<std::string_view> keys;
+  for (const auto& s : all_settings())
+    if (s.repeatable)
+      keys.push_back(s.key);
+  std::string out;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    if (i > 0)
+      out += i + 1 == keys.size() ? " and " : ", ";
+    out += keys[i];
+  }
+  return out;
+}
+
 /// The earlier entry for the same non-repeatable key, if any.
 const config_entry* find_duplicate(const std::vector<config_entry>& entries,
                                    const std::string& key) {
@@ -173,8 +188,7 @@ parse_config_text(const std::string& text, const std::string& origin) {
                    loc + ": " + key};
     if (const auto* first = find_duplicate(entries, key))
       return config_error{e.where + ": already set at " + first->location
-                          + " (only addnode, masternodepeer and producer "
-                            "may repeat)"};
+                          + " (only " + repeatable_keys() + " may repeat)"};
     if (auto ok = check_value(*info, e); !ok)
       return ok.error();
     entries.push_back(std::move(e));

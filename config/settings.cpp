@@ -167,6 +167,52 @@ apply_result apply_externalip(const std::string& value,
   return {};
 }
 
+/// `connect`: like `addnode`, and any `connect=` (even `connect=0`, which
+/// dials nobody) turns automatic outbound connections off, as in bitcoind.
+apply_result apply_connect(const std::string& value, const std::string& where,
+                           node_config& cfg) {
+  cfg.connect_only = true;
+  if (value.empty() || value == "0") {
+    cfg.connect.clear();
+    return {};
+  }
+  return apply_peer<&node_config::connect>(value, where, cfg);
+}
+
+/// `dnsseed`: a host name; repeatable, an empty value clears the list.
+apply_result apply_dnsseed(const std::string& value, const std::string& where,
+                           node_config& cfg) {
+  if (value.empty()) {
+    cfg.dnsseed.clear();
+    return {};
+  }
+  if (!is_hostname(value) || is_ip_literal(value))
+    return bad_value(where, value, "a DNS name");
+  cfg.dnsseed.push_back(value);
+  return {};
+}
+
+/// `discoveryurl`: an http:// or https:// URL with a host.
+apply_result apply_discoveryurl(const std::string& value,
+                                const std::string& where, node_config& cfg) {
+  if (!value.empty() && !parse_http_url(value))
+    return bad_value(where, value,
+                     "an http:// or https:// URL (https://host[:port]/path)");
+  cfg.discoveryurl = value;
+  return {};
+}
+
+/// `masternodecollateral`: "<txid hex>:<vout>".
+apply_result apply_collateral(const std::string& value,
+                              const std::string& where, node_config& cfg) {
+  if (!value.empty() && !parse_outpoint(value))
+    return bad_value(where, value,
+                     "an output <txid>:<vout> (64 hex characters, a colon, "
+                     "a number)");
+  cfg.masternodecollateral = value;
+  return {};
+}
+
 apply_result apply_rpcconnect(const std::string& value,
                               const std::string& where, node_config& cfg) {
   if (!is_ip_literal(value) && !is_hostname(value))
@@ -236,10 +282,32 @@ std::vector<setting_info> make_settings() {
     {"masternodepeer", "<host:port>", "",
      "masternode peer, dialled first (repeatable)",
      true, false, false, apply_peer<&nc::masternode_peers>},
+    {"connect", "<host:port>", "",
+     "dial only these; 0: none, no automatic outbound (repeatable)",
+     true, false, false, apply_connect},
+    {"seednode", "<host:port>", "",
+     "dial once to learn addresses, then leave (repeatable)",
+     true, false, false, apply_peer<&nc::seednode>},
+    {"dnsseed", "<name>", "",
+     "DNS name listing peers at the P2P port (repeatable)",
+     true, false, false, apply_dnsseed},
+    {"discoveryurl", "<url>", "",
+     "HTTP(S) discovery service asked for peers",
+     false, false, false, apply_discoveryurl},
+    {"maxoutbound", "<n>", "8", "automatic outbound connections to peers",
+     false, false, false,
+     apply_uint<&nc::maxoutbound, 0, max_connections_limit>},
+    {"maxoutboundmasternodes", "<n>", "8",
+     "automatic outbound connections to masternodes, on top",
+     false, false, false,
+     apply_uint<&nc::maxoutboundmasternodes, 0, max_connections_limit>},
     {"tls", "<0|1>", "1", "TLS 1.3 on every connection",
      false, true, false, apply_bool<&nc::tls>},
     {"masternode", "<0|1>", "0", "run as a masternode (services bit 1)",
      false, true, false, apply_bool<&nc::masternode>},
+    {"masternodecollateral", "<txid:vout>", "",
+     "the masternode's collateral output (1,000 TIME)",
+     false, false, false, apply_collateral},
     {"fastsync", "<0|1>", "0",
      "catch up from a UTXO snapshot after checking the headers",
      false, true, false, apply_bool<&nc::fastsync>},

@@ -157,6 +157,73 @@ std::optional<std::string> parse_hex_key(std::string_view text) {
   return proto::to_hex(key);
 }
 
+std::optional<http_url> parse_http_url(std::string_view text) {
+  http_url out;
+  std::string_view rest;
+  if (text.substr(0, 7) == "http://") {
+    rest = text.substr(7);
+  } else if (text.substr(0, 8) == "https://") {
+    out.https = true;
+    rest = text.substr(8);
+  } else {
+    return std::nullopt;
+  }
+  for (char c : text)
+    if (static_cast<unsigned char>(c) <= ' ' || c == '#' || c == 0x7f)
+      return std::nullopt;
+  auto slash = rest.find('/');
+  auto authority = rest.substr(0, slash);
+  out.path = slash == std::string_view::npos ? std::string{"/"}
+                                             : std::string{rest.substr(slash)};
+  if (authority.find('@') != std::string_view::npos)
+    return std::nullopt;
+  uint16_t default_port = out.https ? 443 : 80;
+  if (!authority.empty() && authority.front() == '[') {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos)
+      return std::nullopt;
+    out.host = std::string{authority.substr(1, close - 1)};
+    if (!is_ipv6_literal(out.host))
+      return std::nullopt;
+    auto tail = authority.substr(close + 1);
+    if (tail.empty()) {
+      out.port = default_port;
+      return out;
+    }
+    if (tail.front() != ':')
+      return std::nullopt;
+    auto port = parse_port(tail.substr(1));
+    if (!port)
+      return std::nullopt;
+    out.port = *port;
+    return out;
+  }
+  auto colon = authority.rfind(':');
+  out.host = std::string{authority.substr(0, colon)};
+  if (!is_ipv4_literal(out.host) && !is_hostname(out.host))
+    return std::nullopt;
+  if (colon == std::string_view::npos) {
+    out.port = default_port;
+    return out;
+  }
+  auto port = parse_port(authority.substr(colon + 1));
+  if (!port)
+    return std::nullopt;
+  out.port = *port;
+  return out;
+}
+
+std::optional<outpoint_text> parse_outpoint(std::string_view text) {
+  auto colon = text.find(':');
+  if (colon == std::string_view::npos)
+    return std::nullopt;
+  auto txid = parse_hex_key(text.substr(0, colon));
+  auto vout = parse_uint(text.substr(colon + 1), 0, UINT32_MAX);
+  if (!txid || !vout)
+    return std::nullopt;
+  return outpoint_text{*txid, static_cast<uint32_t>(*vout)};
+}
+
 std::optional<std::string> parse_log_level(std::string_view text) {
   static constexpr std::string_view levels[]
     = {"trace", "debug", "info", "warn", "error", "critical", "off"};

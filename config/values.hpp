@@ -58,4 +58,26 @@ std::optional<std::string> parse_hex_key(std::string_view text);
 /// or `0` (= info) and `1` (= debug) as in bitcoind. Returns the level name.
 std::optional<std::string> parse_log_level(std::string_view text);
 
+/// An http:// or https:// URL split as cpp-httplib takes it.
+struct http_url {
+  bool https = false;
+  std::string host; ///< without brackets for IPv6
+  uint16_t port = 0;
+  std::string path; ///< "/" if the URL has none; with the query
+};
+
+/// `http[s]://host[:port][/path]`: a host name or IP literal ([v6]), port
+/// 1..65535 (default 80 or 443), no user info, no fragment, no spaces or
+/// control characters.
+std::optional<http_url> parse_http_url(std::string_view text);
+
+/// An output named as `<txid hex>:<vout>`.
+struct outpoint_text {
+  std::string txid; ///< lowercase hex
+  uint32_t vout = 0;
+};
+
+/// 64 hex characters, a colon and a u32.
+std::optional<outpoint_text> parse_outpoint(std::string_view text);
+
 } // namespace timecoin

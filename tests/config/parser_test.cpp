@@ -235,8 +235,9 @@ TEST_CASE("hostile lines") {
 
 TEST_CASE("a non-repeatable key given twice is an error") {
   CHECK(text_error("port=1\nport=2")
-        == "time.conf:2: port: already set at time.conf:1 (only addnode, "
-           "masternodepeer and producer may repeat)");
+        == "time.conf:2: port: already set at time.conf:1 (only whitelist, "
+           "addnode, masternodepeer, connect, seednode, dnsseed and producer "
+           "may repeat)");
   CHECK(from_text("addnode=10.0.0.1:1\naddnode=10.0.0.1:2"));
 }
 
@@ -389,4 +390,53 @@ TEST_CASE("the network flag picks the data directory searched") {
   CHECK(r->config.net == proto::network::testnet);
   CHECK(r->config.data_dir() == "./data/testnet");
   CHECK(r->config.p2p_port() == 24100);
+}
+
+TEST_CASE("discovery keys") {
+  auto cfg = from_text("seednode=10.0.0.1:24200\nseednode=seed.example:1\n"
+                       "dnsseed=seed.example.org\n"
+                       "discoveryurl=https://peers.example.org/devnet\n"
+                       "maxoutbound=3\nmaxoutboundmasternodes=0\n");
+  REQUIRE(cfg);
+  CHECK(cfg->seednode.size() == 2);
+  CHECK(cfg->dnsseed == std::vector<std::string>{"seed.example.org"});
+  CHECK(cfg->discoveryurl == "https://peers.example.org/devnet");
+  CHECK(cfg->maxoutbound == 3);
+  CHECK(cfg->maxoutboundmasternodes == 0);
+  CHECK_FALSE(cfg->connect_only);
+  CHECK(text_error("dnsseed=1.2.3.4").find("is not a DNS name")
+        != std::string::npos);
+  CHECK(text_error("discoveryurl=ftp://x.org/").find("is not an http")
+        != std::string::npos);
+  CHECK(text_error("discoveryurl=http://user@x.org/").find("is not an http")
+        != std::string::npos);
+  CHECK(text_error("maxoutbound=-1").find("is not a whole number")
+        != std::string::npos);
+}
+
+TEST_CASE("connect= turns automatic connections off") {
+  auto none = from_text("connect=0\n");
+  REQUIRE(none);
+  CHECK(none->connect_only);
+  CHECK(none->connect.empty());
+  auto two = from_text("connect=10.0.0.1:1\nconnect=10.0.0.2:2\n");
+  REQUIRE(two);
+  CHECK(two->connect_only);
+  CHECK(two->connect.size() == 2);
+  CHECK(text_error("connect=nohost").find("is not host:port")
+        != std::string::npos);
+}
+
+TEST_CASE("masternodecollateral is an output") {
+  auto txid = std::string(64, 'a');
+  auto cfg = from_text("masternode=1\nmasternodecollateral=" + txid + ":3\n");
+  REQUIRE(cfg);
+  CHECK(cfg->masternodecollateral == txid + ":3");
+  CHECK(text_error("masternodecollateral=" + txid).find("is not an output")
+        != std::string::npos);
+  CHECK(text_error("masternodecollateral=abc:1").find("is not an output")
+        != std::string::npos);
+  CHECK(text_error("masternodecollateral=" + txid + ":4294967296")
+          .find("is not an output")
+        != std::string::npos);
 }

@@ -109,3 +109,38 @@ TEST_CASE("parse_log_level") {
   CHECK_FALSE(parse_log_level("INFO"));
   CHECK_FALSE(parse_log_level(""));
 }
+
+TEST_CASE("parse_http_url") {
+  auto u = parse_http_url("https://peers.example.org/devnet?x=1");
+  REQUIRE(u);
+  CHECK(u->https);
+  CHECK(u->host == "peers.example.org");
+  CHECK(u->port == 443);
+  CHECK(u->path == "/devnet?x=1");
+  auto v = parse_http_url("http://127.0.0.1:8080");
+  REQUIRE(v);
+  CHECK_FALSE(v->https);
+  CHECK(v->port == 8080);
+  CHECK(v->path == "/");
+  auto w = parse_http_url("http://[::1]:9/p");
+  REQUIRE(w);
+  CHECK(w->host == "::1");
+  CHECK(w->port == 9);
+  for (const char* bad :
+       {"", "http://", "ftp://a.org/", "http://a.org:0/", "http://a.org:99999/",
+        "http://u@a.org/", "http://a.org/x y", "http://a.org/#f",
+        "http://[::1/", "http://[1.2.3.4]/", "https://-a.org/"})
+    CHECK_MESSAGE(!parse_http_url(bad), bad);
+}
+
+TEST_CASE("parse_outpoint") {
+  auto o = parse_outpoint(std::string(64, 'A') + ":7");
+  REQUIRE(o);
+  CHECK(o->txid == std::string(64, 'a'));
+  CHECK(o->vout == 7);
+  CHECK_FALSE(parse_outpoint(std::string(64, 'a')));
+  CHECK_FALSE(parse_outpoint(std::string(63, 'a') + ":1"));
+  CHECK_FALSE(parse_outpoint(std::string(64, 'a') + ":"));
+  CHECK_FALSE(parse_outpoint(std::string(64, 'a') + ":-1"));
+  CHECK_FALSE(parse_outpoint(std::string(64, 'g') + ":1"));
+}
