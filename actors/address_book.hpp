@@ -131,9 +131,10 @@ public:
   /// (corrupt, truncated, another version). Entries older than the horizon
   /// or malformed are skipped; the others are placed again with the stored
   /// key, so buckets do not change across restarts.
-  static std::optional<address_book>
-  from_json(const std::string& text, bool local, uint64_t seed,
-            std::string& err, int64_t now, address_book_limits limits = {});
+  static std::optional<address_book> from_json(const std::string& text,
+                                               bool local, uint64_t seed,
+                                               std::string& err, int64_t now,
+                                               address_book_limits limits = {});
 
   const std::array<uint8_t, 32>& key() const;
 

@@ -75,8 +75,8 @@ struct listener_state {
                + pending_connection_slack,
              cfg.maxconnectionsperip,
              security::default_max_new_per_ip_per_minute,
-             /* reserved_outbound: the listener sees inbound only; the
-                registry keeps the outbound slots */
+             /* no outbound reservation: outbound connections evict inbound
+                ones in the registry (slot_policy.hpp) */
              0) {}
   security::conn_limits limits;
   std::unordered_map<caf::actor_addr, security::ip_address> children;

@@ -141,16 +141,15 @@ TEST_CASE("slots: regular inbound peers stop at their share, a known "
           "masternode still gets in, the HELLO bit counts for nothing, "
           "outbound evicts the youngest regular inbound peer") {
   registry_fixture f;
-  // 8 reserved for outbound, 8 for masternodes: 12 regular, of which 4
-  // inbound; 12 inbound in all.
-  f.ctx->cfg.maxconnections = 20;
+  // 4 reserved for masternodes: 6 regular slots, in or out.
+  f.ctx->cfg.maxconnections = 10;
   f.ctx->cfg.masternode_peers = {"10.0.0.7:24100"};
   auto with_since = [](conn_record rec, int64_t since) {
     rec.entry.connected_since = since;
     return rec;
   };
   std::vector<fake_conn> in;
-  for (int i = 0; i < 6; ++i) {
+  for (int i = 0; i < 8; ++i) {
     char id[8];
     std::snprintf(id, sizeof id, "1%02d", i);
     auto rec = with_since(record(id, id, true), 1000 + i);
@@ -159,10 +158,12 @@ TEST_CASE("slots: regular inbound peers stop at their share, a known "
     in.push_back(spawn_conn(f.sys, f.registry, rec));
     f.settle();
   }
-  for (int i = 0; i < 4; ++i)
+  // Six fill the regular slots; the others find every one protected from
+  // eviction (fewer than Bitcoin Core's 20 protected) and get REJECT 6.
+  for (int i = 0; i < 6; ++i)
     CHECK(**in[i].reply == 0);
-  CHECK(**in[4].reply == 6);
-  CHECK(**in[5].reply == 6);
+  CHECK(**in[6].reply == 6);
+  CHECK(**in[7].reply == 6);
   CHECK(f.ctx->table->read([](const peer_snapshot& s) { return s.masternodes; })
         == 0);
   // The operator's masternode, inbound from its address, gets a reserved
@@ -175,23 +176,22 @@ TEST_CASE("slots: regular inbound peers stop at their share, a known "
   CHECK(f.ctx->table->read([](const peer_snapshot& s) { return s.masternodes; })
         == 1);
   std::vector<fake_conn> out;
-  for (int i = 0; i < 16; ++i) {
+  for (int i = 0; i < 4; ++i) {
     char id[8];
     std::snprintf(id, sizeof id, "2%02d", i);
     out.push_back(spawn_conn(f.sys, f.registry,
                              with_since(record(id, "00", false), 2000 + i)));
     f.settle();
   }
-  // 15 free slots, then the sixteenth outbound connection evicts the
-  // youngest regular inbound peer (connected at 1003), never the
-  // masternode.
+  // 3 free slots, then the fourth outbound connection evicts the youngest
+  // regular inbound peer (connected at 1005), never the masternode.
   for (auto& o : out)
     CHECK(**o.reply == 0);
-  CHECK(*in[3].rejected == uint16_t{6});
-  for (int i = 0; i < 3; ++i)
+  CHECK(*in[5].rejected == uint16_t{6});
+  for (int i = 0; i < 5; ++i)
     CHECK(!in[i].rejected->has_value());
   CHECK(!mn.rejected->has_value());
-  CHECK(f.ctx->table->connected_count() == 20);
+  CHECK(f.ctx->table->connected_count() == 10);
   for (auto& c : in)
     caf::anon_send_exit(c.self, caf::exit_reason::kill);
   for (auto& c : out)
