@@ -45,6 +45,15 @@ using dialed_atom = caf::atom_constant<caf::atom("dialed")>;
 using lost_atom = caf::atom_constant<caf::atom("lost")>;
 using up_atom = caf::atom_constant<caf::atom("up")>;
 using peer_addrs_atom = caf::atom_constant<caf::atom("peeraddrs")>;
+using autodial_atom = caf::atom_constant<caf::atom("autodial")>;
+
+// discovery
+using getaddr_atom = caf::atom_constant<caf::atom("getaddr")>;
+using disc_tick_atom = caf::atom_constant<caf::atom("disctick")>;
+using feeler_atom = caf::atom_constant<caf::atom("feeler")>;
+using save_atom = caf::atom_constant<caf::atom("save")>;
+using seeds_atom = caf::atom_constant<caf::atom("seeds")>;
+using learned_atom = caf::atom_constant<caf::atom("learned")>;
 
 /// A connection that completed its handshake, as it registers itself.
 struct conn_record {

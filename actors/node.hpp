@@ -42,6 +42,10 @@ struct peer_info {
   uint64_t send_queue_bytes = 0;  ///< queued to it, not taken by the socket
   int64_t verify_queued = 0;      ///< its gossip waiting for the verifiers
   uint64_t verify_shed = 0;       ///< gossip dropped: verifiers full
+  /// "inbound", "outbound", "masternode", "addnode", "feeler" or "seed".
+  std::string connection_type;
+  /// In the masternode list, or named by `masternodepeer=`.
+  bool masternode = false;
 };
 
 template <class Inspector>
@@ -51,7 +55,7 @@ typename Inspector::result_type inspect(Inspector& f, peer_info& x) {
            x.ping_rtt_us, x.best_height, x.bytes_sent, x.bytes_received,
            x.messages_sent, x.messages_received, x.violations, x.rate_limited,
            x.bytes_limited, x.gossip_duplicates, x.send_queue_bytes,
-           x.verify_queued, x.verify_shed);
+           x.verify_queued, x.verify_shed, x.connection_type, x.masternode);
 }
 
 /// The node as a whole, as `getnetworkinfo` shows it.
@@ -88,6 +92,22 @@ struct added_node_info {
   uint32_t attempts = 0;        ///< failed attempts since the last connection
   int64_t next_attempt_ms = -1; ///< while reconnecting: time to the next dial
 };
+
+/// An address of the address book, as `getnodeaddresses` shows it.
+struct node_address_info {
+  std::string host;
+  uint16_t port = 0;
+  std::string node_id; ///< lowercase hex, empty if unknown
+  uint32_t services = 0;
+  int64_t last_seen = 0; ///< unix seconds
+  bool tried = false;    ///< this node has connected to it
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_address_info& x) {
+  return f(caf::meta::type_name("node_address_info"), x.host, x.port,
+           x.node_id, x.services, x.last_seen, x.tried);
+}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, added_node_info& x) {
@@ -226,6 +246,8 @@ using getblock_atom = caf::atom_constant<caf::atom("getblock")>;
 using generate_atom = caf::atom_constant<caf::atom("generate")>;
 using verifychain_atom = caf::atom_constant<caf::atom("verifychn")>;
 using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
+using nodeaddrs_atom = caf::atom_constant<caf::atom("nodeaddrs")>;
+using addpeeradr_atom = caf::atom_constant<caf::atom("addpeeradr")>;
 
 /// The node's typed interface.
 /// - `status` → network_info
