@@ -81,11 +81,16 @@ public:
 
   /// Adds `a` heard of from `source_host` (an IP literal; the node's own
   /// configuration passes an empty source and gets a group of its own), or
-  /// refreshes its `last_seen`, `services` and `node_id`. An address already
-  /// tried stays tried. When the chosen bucket slot is taken by a better
-  /// address, `a` is dropped; a worse one (older than the horizon, or
-  /// with many failed attempts) is replaced. True if the address is now in
-  /// the book and was not before.
+  /// refreshes its `last_seen` (never backwards), `services`, `node_id` (if
+  /// given) and `masternode_hint` (only ever set). An address already tried
+  /// stays tried. The address takes the first free slot of its bucket from
+  /// the one its key hashes to; when the bucket is full of better addresses,
+  /// `a` is dropped; a worse one (older than the horizon, or with many failed
+  /// attempts) is replaced. Rejected: a host that is not an IP literal
+  /// (IPv4-mapped IPv6 is kept as IPv4), port 0, a node id other than 64 hex
+  /// digits, `last_seen` more than 10 minutes after `now`. The counters
+  /// (attempts, last_try, last_success, tried) of `a` are ignored. True if
+  /// the address is now in the book and was not before.
   bool add(const book_address& a, const std::string& source_host, int64_t now);
 
   /// A dial to `host:port` starts (counts an attempt).
