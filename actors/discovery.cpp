@@ -1,0 +1,573 @@
+#include "actors/discovery.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <map>
+#include <random>
+#include <unordered_map>
+
+#include <caf/all.hpp>
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+
+#include "actors/address_book.hpp"
+#include "actors/atoms.hpp"
+#include "actors/discovery_sources.hpp"
+#include "actors/node.hpp"
+#include "actors/send_later.hpp"
+#include "actors/slot_policy.hpp"
+#include "config/values.hpp"
+#include "protocol/unix_time.hpp"
+#include "security/file_util.hpp"
+
+namespace timecoin {
+
+namespace {
+
+/// `peers.json` and `anchors.json` larger than this are not read.
+constexpr std::size_t max_book_file_bytes = 16 * 1024 * 1024;
+
+/// One automatic outbound connection: dialling, or up.
+struct auto_conn {
+  conn_type type = conn_type::outbound;
+  std::string host;
+  uint16_t port = 0;
+  std::string group;
+  std::string node_id; ///< once up
+  bool up = false;
+  int64_t since = 0; ///< when it came up
+};
+
+/// A peer's allowance of unsolicited addresses.
+struct address_allowance {
+  double tokens = unsolicited_address_burst;
+  int64_t last_ms = 0;
+};
+
+struct discovery_state {
+  static inline const char* name = "discovery";
+  context_ptr ctx;
+  caf::actor supervisor;
+  caf::actor registry;
+  std::optional<address_book> book;
+  bool local = false;
+  std::string book_path;
+  std::string anchors_path;
+  /// Automatic outbound connections by "host:port".
+  std::map<std::string, auto_conn> conns;
+  /// Dialled first: the anchors of the last run.
+  std::vector<std::string> anchors;
+  /// Addresses the operator configured: never dialled automatically.
+  std::vector<std::string> configured;
+  std::unordered_map<std::string, address_allowance> allowance;
+  std::unordered_map<std::string, int64_t> relayed;
+  std::mt19937_64 rng{std::random_device{}()};
+  caf::actor_clock::time_point last_reseed{};
+  caf::actor_clock::time_point last_url{};
+  bool url_asked = false;
+  bool stopping = false;
+};
+
+using discovery_actor = caf::stateful_actor<discovery_state>;
+
+spdlog::logger& log(discovery_actor* self) {
+  return *self->state.ctx->log;
+}
+
+int64_t now_ms(discovery_actor* self) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           self->clock().now().time_since_epoch())
+    .count();
+}
+
+std::array<uint8_t, 32> random_key() {
+  std::array<uint8_t, 32> k{};
+  randombytes_buf(k.data(), k.size());
+  return k;
+}
+
+/// Reads `peers.json`; a file that is not one is moved aside (never a
+/// reason not to start).
+void load_book(discovery_actor* self) {
+  auto& st = self->state;
+  auto seed = std::uniform_int_distribution<uint64_t>{}(st.rng);
+  auto file = security::read_bounded(st.book_path, max_book_file_bytes);
+  std::string err;
+  if (file.status == security::read_status::ok) {
+    auto book = address_book::from_json(file.text, st.local, seed, err,
+                                        unix_now());
+    if (book) {
+      st.book.emplace(std::move(*book));
+      log(self).info("address book: {} addresses from {}", st.book->size(),
+                     st.book_path);
+      return;
+    }
+  } else if (file.status != security::read_status::missing) {
+    err = file.why;
+  }
+  if (!err.empty()) {
+    auto aside = st.book_path + ".corrupt";
+    if (std::rename(st.book_path.c_str(), aside.c_str()) == 0)
+      log(self).warn("{} is not an address book ({}): moved to {}, starting "
+                     "with an empty book",
+                     st.book_path, err, aside);
+    else
+      log(self).warn("{} is not an address book ({}), and cannot be moved "
+                     "aside: starting with an empty book",
+                     st.book_path, err);
+  }
+  st.book.emplace(random_key(), st.local, seed);
+}
+
+void save_book(discovery_actor* self) {
+  auto& st = self->state;
+  std::string err;
+  if (!security::replace_file(st.book_path, st.book->to_json(), 0600, err))
+    log(self).warn("cannot write {}: {}", st.book_path, err);
+}
+
+/// Reads and removes `anchors.json`: a restart dials them first, once.
+void load_anchors(discovery_actor* self) {
+  auto& st = self->state;
+  auto file = security::read_bounded(st.anchors_path, max_book_file_bytes);
+  if (file.status != security::read_status::ok)
+    return;
+  std::remove(st.anchors_path.c_str());
+  auto doc = nlohmann::json::parse(file.text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("anchors")
+      || !doc["anchors"].is_array())
+    return;
+  for (const auto& a : doc["anchors"])
+    if (a.is_string() && parse_peer_address(a.get<std::string>())
+        && st.anchors.size() < anchor_count)
+      st.anchors.push_back(a.get<std::string>());
+  if (!st.anchors.empty())
+    log(self).info("dialling {} anchors first", st.anchors.size());
+}
+
+/// Writes the longest-lived automatic outbound peers to `anchors.json`.
+void save_anchors(discovery_actor* self) {
+  auto& st = self->state;
+  std::vector<const std::pair<const std::string, auto_conn>*> up;
+  for (const auto& kv : st.conns)
+    if (kv.second.up
+        && (kv.second.type == conn_type::outbound
+            || kv.second.type == conn_type::masternode))
+      up.push_back(&kv);
+  std::sort(up.begin(), up.end(), [](const auto* a, const auto* b) {
+    return a->second.since < b->second.since;
+  });
+  nlohmann::json doc;
+  doc["anchors"] = nlohmann::json::array();
+  for (std::size_t i = 0; i < up.size() && i < anchor_count; ++i)
+    doc["anchors"].push_back(up[i]->first);
+  std::string err;
+  if (!security::replace_file(st.anchors_path, doc.dump(), 0600, err))
+    log(self).warn("cannot write {}: {}", st.anchors_path, err);
+}
+
+/// This node's own listening address, as told to peers.
+bool is_self(const discovery_state& st, const book_address& a) {
+  if (!a.node_id.empty() && a.node_id == st.ctx->node_id_hex)
+    return true;
+  auto own = self_address(*st.ctx);
+  return own && own->host == a.host && own->port == a.port;
+}
+
+/// Adds addresses a peer (or a seed) told us of.
+std::size_t learn(discovery_actor* self, const std::vector<book_address>& in,
+                  const std::string& source) {
+  auto& st = self->state;
+  auto now = unix_now();
+  std::size_t added = 0;
+  for (const auto& a : in)
+    if (!is_self(st, a) && st.book->add(a, source, now))
+      ++added;
+  return added;
+}
+
+void dial(discovery_actor* self, const std::string& host, uint16_t port,
+          conn_type type) {
+  auto& st = self->state;
+  book_address a;
+  a.host = host;
+  a.port = port;
+  auto key = a.key();
+  auto_conn c;
+  c.type = type;
+  c.host = host;
+  c.port = port;
+  c.group = network_group(host, port, st.local);
+  st.conns[key] = c;
+  st.book->attempt(host, port, unix_now());
+  log(self).debug("dialling {} ({})", key, to_string(type));
+  self->send(st.supervisor, autodial_atom::value, key,
+             static_cast<uint8_t>(type));
+}
+
+uint32_t count_type(const discovery_state& st, conn_type t) {
+  uint32_t n = 0;
+  for (const auto& kv : st.conns)
+    n += kv.second.type == t ? 1 : 0;
+  return n;
+}
+
+/// Asks the seeds again: `seednode`, DNS seeds, the discovery service.
+void reseed(discovery_actor* self) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  st.last_reseed = now;
+  for (const auto& s : st.ctx->cfg.seednode) {
+    if (st.conns.count(s))
+      continue;
+    auto addr = parse_peer_address(s);
+    if (addr)
+      dial(self, addr->host, addr->port, conn_type::seed);
+  }
+  auto port = st.ctx->cfg.p2p_port();
+  auto me = caf::actor_cast<caf::actor>(self);
+  for (const auto& name : st.ctx->cfg.dnsseed) {
+    self->spawn<caf::detached>([=](caf::event_based_actor* worker) {
+      auto found = resolve_dns_seed(name, port, unix_now());
+      if (found)
+        worker->send(me, learned_atom::value, *found, "dns:" + name);
+      else
+        worker->send(me, learned_atom::value, std::vector<book_address>{},
+                     "dns:" + name + ": " + found.error());
+      worker->quit();
+    });
+  }
+  const auto& url = st.ctx->cfg.discoveryurl;
+  if (!url.empty() && st.book->size() < discoveryurl_below
+      && (!st.url_asked || now - st.last_url >= discoveryurl_interval)) {
+    st.url_asked = true;
+    st.last_url = now;
+    std::string network = st.ctx->net->name;
+    self->spawn<caf::detached>([=](caf::event_based_actor* worker) {
+      auto found = fetch_discovery_url(url, network, unix_now());
+      if (found)
+        worker->send(me, learned_atom::value, *found, std::string{"url"});
+      else
+        worker->send(me, learned_atom::value, std::vector<book_address>{},
+                     "url: " + found.error());
+      worker->quit();
+    });
+  }
+}
+
+/// Fills the outbound slots: anchors, then addresses of the book in
+/// network groups not used yet.
+void plan(discovery_actor* self) {
+  auto& st = self->state;
+  const auto& cfg = st.ctx->cfg;
+  if (st.stopping || cfg.connect_only)
+    return;
+  auto regular = count_type(st, conn_type::outbound);
+  while (!st.anchors.empty() && regular < cfg.maxoutbound) {
+    auto addr = parse_peer_address(st.anchors.back());
+    st.anchors.pop_back();
+    if (addr && !st.conns.count(addr->to_string())) {
+      dial(self, addr->host, addr->port, conn_type::outbound);
+      ++regular;
+    }
+  }
+  if (regular >= cfg.maxoutbound)
+    return;
+  std::set<std::string> groups;
+  for (const auto& kv : st.conns)
+    if (kv.second.type != conn_type::feeler)
+      groups.insert(kv.second.group);
+  auto connected = st.ctx->table->connected_peers();
+  std::set<std::string> ids(connected.begin(), connected.end());
+  auto skip = [&](const book_address& a) {
+    return st.conns.count(a.key()) || groups.count(network_group(
+                                        a.host, a.port, st.local))
+           || (!a.node_id.empty() && ids.count(a.node_id)) || is_self(st, a)
+           || std::find(st.configured.begin(), st.configured.end(), a.key())
+                != st.configured.end();
+  };
+  auto now = unix_now();
+  bool dialled = false;
+  while (regular < cfg.maxoutbound) {
+    auto a = st.book->select(false, skip, now);
+    if (!a)
+      break;
+    groups.insert(network_group(a->host, a->port, st.local));
+    dial(self, a->host, a->port, conn_type::outbound);
+    ++regular;
+    dialled = true;
+  }
+  if (!dialled && regular < cfg.maxoutbound
+      && self->clock().now() - st.last_reseed >= reseed_interval)
+    reseed(self);
+}
+
+/// A feeler: a short connection to a new address, to move it to tried.
+void feel(discovery_actor* self) {
+  auto& st = self->state;
+  const auto& cfg = st.ctx->cfg;
+  if (st.stopping || cfg.connect_only || count_type(st, conn_type::feeler) > 0
+      || count_type(st, conn_type::outbound) < cfg.maxoutbound)
+    return;
+  auto connected = st.ctx->table->connected_peers();
+  std::set<std::string> ids(connected.begin(), connected.end());
+  auto a = st.book->select(
+    true,
+    [&](const book_address& b) {
+      return st.conns.count(b.key()) || is_self(st, b)
+             || (!b.node_id.empty() && ids.count(b.node_id));
+    },
+    unix_now());
+  if (a)
+    dial(self, a->host, a->port, conn_type::feeler);
+}
+
+bool allow_unsolicited(discovery_actor* self, const std::string& peer) {
+  auto& al = self->state.allowance[peer];
+  auto now = now_ms(self);
+  if (al.last_ms != 0)
+    al.tokens = std::min(unsolicited_address_burst,
+                         al.tokens
+                           + (now - al.last_ms) / 1000.0
+                               * unsolicited_addresses_per_second);
+  al.last_ms = now;
+  if (al.tokens < 1)
+    return false;
+  al.tokens -= 1;
+  return true;
+}
+
+/// Relays fresh addresses of a small unsolicited PEERS to two random peers.
+void relay(discovery_actor* self, const std::vector<book_address>& addrs,
+           const std::string& from_id) {
+  auto& st = self->state;
+  auto now = unix_now();
+  if (st.relayed.size() > max_relayed_remembered) {
+    for (auto i = st.relayed.begin(); i != st.relayed.end();)
+      i = now - i->second >= relay_once_per_seconds ? st.relayed.erase(i)
+                                                    : std::next(i);
+    if (st.relayed.size() > max_relayed_remembered)
+      st.relayed.clear();
+  }
+  proto::peers out;
+  for (const auto& a : addrs) {
+    if (now - a.last_seen > relay_max_age_seconds)
+      continue;
+    auto& last = st.relayed[a.key()];
+    if (last != 0 && now - last < relay_once_per_seconds)
+      continue;
+    last = now;
+    out.entries.push_back(to_wire(a));
+  }
+  if (out.entries.empty())
+    return;
+  auto peers = st.ctx->table->connected_peers();
+  peers.erase(std::remove(peers.begin(), peers.end(), from_id), peers.end());
+  std::shuffle(peers.begin(), peers.end(), st.rng);
+  if (peers.size() > relay_peers)
+    peers.resize(relay_peers);
+  auto msg = std::make_shared<const proto::message>(
+    proto::message{0, std::move(out)});
+  for (const auto& id : peers)
+    self->send(st.registry, send_atom::value, id, msg);
+}
+
+void on_peers(discovery_actor* self, const std::string& from_host,
+              const std::string& from_id, bool solicited, proto::peers& in) {
+  auto& st = self->state;
+  auto now = unix_now();
+  std::vector<book_address> addrs;
+  addrs.reserve(in.entries.size());
+  for (const auto& e : in.entries) {
+    if (!solicited && !allow_unsolicited(self, from_id))
+      break;
+    if (auto a = from_wire(e, now))
+      addrs.push_back(std::move(*a));
+  }
+  auto added = learn(self, addrs, from_host);
+  log(self).debug("{} addresses from {} ({} new)", addrs.size(), from_host,
+                  added);
+  if (!solicited && in.entries.size() <= relay_max_addresses)
+    relay(self, addrs, from_id);
+}
+
+proto::peers answer_getaddr(discovery_actor* self, const std::string& host,
+                            const std::string& id) {
+  auto& st = self->state;
+  auto now = unix_now();
+  proto::peers out;
+  auto own = self_address(*st.ctx);
+  if (own)
+    out.entries.push_back(*own);
+  for (auto& a : st.book->sample(proto::max_peers_entries, now,
+                                 address_answer_max_age)) {
+    if (out.entries.size() >= proto::max_peers_entries)
+      break;
+    if (a.node_id == id || (a.host == host && !st.local))
+      continue;
+    out.entries.push_back(to_wire(a));
+  }
+  return out;
+}
+
+void on_up(discovery_actor* self, const std::string& id,
+           const std::string& target) {
+  auto& st = self->state;
+  auto i = st.conns.find(target);
+  if (i == st.conns.end())
+    return;
+  auto& c = i->second;
+  c.up = true;
+  c.node_id = id;
+  c.since = unix_now();
+  uint32_t services = 0;
+  st.ctx->table->read([&](const peer_snapshot& s) {
+    auto e = s.by_id.find(id);
+    if (e != s.by_id.end())
+      services = e->second.services;
+    return 0;
+  });
+  st.book->good(c.host, c.port, id, services, c.since);
+}
+
+caf::behavior discovery(discovery_actor* self, context_ptr ctx,
+                        caf::actor supervisor, caf::actor registry) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.supervisor = std::move(supervisor);
+  st.registry = std::move(registry);
+  const auto& cfg = st.ctx->cfg;
+  st.local = cfg.net == proto::network::devnet;
+  st.book_path = cfg.data_dir() + "/peers.json";
+  st.anchors_path = cfg.data_dir() + "/anchors.json";
+  for (const auto* list : {&cfg.addnode, &cfg.connect, &cfg.masternode_peers,
+                           &cfg.seednode})
+    st.configured.insert(st.configured.end(), list->begin(), list->end());
+  load_book(self);
+  load_anchors(self);
+  // The operator's peers are addresses too (no source: a group of their own).
+  auto now = unix_now();
+  for (const auto* list : {&cfg.addnode, &cfg.connect, &cfg.masternode_peers})
+    for (const auto& s : *list)
+      if (auto addr = parse_peer_address(s); addr && is_ip_literal(addr->host)) {
+        book_address a;
+        a.host = addr->host;
+        a.port = addr->port;
+        a.last_seen = now;
+        st.book->add(a, std::string{}, now);
+      }
+  if (!cfg.connect_only) {
+    st.last_reseed = self->clock().now() - reseed_interval;
+    if (st.book->size() < discoveryurl_below)
+      reseed(self);
+  }
+  self->send(self, disc_tick_atom::value);
+  send_later(self, feeler_interval, feeler_atom::value);
+  send_later(self, book_save_interval, save_atom::value);
+  return {
+    [=](disc_tick_atom) {
+      plan(self);
+      if (!self->state.stopping)
+        send_later(self, outbound_tick, disc_tick_atom::value);
+    },
+    [=](feeler_atom) {
+      feel(self);
+      if (!self->state.stopping)
+        send_later(self, feeler_interval, feeler_atom::value);
+    },
+    [=](save_atom) {
+      if (self->state.stopping)
+        return;
+      save_book(self);
+      send_later(self, book_save_interval, save_atom::value);
+    },
+    [=](learned_atom, const std::vector<book_address>& addrs,
+        const std::string& source) {
+      if (addrs.empty()) {
+        log(self).info("no addresses from {}; falling back to the configured "
+                       "peers",
+                       source);
+        return;
+      }
+      auto added = learn(self, addrs, source);
+      log(self).info("{} addresses from {} ({} new)", addrs.size(), source,
+                     added);
+      plan(self);
+    },
+    [=](peer_addrs_atom, const std::string& host, const std::string& id,
+        bool solicited, proto::peers& in) {
+      on_peers(self, host, id, solicited, in);
+    },
+    [=](getaddr_atom, const std::string& host, const std::string& id) {
+      return answer_getaddr(self, host, id);
+    },
+    [=](up_atom, const std::string& id, const std::string& target, bool) {
+      on_up(self, id, target);
+    },
+    [=](lost_atom, const std::string& id, const std::string& target,
+        int64_t) {
+      auto& st = self->state;
+      st.allowance.erase(id);
+      st.conns.erase(target);
+    },
+    [=](dialed_atom, const std::string& target, const std::string&) {
+      self->state.conns.erase(target);
+    },
+    [=](nodeaddrs_atom, uint32_t count) {
+      std::vector<node_address_info> out;
+      for (auto& a : self->state.book->sample(count, unix_now(),
+                                              address_horizon)) {
+        out.push_back(node_address_info{a.host, a.port, a.node_id, a.services,
+                                        a.last_seen, a.tried});
+      }
+      return out;
+    },
+    [=](addpeeradr_atom, const std::string& host, uint16_t port) {
+      book_address a;
+      a.host = host;
+      a.port = port;
+      a.last_seen = unix_now();
+      return self->state.book->add(a, std::string{}, a.last_seen);
+    },
+    [=](shutdown_atom) {
+      auto& st = self->state;
+      if (st.stopping)
+        return;
+      st.stopping = true;
+      save_book(self);
+      save_anchors(self);
+      self->quit();
+    },
+  };
+}
+
+} // namespace
+
+std::optional<proto::peer_address> self_address(const node_context& ctx) {
+  if (!ctx.cfg.listen || ctx.local.listen_port == 0)
+    return std::nullopt;
+  std::string host;
+  if (is_ip_literal(ctx.cfg.externalip))
+    host = ctx.cfg.externalip;
+  else if (ctx.cfg.net == proto::network::devnet && ctx.cfg.externalip.empty()
+           && ctx.cfg.bind != "0.0.0.0" && ctx.cfg.bind != "::")
+    host = ctx.cfg.bind;
+  if (host.empty())
+    return std::nullopt;
+  proto::peer_address a;
+  a.host = host;
+  a.port = ctx.local.listen_port;
+  a.node_id.assign(ctx.key.public_key().begin(), ctx.key.public_key().end());
+  a.services = ctx.local.services;
+  a.last_seen = unix_now();
+  return a;
+}
+
+caf::actor spawn_discovery(caf::actor_system& sys, context_ptr ctx,
+                           caf::actor supervisor, caf::actor registry) {
+  return sys.spawn(discovery, std::move(ctx), std::move(supervisor),
+                   std::move(registry));
+}
+
+} // namespace timecoin
