@@ -25,8 +25,8 @@ constexpr uint64_t masternode_collateral = 100'000'000'000ULL;
 constexpr int64_t masternode_expiry_seconds = 65 * 60;
 /// A masternode announces itself this often (20 minutes).
 constexpr int64_t masternode_announce_seconds = 20 * 60;
-/// MASTERNODES carries at most this many announcements.
-constexpr std::size_t max_masternodes_entries = 5000;
+/// MASTERNODES carries at most this many announcements (the codec's bound).
+constexpr std::size_t max_masternodes_entries = proto::max_masternodes_entries;
 /// The list holds at most this many masternodes; past it, announcements of
 /// new ones are refused (`list_full`) until entries expire.
 constexpr std::size_t max_masternode_list = 20000;
@@ -45,7 +45,9 @@ struct masternode_announcement {
 /// The payload's MessagePack bytes.
 proto::bytes encode_announcement(const masternode_announcement& a);
 /// The payload decoded; nullopt for anything else (wrong shape, sizes,
-/// trailing bytes, a host that is not an IP literal, port 0).
+/// trailing bytes, a host that is not an IP literal, port 0). Never throws.
+/// The five fields are required; array elements past them are ignored, as in
+/// message bodies (fields are only ever appended).
 std::optional<masternode_announcement>
 decode_announcement(const proto::bytes& payload);
 
@@ -90,13 +92,18 @@ public:
   /// `magic`: the network's, for the signature check.
   explicit masternode_list(uint32_t magic);
 
-  /// Checks an announcement envelope and lists it if it passes:
-  /// the payload decodes, `sender` equals `node_id`, the signature verifies
-  /// (`check_signature`; the verifiers already checked gossip that came
-  /// through them), the timestamp is not older than the expiry nor more than
-  /// `max_future` seconds ahead of `now`, it is newer than the listed
-  /// announcement of that node, and `lookup` finds the collateral unspent,
-  /// at least `masternode_collateral`, owned by the node id.
+  /// Checks an announcement envelope and lists it if it passes. The checks,
+  /// in order, each with the verdict it fails with: the kind is 9 and the
+  /// payload decodes (`malformed`); `sender` equals `node_id`, an unsigned
+  /// envelope never does (`wrong_sender`); the timestamp is neither older
+  /// than the expiry nor more than `max_future` seconds ahead of `now`
+  /// (`expired`); it is newer than the listed announcement of that node
+  /// (`not_newer`); the signature verifies, if `check_signature` (the
+  /// verifiers already checked gossip that came through them;
+  /// `bad_signature`); `lookup` finds the collateral unspent
+  /// (`no_collateral`), at least `masternode_collateral` (`too_small`), owned
+  /// by the node id (`wrong_owner`); a node not listed yet finds room
+  /// (`list_full`).
   announcement_verdict offer(const proto::gossip& envelope, int64_t now,
                              const coin_lookup& lookup, bool check_signature,
                              int64_t max_future = 300);

@@ -263,6 +263,11 @@ size_t approx_bytes(const proto::message& msg) {
             n += 16 + 110 * tx.inputs.size() + 48 * tx.outputs.size();
         }
         return n;
+      } else if constexpr (std::is_same_v<T, proto::masternodes>) {
+        size_t n = overhead;
+        for (const auto& e : body.entries)
+          n += 128 + e.payload.size() + e.sender.size();
+        return n;
       } else if constexpr (std::is_same_v<T, proto::peers>) {
         size_t n = overhead;
         for (const auto& e : body.entries)
@@ -575,6 +580,7 @@ void serve_request(conn_broker* self, proto::message msg) {
 bool is_response(proto::msg_type t) {
   switch (t) {
     case proto::msg_type::peers:
+    case proto::msg_type::masternodes:
     case proto::msg_type::tip:
     case proto::msg_type::blocks:
     case proto::msg_type::hashes:
@@ -684,6 +690,14 @@ void dispatch(conn_broker* self, proto::message& msg) {
       break;
     case proto::msg_type::peers:
       self->send(st.params.node, peer_addrs_atom::value, std::move(msg));
+      break;
+    case proto::msg_type::get_masternodes:
+      // The masternode list is not wired to connections yet: an empty
+      // answer.
+      send_msg(self, proto::message{msg.id, proto::masternodes{}});
+      break;
+    case proto::msg_type::masternodes:
+      // Unsolicited (no request of ours waits for it): ignored.
       break;
     case proto::msg_type::get_tip: {
       auto tip = st.ctx->tip();

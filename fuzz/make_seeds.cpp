@@ -120,6 +120,12 @@ void message_seeds() {
   proto::append_be(many, n);
   many.insert(many.end(), n, 0x90);
   write_seed(t, "peers-over-limit", many);
+  // MASTERNODES with one entry over max_masternodes_entries.
+  bytes many_mn{0x93, 0x0b, 0x00, 0x91, 0xdc};
+  const auto n_mn = static_cast<uint16_t>(proto::max_masternodes_entries + 1);
+  proto::append_be(many_mn, n_mn);
+  many_mn.insert(many_mn.end(), n_mn, 0x90);
+  write_seed(t, "masternodes-over-limit", many_mn);
   auto long_ua = fuzz::peer_hello_body();
   long_ua.user_agent.assign(proto::max_user_agent_bytes + 1, 'u');
   write_seed(t, "hello-long-user-agent", proto::encode(with(long_ua)));

@@ -23,7 +23,8 @@ constexpr msg_type body_types[] = {
   msg_type::get_tip,        msg_type::tip,        msg_type::get_blocks,
   msg_type::blocks,         msg_type::get_hashes, msg_type::hashes,
   msg_type::get_utxo_chunk, msg_type::utxo_chunk, msg_type::not_found,
-  msg_type::get_headers,    msg_type::headers,
+  msg_type::get_headers,    msg_type::headers,    msg_type::get_masternodes,
+  msg_type::masternodes,
 };
 static_assert(std::size(body_types) == std::variant_size_v<body>,
               "every body alternative needs its wire type");
@@ -81,6 +82,9 @@ void pack_body(packer& pk, const get_peers&) {
 void pack_body(packer& pk, const get_tip&) {
   pk.pack_array(0);
 }
+void pack_body(packer& pk, const get_masternodes&) {
+  pk.pack_array(0);
+}
 
 void pack_body(packer& pk, const peers& m) {
   pk.pack_array(1);
@@ -114,6 +118,13 @@ void pack_body(packer& pk, const gossip& m) {
   pack_bin(pk, m.sender);
   pk.pack(m.timestamp);
   pack_bin(pk, m.signature);
+}
+
+void pack_body(packer& pk, const masternodes& m) {
+  pk.pack_array(1);
+  pk.pack_array(size32(m.entries.size()));
+  for (const auto& e : m.entries)
+    pack_body(pk, e);
 }
 
 void pack_body(packer& pk, const tip& m) {
@@ -247,6 +258,8 @@ const char* to_string(msg_type type) {
     case msg_type::get_peers: return "GET_PEERS";
     case msg_type::peers: return "PEERS";
     case msg_type::bye: return "BYE";
+    case msg_type::get_masternodes: return "GET_MASTERNODES";
+    case msg_type::masternodes: return "MASTERNODES";
     case msg_type::gossip: return "GOSSIP";
     case msg_type::get_tip: return "GET_TIP";
     case msg_type::tip: return "TIP";

@@ -1,8 +1,9 @@
 #pragma once
 
-// Internal to protocol/: MessagePack writing and checked reading shared by the
-// message codec, the chain-structure codec and the chain hashes. Public
-// headers do not include this file.
+// Internal to the codecs: MessagePack writing and checked reading shared by
+// the message codec, the chain-structure codec, the chain hashes and the
+// codecs of gossip payloads (actors/masternode_list.cpp). Public headers do
+// not include this file.
 
 #include <algorithm>
 #include <array>

@@ -112,6 +112,18 @@ gossip read_gossip(const record& r) {
   return m;
 }
 
+/// A MASTERNODES entry: a GOSSIP body, under the same extension rule.
+gossip read_gossip_entry(const msgpack::object& o, const field_path& at) {
+  return read_gossip(record::lenient(o, at));
+}
+
+masternodes read_masternodes(const record& r) {
+  masternodes m;
+  read_list(r, 0, "entries", max_masternodes_entries, m.entries,
+            read_gossip_entry);
+  return m;
+}
+
 tip read_tip(const record& r) {
   tip m;
   r.read(0, "height", m.height);
@@ -204,6 +216,8 @@ bool read_body(msg_type type, const record& r, body& out) {
     case msg_type::get_peers: out = get_peers{}; return true;
     case msg_type::peers: out = read_peers(r); return true;
     case msg_type::bye: out = read_reason<bye>(r); return true;
+    case msg_type::get_masternodes: out = get_masternodes{}; return true;
+    case msg_type::masternodes: out = read_masternodes(r); return true;
     case msg_type::gossip: out = read_gossip(r); return true;
     case msg_type::get_tip: out = get_tip{}; return true;
     case msg_type::tip: out = read_tip(r); return true;

@@ -199,6 +199,7 @@ std::size_t max_payload_for(std::optional<uint16_t> type,
     case msg_type::ping:
     case msg_type::pong:
     case msg_type::get_peers:
+    case msg_type::get_masternodes:
     case msg_type::get_tip:
     case msg_type::tip:
     case msg_type::get_blocks:
@@ -217,6 +218,8 @@ std::size_t max_payload_for(std::optional<uint16_t> type,
       return awaiting_answers ? type_limits::headers : type_limits::other;
     case msg_type::utxo_chunk:
       return awaiting_answers ? type_limits::utxo_chunk : type_limits::other;
+    case msg_type::masternodes:
+      return awaiting_answers ? type_limits::masternodes : type_limits::other;
     case msg_type::hello:
     case msg_type::hello_auth: return max_handshake_frame_bytes;
   }

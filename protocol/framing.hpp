@@ -54,6 +54,8 @@ struct type_limits {
   static constexpr std::size_t peers = 320 * 1024;
   /// HASHES: 2,000 hashes of 34 bytes.
   static constexpr std::size_t hashes = 80 * 1024;
+  /// MASTERNODES: 5,000 announcements of at most ~240 bytes each.
+  static constexpr std::size_t masternodes = 1280 * 1024;
   /// HEADERS: 2,000 headers with their signature, ~230 bytes each.
   static constexpr std::size_t headers = 640 * 1024;
   /// UTXO_CHUNK: 10,000 entries of ~100 bytes.
@@ -64,10 +66,10 @@ struct type_limits {
 };
 
 /// The largest payload accepted for `type`. `awaiting_answers`: a chain
-/// request of ours is outstanding on the connection, so BLOCKS, HEADERS and
-/// UTXO_CHUNK may be as large as their answers are; otherwise they are
-/// limited like unknown types. GOSSIP keeps the frame bound here: its limit
-/// per kind is checked on the decoded envelope.
+/// request of ours is outstanding on the connection, so BLOCKS, HEADERS,
+/// UTXO_CHUNK and MASTERNODES may be as large as their answers are; otherwise
+/// they are limited like unknown types. GOSSIP keeps the frame bound here: its
+/// limit per kind is checked on the decoded envelope.
 std::size_t max_payload_for(std::optional<uint16_t> type,
                             bool awaiting_answers);
 

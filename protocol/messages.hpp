@@ -25,6 +25,8 @@ enum class msg_type : uint16_t {
   get_peers = 6,
   peers = 7,
   bye = 8,
+  get_masternodes = 10,
+  masternodes = 11,
   gossip = 16,
   get_tip = 32,
   tip = 33,
@@ -134,6 +136,15 @@ struct gossip {
   bytes signature; ///< 64 bytes, or empty without message signing
 };
 
+/// Type 10: request for MASTERNODES.
+struct get_masternodes {};
+
+/// Type 11: at most `max_masternodes_entries` announcements, each a whole
+/// GOSSIP body (kind 9 on the wire; the codec reads any kind).
+struct masternodes {
+  std::vector<gossip> entries;
+};
+
 /// Type 32.
 struct get_tip {};
 
@@ -215,7 +226,8 @@ struct headers {
 using body
   = std::variant<hello, hello_auth, reject, ping, pong, get_peers, peers, bye,
                  gossip, get_tip, tip, get_blocks, blocks, get_hashes, hashes,
-                 get_utxo_chunk, utxo_chunk, not_found, get_headers, headers>;
+                 get_utxo_chunk, utxo_chunk, not_found, get_headers, headers,
+                 get_masternodes, masternodes>;
 
 /// A whole frame payload: `[type, id, body]`.
 struct message {
@@ -234,6 +246,8 @@ constexpr uint32_t min_protocol_version = 1;
 constexpr std::size_t max_user_agent_bytes = 256;
 /// A PEERS answer carries at most this many entries.
 constexpr std::size_t max_peers_entries = 1000;
+/// A MASTERNODES answer carries at most this many announcements.
+constexpr std::size_t max_masternodes_entries = 5000;
 /// GET_BLOCKS asks for at most this many blocks.
 constexpr uint16_t max_get_blocks = 500;
 /// GET_HASHES and GET_HEADERS ask for at most this many entries.

@@ -162,6 +162,53 @@ TEST_CASE_FIXTURE(conn_fixture, "GET_TIP is answered with the local tip") {
   CHECK(std::get<proto::tip>(sent[0].content).hash[0] == 0xab);
 }
 
+TEST_CASE_FIXTURE(conn_fixture,
+                  "GET_MASTERNODES is answered with an empty MASTERNODES") {
+  complete_handshake();
+  proto::bytes wire;
+  proto::append_frame(wire, proto::message{43, proto::get_masternodes{}});
+  // An unsolicited MASTERNODES is ignored: no answer, no violation.
+  proto::gossip ann;
+  ann.kind = 9;
+  ann.payload = {1, 2, 3};
+  proto::append_frame(wire, proto::message{0, proto::masternodes{{ann}}});
+  proto::append_frame(wire, proto::message{44, proto::masternodes{{ann}}});
+  deliver(hdl, wire);
+  auto sent = frames_of(written(hdl));
+  REQUIRE(sent.size() == 1);
+  REQUIRE(sent[0].type() == proto::msg_type::masternodes);
+  CHECK(sent[0].id == 43);
+  CHECK(std::get<proto::masternodes>(sent[0].content).entries.empty());
+  CHECK_FALSE(closed());
+}
+
+TEST_CASE_FIXTURE(conn_fixture, "MASTERNODES answers our GET_MASTERNODES") {
+  complete_handshake();
+  std::optional<proto::message> got;
+  auto target = conn;
+  sys.spawn([&, target](caf::event_based_actor* self) {
+    self
+      ->request(target, caf::infinite, request_atom::value,
+                proto::message{0, proto::get_masternodes{}})
+      .then([&](proto::message& m) { got = m; }, [](caf::error&) {});
+  });
+  settle();
+  auto sent = frames_of(written(hdl));
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].type() == proto::msg_type::get_masternodes);
+  proto::gossip ann;
+  ann.kind = 9;
+  ann.timestamp = 5;
+  proto::bytes wire;
+  proto::append_frame(wire,
+                      proto::message{sent[0].id, proto::masternodes{{ann}}});
+  deliver(hdl, wire);
+  REQUIRE(got);
+  const auto& entries = std::get<proto::masternodes>(got->content).entries;
+  REQUIRE(entries.size() == 1);
+  CHECK(entries[0].timestamp == 5);
+}
+
 TEST_CASE_FIXTURE(conn_fixture, "a request unanswered for 30 s times out") {
   complete_handshake();
   caf::error err;

@@ -174,6 +174,62 @@ TEST_CASE("a list's declared count does not size its buffer beyond the data") {
   CHECK(largest <= 2 * tx.size());
 }
 
+TEST_CASE("hostile MASTERNODES: too many entries, huge counts, bad entries") {
+  // 5,001 entries, each an empty array (a defaulted GOSSIP body): refused by
+  // count before any entry is read.
+  const uint16_t over = static_cast<uint16_t>(max_masternodes_entries + 1);
+  bytes many{0x93,
+             0x0b,
+             0x00,
+             0x91,
+             0xdc,
+             static_cast<uint8_t>(over >> 8),
+             static_cast<uint8_t>(over)};
+  many.insert(many.end(), over, 0x90);
+  auto r = decode(many);
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().code == decode_errc::limit_exceeded);
+  CHECK(r.error().type == 11);
+  CHECK(r.error().detail == "MASTERNODES.entries: 5001 entries exceed 5000");
+  // 5,000 of them decode.
+  many[5] = static_cast<uint8_t>(max_masternodes_entries >> 8);
+  many[6] = static_cast<uint8_t>(max_masternodes_entries);
+  many.pop_back();
+  CHECK(decode(many).has_value());
+  // array32 declaring 2^32-1 entries in a few bytes.
+  CHECK(error_code({0x93, 0x0b, 0x00, 0x91, 0xdd, 0xff, 0xff, 0xff, 0xff, 0x90})
+        == decode_errc::not_msgpack);
+  // 60,000 declared entries, each a nil: refused by count, allocating
+  // nothing near the declared size.
+  const uint16_t count = 60000;
+  bytes nils{0x93,
+             0x0b,
+             0x00,
+             0x91,
+             0xdc,
+             static_cast<uint8_t>(count >> 8),
+             static_cast<uint8_t>(count)};
+  nils.insert(nils.end(), count, 0xc0);
+  largest_new_bytes = 0;
+  CHECK(error_code(nils) == decode_errc::limit_exceeded);
+  CHECK(largest_new_bytes <= 2 * nils.size());
+  // Entries of the wrong shape: nil, an integer, a map, a bin.
+  for (uint8_t entry : {0xc0, 0x07, 0x80, 0xc4}) {
+    CAPTURE(entry);
+    bytes one{0x93, 0x0b, 0x00, 0x91, 0x91, entry};
+    if (entry == 0xc4)
+      one.push_back(0x00);
+    CHECK(error_code(one) == decode_errc::bad_field);
+  }
+  // A GET_MASTERNODES with a huge trailing field is still one (extension
+  // rule); its frame limit is the framing's business.
+  bytes get{0x93, 0x0a, 0x01, 0x91, 0xc5, 0x10, 0x00};
+  get.resize(get.size() + 0x1000, 0xee);
+  auto g = decode(get);
+  REQUIRE(g.has_value());
+  CHECK(g->type() == msg_type::get_masternodes);
+}
+
 TEST_CASE("random bytes never crash the decoders") {
   std::mt19937 rng{fuzz_seed};
   std::uniform_int_distribution<int> byte_dist{0, 255};

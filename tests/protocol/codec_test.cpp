@@ -72,6 +72,109 @@ TEST_CASE("round trips keep field values") {
   CHECK(items[1].header.height == 101);
   CHECK(items[0].transactions[0].inputs[1].vout == 70000);
   CHECK(items[0].transactions[1].outputs[0].value == 5'000'000'000ULL);
+
+  auto mn = decode(encode(samples[21]));
+  REQUIRE(mn.has_value());
+  const auto& anns = std::get<masternodes>(mn->content).entries;
+  REQUIRE(anns.size() == 2);
+  CHECK(anns[0].kind == 9);
+  CHECK(anns[0].payload == bytes{5, 6, 7});
+  CHECK(anns[0].sender == bytes_of(h32(19)));
+  CHECK(anns[0].timestamp == 1'767'225'602);
+  CHECK(anns[0].signature == bytes(64, 0xCD));
+  CHECK(anns[1].sender.empty());
+  CHECK(anns[1].signature.empty());
+  CHECK(anns[1].timestamp == -7);
+}
+
+TEST_CASE("GET_MASTERNODES and MASTERNODES encode exactly") {
+  // [10, 3, []]
+  CHECK(encode(message{3, get_masternodes{}}) == bytes{0x93, 0x0a, 0x03, 0x90});
+  // [11, 3, [[]]]
+  CHECK(encode(message{3, masternodes{}})
+        == bytes{0x93, 0x0b, 0x03, 0x91, 0x90});
+  // [11, 0, [[[9, bin "x", bin "", 1, bin ""]]]]: each entry is a GOSSIP body.
+  const gossip g{9, bytes{'x'}, {}, 1, {}};
+  CHECK(encode(message{0, masternodes{{g}}})
+        == bytes{0x93, 0x0b, 0x00, 0x91, 0x91, 0x95, 0x09, 0xc4, 0x01, 'x',
+                 0xc4, 0x00, 0x01, 0xc4, 0x00});
+  const bytes as_gossip = encode(message{0, g});
+  const bytes as_entry = encode(message{0, masternodes{{g}}});
+  // The entry is the GOSSIP message's body byte for byte.
+  CHECK(bytes(as_entry.begin() + 5, as_entry.end())
+        == bytes(as_gossip.begin() + 3, as_gossip.end()));
+  CHECK(std::string(to_string(msg_type::get_masternodes)) == "GET_MASTERNODES");
+  CHECK(std::string(to_string(msg_type::masternodes)) == "MASTERNODES");
+}
+
+TEST_CASE("MASTERNODES entries are GOSSIP bodies under the extension rule") {
+  const bytes sig(64, 1);
+  const bytes sender(32, 2);
+  // An entry with only kind and payload: the rest defaulted; an entry with
+  // a trailing extra field: ignored.
+  auto r = decode(pack_raw(std::make_tuple(
+    11, 4,
+    std::make_tuple(std::make_tuple(
+      std::make_tuple(9, bin_object(sig.data(), 3)),
+      std::make_tuple(9, bin_object(sig.data(), 1),
+                      bin_object(sender.data(), 32), -3,
+                      bin_object(sig.data(), 64), "future"))))));
+  REQUIRE(r.has_value());
+  const auto& entries = std::get<masternodes>(r->content).entries;
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[0].payload == bytes(3, 1));
+  CHECK(entries[0].sender.empty());
+  CHECK(entries[0].timestamp == 0);
+  CHECK(entries[1].sender == sender);
+  CHECK(entries[1].timestamp == -3);
+  CHECK(entries[1].signature == sig);
+}
+
+TEST_CASE("a MASTERNODES entry of the wrong shape is bad_field") {
+  const bytes sender31(31, 2);
+  const bytes sig63(63, 1);
+  struct bad_entry {
+    bytes payload;
+    std::string detail;
+  };
+  const std::vector<bad_entry> cases = {
+    {pack_raw(std::make_tuple(11, 1, std::make_tuple(std::make_tuple(7)))),
+     "MASTERNODES.entries[0]: expected array"},
+    {pack_raw(std::make_tuple(11, 1, std::make_tuple(7))),
+     "MASTERNODES.entries: expected array"},
+    {pack_raw(
+       std::make_tuple(11, 1,
+                       std::make_tuple(std::make_tuple(
+                         std::make_tuple(9, bytes{1}), std::make_tuple("9"))))),
+     "MASTERNODES.entries[1].kind: expected u16"},
+    {pack_raw(std::make_tuple(
+       11, 1,
+       std::make_tuple(std::make_tuple(std::make_tuple(
+         9, bin_object(sig63.data(), 1), bin_object(sender31.data(), 31)))))),
+     "MASTERNODES.entries[0].sender: expected bin of 0 or 32 bytes"},
+    {pack_raw(std::make_tuple(
+       11, 1,
+       std::make_tuple(std::make_tuple(std::make_tuple(
+         9, bin_object(sig63.data(), 1), bin_object(sig63.data(), 32), 1,
+         bin_object(sig63.data(), 63)))))),
+     "MASTERNODES.entries[0].signature: expected bin of 0 or 64 bytes"},
+    {pack_raw(std::make_tuple(
+       11, 1, std::make_tuple(std::make_tuple(std::make_tuple(9, "payload"))))),
+     "MASTERNODES.entries[0].payload: expected bin"},
+    {pack_raw(std::make_tuple(11, 1,
+                              std::make_tuple(std::make_tuple(
+                                std::make_tuple(9, bin_object(sig63.data(), 1),
+                                                bin_object(sig63.data(), 0),
+                                                0xFFFFFFFFFFFFFFFFULL))))),
+     "MASTERNODES.entries[0].timestamp: expected i64"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.detail);
+    auto err = decode_failure(c.payload);
+    CHECK(err.code == decode_errc::bad_field);
+    CHECK(err.type == 11);
+    CHECK(err.detail == c.detail);
+  }
 }
 
 TEST_CASE("message::type and to_string cover every type") {
@@ -343,6 +446,11 @@ TEST_CASE("response list limits are enforced by the codec") {
   utxo_chunk over = uc;
   over.entries.resize(10001);
   check_limit(message{1, uc}, message{1, over}, "UTXO_CHUNK.entries");
+  const gossip ann{9, bytes(120, 7), bytes(32, 1), 1'767'225'600, bytes(64, 2)};
+  check_limit(message{1, masternodes{std::vector<gossip>(5000, ann)}},
+              message{1, masternodes{std::vector<gossip>(5001, ann)}},
+              "MASTERNODES.entries: 5001 entries exceed 5000");
+  CHECK(max_masternodes_entries == 5000);
   // Request counts are not the codec's to bound: the server clamps them.
   CHECK(decode(encode(message{1, get_blocks{0, 65535}})).has_value());
 }

@@ -251,9 +251,29 @@ TEST_CASE("large answers only while a request of ours waits for them") {
     CHECK(d.next(out)
           == (awaiting ? frame_status::frame : frame_status::type_too_large));
   }
+  // MASTERNODES: an answer too.
+  CHECK(max_payload_for(uint16_t{11}, true) == type_limits::masternodes);
+  CHECK(max_payload_for(uint16_t{11}, false) == type_limits::other);
+  CHECK(max_payload_for(uint16_t{10}, false) == type_limits::small);
   CHECK(max_payload_for(std::nullopt, true) == type_limits::other);
   CHECK(max_payload_for(uint16_t{999}, true) == type_limits::other);
   CHECK(max_payload_for(uint16_t{16}, false) == max_frame_bytes);
+}
+
+TEST_CASE("a full MASTERNODES of the largest announcements fits its limit") {
+  // The largest valid kind-9 payload: a 45-character IPv6 host, port and
+  // vout in their widest forms; a signed envelope; a timestamp as uint64.
+  bytes payload{0x95, 0xc4, 0x20};
+  payload.resize(payload.size() + 32, 1);
+  payload.insert(payload.end(), {0xd9, 45});
+  payload.resize(payload.size() + 45, '1');
+  payload.insert(payload.end(), {0xcd, 0xff, 0xff, 0xc4, 0x20});
+  payload.resize(payload.size() + 32, 2);
+  payload.insert(payload.end(), {0xce, 0xff, 0xff, 0xff, 0xff});
+  const gossip ann{9, payload, bytes(32, 3), int64_t{1} << 40, bytes(64, 4)};
+  const message full{1, masternodes{
+                          std::vector<gossip>(max_masternodes_entries, ann)}};
+  CHECK(encode(full).size() <= type_limits::masternodes);
 }
 
 TEST_CASE("the buffer gives its memory back after a large frame") {

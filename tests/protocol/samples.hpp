@@ -64,7 +64,7 @@ inline block sample_block(uint64_t height) {
   return b;
 }
 
-/// One message of each of the 20 types, all fields non-default, each with a
+/// One message of each of the 22 types, all fields non-default, each with a
 /// distinct non-zero id.
 inline std::vector<message> sample_messages() {
   std::vector<message> out;
@@ -97,6 +97,10 @@ inline std::vector<message> sample_messages() {
   add(not_found{"no such snapshot"});
   add(get_headers{300, 1999});
   add(headers{{{sample_header(300), s64(17)}, {sample_header(301), s64(18)}}});
+  add(get_masternodes{});
+  add(masternodes{
+    {{9, bytes{5, 6, 7}, bytes_of(h32(19)), 1'767'225'602, bytes(64, 0xCD)},
+     {9, bytes{8}, {}, -7, {}}}});
   return out;
 }
 
@@ -112,8 +116,10 @@ inline std::vector<std::string> body_field_names(msg_type t) {
     case msg_type::ping:
     case msg_type::pong: return {"nonce", "best_height"};
     case msg_type::get_peers:
+    case msg_type::get_masternodes:
     case msg_type::get_tip: return {};
-    case msg_type::peers: return {"entries"};
+    case msg_type::peers:
+    case msg_type::masternodes: return {"entries"};
     case msg_type::bye:
     case msg_type::not_found: return {"reason"};
     case msg_type::gossip:
