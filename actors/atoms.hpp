@@ -11,6 +11,7 @@
 #include "actors/context.hpp"
 #include "actors/gossip.hpp"
 #include "actors/peer_table.hpp"
+#include "actors/slot_policy.hpp"
 #include "protocol/messages.hpp"
 
 namespace timecoin {
@@ -64,6 +65,8 @@ struct conn_record {
   /// The node id (hex) of the side that dialled this connection.
   std::string dialer_id;
   std::string user_agent;
+  /// How the connection came to be.
+  conn_type type = conn_type::inbound;
 };
 
 /// A frame payload shared between the actors that send it (broadcast).

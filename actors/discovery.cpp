@@ -281,8 +281,8 @@ void plan(discovery_actor* self) {
   auto connected = st.ctx->table->connected_peers();
   std::set<std::string> ids(connected.begin(), connected.end());
   auto skip = [&](const book_address& a) {
-    return st.conns.count(a.key()) || groups.count(network_group(
-                                        a.host, a.port, st.local))
+    return st.conns.count(a.key())
+           || groups.count(network_group(a.host, a.port, st.local))
            || (!a.node_id.empty() && ids.count(a.node_id)) || is_self(st, a)
            || std::find(st.configured.begin(), st.configured.end(), a.key())
                 != st.configured.end();
@@ -375,7 +375,6 @@ void relay(discovery_actor* self, const std::vector<book_address>& addrs,
 
 void on_peers(discovery_actor* self, const std::string& from_host,
               const std::string& from_id, bool solicited, proto::peers& in) {
-  auto& st = self->state;
   auto now = unix_now();
   std::vector<book_address> addrs;
   addrs.reserve(in.entries.size());
@@ -400,8 +399,8 @@ proto::peers answer_getaddr(discovery_actor* self, const std::string& host,
   auto own = self_address(*st.ctx);
   if (own)
     out.entries.push_back(*own);
-  for (auto& a : st.book->sample(proto::max_peers_entries, now,
-                                 address_answer_max_age)) {
+  for (auto& a :
+       st.book->sample(proto::max_peers_entries, now, address_answer_max_age)) {
     if (out.entries.size() >= proto::max_peers_entries)
       break;
     if (a.node_id == id || (a.host == host && !st.local))
@@ -441,8 +440,8 @@ caf::behavior discovery(discovery_actor* self, context_ptr ctx,
   st.local = cfg.net == proto::network::devnet;
   st.book_path = cfg.data_dir() + "/peers.json";
   st.anchors_path = cfg.data_dir() + "/anchors.json";
-  for (const auto* list : {&cfg.addnode, &cfg.connect, &cfg.masternode_peers,
-                           &cfg.seednode})
+  for (const auto* list :
+       {&cfg.addnode, &cfg.connect, &cfg.masternode_peers, &cfg.seednode})
     st.configured.insert(st.configured.end(), list->begin(), list->end());
   load_book(self);
   load_anchors(self);
@@ -450,7 +449,8 @@ caf::behavior discovery(discovery_actor* self, context_ptr ctx,
   auto now = unix_now();
   for (const auto* list : {&cfg.addnode, &cfg.connect, &cfg.masternode_peers})
     for (const auto& s : *list)
-      if (auto addr = parse_peer_address(s); addr && is_ip_literal(addr->host)) {
+      if (auto addr = parse_peer_address(s);
+          addr && is_ip_literal(addr->host)) {
         book_address a;
         a.host = addr->host;
         a.port = addr->port;
@@ -496,17 +496,15 @@ caf::behavior discovery(discovery_actor* self, context_ptr ctx,
       plan(self);
     },
     [=](peer_addrs_atom, const std::string& host, const std::string& id,
-        bool solicited, proto::peers& in) {
-      on_peers(self, host, id, solicited, in);
-    },
+        bool solicited,
+        proto::peers& in) { on_peers(self, host, id, solicited, in); },
     [=](getaddr_atom, const std::string& host, const std::string& id) {
       return answer_getaddr(self, host, id);
     },
     [=](up_atom, const std::string& id, const std::string& target, bool) {
       on_up(self, id, target);
     },
-    [=](lost_atom, const std::string& id, const std::string& target,
-        int64_t) {
+    [=](lost_atom, const std::string& id, const std::string& target, int64_t) {
       auto& st = self->state;
       st.allowance.erase(id);
       st.conns.erase(target);
@@ -516,8 +514,8 @@ caf::behavior discovery(discovery_actor* self, context_ptr ctx,
     },
     [=](nodeaddrs_atom, uint32_t count) {
       std::vector<node_address_info> out;
-      for (auto& a : self->state.book->sample(count, unix_now(),
-                                              address_horizon)) {
+      for (auto& a :
+           self->state.book->sample(count, unix_now(), address_horizon)) {
         out.push_back(node_address_info{a.host, a.port, a.node_id, a.services,
                                         a.last_seen, a.tried});
       }

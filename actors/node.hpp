@@ -105,8 +105,8 @@ struct node_address_info {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, node_address_info& x) {
-  return f(caf::meta::type_name("node_address_info"), x.host, x.port,
-           x.node_id, x.services, x.last_seen, x.tried);
+  return f(caf::meta::type_name("node_address_info"), x.host, x.port, x.node_id,
+           x.services, x.last_seen, x.tried);
 }
 
 template <class Inspector>

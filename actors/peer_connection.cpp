@@ -12,6 +12,7 @@
 #include "actors/atoms.hpp"
 #include "actors/chain_actor.hpp"
 #include "actors/conn_guard.hpp"
+#include "actors/discovery.hpp"
 #include "actors/gossip.hpp"
 #include "actors/node.hpp"
 #include "actors/send_later.hpp"
@@ -148,6 +149,10 @@ struct conn_state {
   uint64_t ping_nonce = 0;
   std::optional<time_point> ping_sent;
   uint64_t next_request_id = 1;
+  /// The id of our GET_PEERS; 0 once answered (or never sent).
+  uint64_t getaddr_id = 0;
+  /// The peer's first GET_PEERS was answered; later ones get an empty PEERS.
+  bool getaddr_answered = false;
   /// Chain requests sent to the chain reader and not answered yet.
   uint32_t serving = 0;
   /// The peer's height as last told to the sync coordinator.
@@ -287,6 +292,8 @@ size_t approx_bytes(const proto::message& msg) {
 }
 
 void close_conn(conn_broker* self, const std::string& why);
+void after_register(conn_broker* self);
+proto::peers known_peers(const node_context& ctx, const std::string& asker);
 
 /// Bytes queued to the peer and not yet taken by the socket.
 size_t queued_bytes(conn_broker* self) {
@@ -471,6 +478,7 @@ void on_connected(conn_broker* self) {
   rec.target = st.params.target;
   rec.user_agent = hello.user_agent;
   rec.dialer_id = e.inbound ? e.node_id : st.ctx->node_id_hex;
+  rec.type = st.params.type;
   self
     ->request(st.params.registry, caf::infinite, register_atom::value,
               std::move(rec))
@@ -489,6 +497,7 @@ void on_connected(conn_broker* self) {
           self->send(st.params.sync, sync_peer_atom::value, st.entry.node_id,
                      st.entry.host, st.entry.services, st.reported_height);
         schedule_ping(self);
+        after_register(self);
       },
       [=](caf::error&) { close_conn(self, "registry gone"); });
 }
@@ -515,6 +524,70 @@ void on_ping_tick(conn_broker* self) {
                                                  st.ctx->tip().height}});
   }
   schedule_ping(self);
+}
+
+/// What a connection does once registered (docs/PROTOCOL.md, "Addresses and
+/// discovery"): a feeler has done its work and leaves; an outbound
+/// connection asks for addresses; a node that knows its address announces
+/// it.
+void after_register(conn_broker* self) {
+  auto& st = self->state;
+  if (st.params.type == conn_type::feeler) {
+    close_conn(self, "feeler done");
+    return;
+  }
+  if (!st.params.discovery)
+    return;
+  if (auto own = self_address(*st.ctx)) {
+    proto::peers me;
+    me.entries.push_back(std::move(*own));
+    send_msg(self, proto::message{0, std::move(me)});
+  }
+  if (!st.entry.inbound) {
+    st.getaddr_id = st.next_request_id++;
+    send_msg(self, proto::message{st.getaddr_id, proto::get_peers{}});
+  }
+}
+
+/// GET_PEERS: the first of a connection is answered from the address book,
+/// later ones with an empty PEERS.
+void on_get_peers(conn_broker* self, uint64_t id) {
+  auto& st = self->state;
+  if (!st.params.discovery) {
+    send_msg(self, proto::message{id, known_peers(*st.ctx, st.entry.node_id)});
+    return;
+  }
+  if (st.getaddr_answered) {
+    send_msg(self, proto::message{id, proto::peers{}});
+    return;
+  }
+  st.getaddr_answered = true;
+  self
+    ->request(st.params.discovery, std::chrono::seconds{5}, getaddr_atom::value,
+              st.entry.host, st.entry.node_id)
+    .then(
+      [=](proto::peers& answer) {
+        send_msg(self, proto::message{id, std::move(answer)});
+      },
+      [=](caf::error&) {
+        send_msg(self, proto::message{id, proto::peers{}});
+      });
+}
+
+/// PEERS: to the discovery actor; the answer to our GET_PEERS is solicited.
+/// A seed connection has done its work once it answered.
+void on_peers(conn_broker* self, proto::message& msg) {
+  auto& st = self->state;
+  if (!st.params.discovery)
+    return;
+  bool solicited = msg.id != 0 && msg.id == st.getaddr_id;
+  if (solicited)
+    st.getaddr_id = 0;
+  self->send(st.params.discovery, peer_addrs_atom::value, st.entry.host,
+             st.entry.node_id, solicited,
+             std::move(std::get<proto::peers>(msg.content)));
+  if (solicited && st.params.type == conn_type::seed)
+    close_conn(self, "seed asked");
 }
 
 proto::peers known_peers(const node_context& ctx, const std::string& asker) {
@@ -684,13 +757,8 @@ void dispatch(conn_broker* self, proto::message& msg) {
       }
       break;
     }
-    case proto::msg_type::get_peers:
-      send_msg(self,
-               proto::message{msg.id, known_peers(*st.ctx, st.entry.node_id)});
-      break;
-    case proto::msg_type::peers:
-      self->send(st.params.node, peer_addrs_atom::value, std::move(msg));
-      break;
+    case proto::msg_type::get_peers: on_get_peers(self, msg.id); break;
+    case proto::msg_type::peers: on_peers(self, msg); break;
     case proto::msg_type::get_masternodes:
       // The masternode list is not wired to connections yet: an empty
       // answer.

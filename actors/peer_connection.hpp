@@ -13,6 +13,7 @@
 #include <caf/io/fwd.hpp>
 
 #include "actors/context.hpp"
+#include "actors/slot_policy.hpp"
 #include "security/handshake.hpp"
 
 namespace timecoin {
@@ -43,6 +44,11 @@ struct conn_params {
   caf::actor sync;
   /// Answers the peer's chain requests (`serve`).
   caf::actor chain;
+  /// Learns the addresses the peer sends and answers its GET_PEERS; null:
+  /// GET_PEERS is answered from the connected peers, PEERS ignored.
+  caf::actor discovery;
+  /// Why it was dialled (`inbound` for accepted connections).
+  conn_type type = conn_type::inbound;
 };
 
 /// Chain requests of one peer being answered at once, at most; more are

@@ -3,7 +3,9 @@
 #include <unordered_map>
 
 #include <caf/all.hpp>
+#include <sodium.h>
 
+#include "actors/address_book.hpp"
 #include "actors/atoms.hpp"
 #include "actors/gossip.hpp"
 #include "actors/node.hpp"
@@ -25,6 +27,9 @@ struct registered {
   /// Its class for the slot policy (`known_masternode`, `manual_peer`).
   bool masternode = false;
   bool manual = false;
+  /// When it last delivered gossip, or a block, this node had not seen.
+  int64_t last_gossip = 0;
+  int64_t last_block = 0;
 };
 
 struct tracked {
@@ -41,6 +46,8 @@ struct registry_state {
   std::unordered_map<caf::actor_addr, tracked> conns;
   std::unique_ptr<gossip_router> gossip;
   bool shutting_down = false;
+  /// The key of the eviction's group hash: random, unknown to peers.
+  uint64_t eviction_salt = randombytes_random() * uint64_t{0x100000001ULL};
 };
 
 using registry_actor = caf::stateful_actor<registry_state>;
@@ -85,23 +92,30 @@ bool known_masternode(const node_config& cfg, const conn_record& rec) {
   return false;
 }
 
-/// Chosen by the operator: every outbound connection (the node dials only
-/// configured addresses and `addnode` ones), and inbound peers from a
-/// whitelisted address.
+/// Chosen by the operator: outbound connections to configured addresses
+/// (`addnode`, `connect`, `masternodepeer`, the `addnode` RPC), and inbound
+/// peers from a whitelisted address.
 bool manual_peer(const node_context& ctx, const conn_record& rec) {
   if (!rec.entry.inbound)
-    return true;
+    return rec.type == conn_type::addnode;
   auto ip = security::ip_address::parse(rec.entry.host);
   return ip && ctx.whitelist.contains(*ip);
 }
 
-slot_peer slot_of(const registered& r) {
+slot_peer slot_of(const node_context& ctx, const registered& r) {
+  const auto& e = r.rec.entry;
   slot_peer p;
-  p.id = r.rec.entry.node_id;
-  p.inbound = r.rec.entry.inbound;
+  p.id = e.node_id;
+  p.inbound = e.inbound;
   p.masternode = r.masternode;
   p.manual = r.manual;
-  p.since = r.rec.entry.connected_since;
+  p.since = e.connected_since;
+  p.group = network_group(e.host,
+                          e.listen_port != 0 ? e.listen_port : e.remote_port,
+                          ctx.cfg.net == proto::network::devnet);
+  p.ping_us = r.rec.stats->ping_rtt_us.load(std::memory_order_relaxed);
+  p.last_gossip = r.last_gossip;
+  p.last_block = r.last_block;
   return p;
 }
 
@@ -112,10 +126,14 @@ bool make_room(registry_actor* self, const registered& newcomer) {
   std::vector<slot_peer> peers;
   peers.reserve(st.by_id.size());
   for (const auto& kv : st.by_id)
-    peers.push_back(slot_of(kv.second));
+    peers.push_back(slot_of(*st.ctx, kv.second));
   auto d = decide_slot(slot_limits::for_max(st.ctx->cfg.maxconnections), peers,
-                       slot_of(newcomer));
+                       slot_of(*st.ctx, newcomer), st.eviction_salt);
   if (!d.admit)
+    return false;
+  // Feelers and seeds are short visits: they never push a peer out.
+  auto type = newcomer.rec.type;
+  if (d.evict && (type == conn_type::feeler || type == conn_type::seed))
     return false;
   if (d.evict) {
     auto i = st.by_id.find(*d.evict);
@@ -189,6 +207,13 @@ void on_gossip(registry_actor* self, gossip_in& in) {
     return;
   }
   st.ctx->counters->gossip_accepted.fetch_add(1, std::memory_order_relaxed);
+  auto from = st.by_id.find(in.from->origin);
+  if (from != st.by_id.end()) {
+    auto now = unix_now();
+    from->second.last_gossip = now;
+    if (msg.kind == proto::gossip_kind_block)
+      from->second.last_block = now;
+  }
   const auto& subs = st.gossip->subscribers(msg.kind);
   if (!subs.empty()) {
     gossip_message out{msg.kind, msg.payload,
@@ -267,6 +292,8 @@ std::vector<peer_info> peer_infos(const registry_state& st) {
     p.send_queue_bytes = s.send_queue_bytes.load(std::memory_order_relaxed);
     p.verify_queued = s.verify_queued.load(std::memory_order_relaxed);
     p.verify_shed = s.verify_shed.load(std::memory_order_relaxed);
+    p.connection_type = to_string(r.type);
+    p.masternode = kv.second.masternode;
     out.push_back(std::move(p));
   }
   return out;

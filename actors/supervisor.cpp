@@ -9,6 +9,7 @@
 #include "actors/backoff.hpp"
 #include "actors/chain_actor.hpp"
 #include "actors/connector.hpp"
+#include "actors/discovery.hpp"
 #include "actors/forward_answer.hpp"
 #include "actors/gossip.hpp"
 #include "actors/metrics.hpp"
@@ -51,6 +52,8 @@ struct supervisor_state {
   caf::actor writer; ///< chain writer (null without a chain)
   caf::actor reader; ///< chain reader
   caf::actor sync;   ///< sync coordinator
+  caf::actor discovery;
+  bool discovery_gone = false;
   std::string no_chain_reason;
   std::map<std::string, target> targets;
   bool stopping = false;
@@ -158,6 +161,57 @@ caf::behavior listener(caf::io::broker* self, caf::io::doorman_ptr doorman,
 
 void start_dial(supervisor_actor* self, const std::string& addr);
 
+conn_params make_params(supervisor_actor* self, security::conn_role role,
+                        const std::string& target, conn_type type) {
+  auto& st = self->state;
+  conn_params p;
+  p.role = role;
+  p.target = target;
+  p.registry = st.registry;
+  p.node = caf::actor_cast<caf::actor>(self);
+  p.limiter = st.limiter;
+  p.verifiers = st.verifiers;
+  p.sync = st.sync;
+  p.chain = st.reader;
+  p.discovery = st.discovery;
+  p.type = type;
+  return p;
+}
+
+/// Dials `where`; the registry tracks the connection, or `dialed` tells
+/// the supervisor that the connect failed.
+void connect_to(supervisor_actor* self, const peer_address& where,
+                conn_params params) {
+  auto& st = self->state;
+  auto addr = params.target;
+  if (st.ctx->dial_via_backend) {
+    auto conn = spawn_via_backend(self->system(), where.host, where.port,
+                                  st.ctx, std::move(params));
+    if (!conn) {
+      self->send(self, dialed_atom::value, addr,
+                 self->system().render(conn.error()));
+      return;
+    }
+    self->send(st.registry, track_atom::value, *conn, addr);
+    return;
+  }
+  // The connect blocks: run it on a thread of its own, never on the
+  // multiplexer or the scheduler's workers.
+  auto ctx = st.ctx;
+  auto registry = st.registry;
+  auto sup = caf::actor_cast<caf::actor>(self);
+  self->spawn<caf::detached>([=](caf::event_based_actor* dialer) {
+    auto fd = connect_with_timeout(where, connect_timeout);
+    if (fd) {
+      auto conn = spawn_on_socket(dialer->system(), *fd, ctx, params);
+      dialer->send(registry, track_atom::value, conn, addr);
+    } else {
+      dialer->send(sup, dialed_atom::value, addr, fd.error());
+    }
+    dialer->quit();
+  });
+}
+
 void schedule_retry(supervisor_actor* self, const std::string& addr) {
   auto i = self->state.targets.find(addr);
   if (i == self->state.targets.end() || self->state.stopping)
@@ -186,43 +240,10 @@ void start_dial(supervisor_actor* self, const std::string& addr) {
   }
   t.ph = target::phase::dialing;
   ++t.generation;
-  conn_params params{security::conn_role::dialer,
-                     addr,
-                     st.registry,
-                     caf::actor_cast<caf::actor>(self),
-                     st.limiter,
-                     st.verifiers,
-                     st.sync,
-                     st.reader};
+  auto params = make_params(self, security::conn_role::dialer, addr,
+                            conn_type::addnode);
   log(self).debug("dialling {}", addr);
-  if (st.ctx->dial_via_backend) {
-    auto conn = spawn_via_backend(self->system(), t.where.host, t.where.port,
-                                  st.ctx, std::move(params));
-    if (!conn) {
-      log(self).info("cannot connect to {}: {}", addr,
-                     self->system().render(conn.error()));
-      schedule_retry(self, addr);
-      return;
-    }
-    self->send(st.registry, track_atom::value, *conn, addr);
-    return;
-  }
-  // The connect blocks: run it on a thread of its own, never on the
-  // multiplexer or the scheduler's workers.
-  auto where = t.where;
-  auto ctx = st.ctx;
-  auto registry = st.registry;
-  auto sup = caf::actor_cast<caf::actor>(self);
-  self->spawn<caf::detached>([=](caf::event_based_actor* dialer) {
-    auto fd = connect_with_timeout(where, connect_timeout);
-    if (fd) {
-      auto conn = spawn_on_socket(dialer->system(), *fd, ctx, params);
-      dialer->send(registry, track_atom::value, conn, addr);
-    } else {
-      dialer->send(sup, dialed_atom::value, addr, fd.error());
-    }
-    dialer->quit();
-  });
+  connect_to(self, t.where, std::move(params));
 }
 
 void add_target(supervisor_actor* self, const std::string& addr,
@@ -312,15 +333,13 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
                                                 st.registry});
     self->link_to(st.sync);
   }
+  st.discovery = spawn_discovery(
+    self->system(), ctx, caf::actor_cast<caf::actor>(self), st.registry);
+  self->link_to(st.discovery);
+  self->monitor(st.discovery);
   if (doorman) {
-    conn_params params{security::conn_role::acceptor,
-                       {},
-                       st.registry,
-                       caf::actor_cast<caf::actor>(self),
-                       st.limiter,
-                       st.verifiers,
-                       st.sync,
-                       st.reader};
+    auto params = make_params(self, security::conn_role::acceptor, {},
+                              conn_type::inbound);
     st.listener = self->system().middleman().spawn_broker(
       listener, std::move(doorman), ctx, std::move(params));
     self->link_to(st.listener);
@@ -330,6 +349,8 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
   for (const auto& addr : ctx->cfg.masternode_peers)
     add_target(self, addr, true, true);
   for (const auto& addr : ctx->cfg.addnode)
+    add_target(self, addr, true, false);
+  for (const auto& addr : ctx->cfg.connect)
     add_target(self, addr, true, false);
   // The listener exits first on shutdown; only other exits end the node.
   self->set_exit_handler([=](caf::exit_msg& em) {
@@ -347,7 +368,10 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
       st.registry_gone = true;
     else if (st.listener && dm.source == st.listener.address())
       st.listener_gone = true;
-    if (st.registry_gone && (st.listener_gone || !st.listener))
+    else if (dm.source == st.discovery.address())
+      st.discovery_gone = true;
+    if (st.registry_gone && (st.listener_gone || !st.listener)
+        && st.discovery_gone)
       self->quit(caf::exit_reason::user_shutdown);
   });
   return {
@@ -358,15 +382,44 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
           && i->second.ph == target::phase::waiting)
         start_dial(self, addr);
     },
-    [=](dialed_atom, const std::string& addr, const std::string& err) {
-      log(self).info("cannot connect to {}: {}", addr, err);
-      schedule_retry(self, addr);
+    [=](dialed_atom a, const std::string& addr, const std::string& err) {
+      auto& st = self->state;
+      if (st.targets.count(addr)) {
+        log(self).info("cannot connect to {}: {}", addr, err);
+        schedule_retry(self, addr);
+      } else {
+        log(self).debug("cannot connect to {}: {}", addr, err);
+      }
+      self->send(st.discovery, a, addr, err);
     },
-    [=](up_atom, const std::string& id, const std::string& addr, bool) {
+    [=](up_atom a, const std::string& id, const std::string& addr, bool in) {
       on_up(self, id, addr);
+      self->send(self->state.discovery, a, id, addr, in);
     },
-    [=](lost_atom, const std::string& id, const std::string& addr,
-        int64_t lasted_s) { on_lost(self, id, addr, lasted_s); },
+    [=](lost_atom a, const std::string& id, const std::string& addr,
+        int64_t lasted_s) {
+      on_lost(self, id, addr, lasted_s);
+      self->send(self->state.discovery, a, id, addr, lasted_s);
+    },
+    [=](autodial_atom, const std::string& addr, uint8_t type) {
+      // An automatic connection chosen by discovery: dialled once, never
+      // re-dialled here (discovery chooses again).
+      auto where = parse_peer_address(addr);
+      if (!where || self->state.stopping) {
+        self->send(self->state.discovery, dialed_atom::value, addr,
+                   std::string{"not dialled"});
+        return;
+      }
+      connect_to(self, *where,
+                 make_params(self, security::conn_role::dialer, addr,
+                             static_cast<conn_type>(type)));
+    },
+    [=](nodeaddrs_atom a, uint32_t count) {
+      return self->delegate(self->state.discovery, a, count);
+    },
+    [=](addpeeradr_atom a, const std::string& host, uint16_t port) {
+      return self->delegate(self->state.discovery, a, host, port);
+    },
     [=](addnode_atom, const std::string& addr, uint8_t mode) {
       auto& targets = self->state.targets;
       switch (static_cast<addnode_mode>(mode)) {
@@ -446,9 +499,6 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
     [=](disconn_atom, const std::string& who) {
       return self->delegate(self->state.registry, disconn_atom::value, who);
     },
-    [=](peer_addrs_atom, const proto::message&) {
-      // Address gossip feeds discovery (a later addition).
-    },
     [=](chaininfo_atom) -> caf::result<chain_info> {
       auto& st = self->state;
       if (!st.reader)
@@ -512,6 +562,7 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
                      st.ctx->table->connected_count());
       if (st.listener)
         self->send(st.listener, shutdown_atom::value);
+      self->send(st.discovery, shutdown_atom::value);
       self->send(st.registry, shutdown_atom::value);
     },
   };

@@ -98,8 +98,11 @@ node_pair::node_pair(caf::actor_system& sys, bool tls, const std::string& tag)
   auto fd = connect_with_timeout(*parse_peer_address(target), connect_timeout);
   if (!fd)
     throw std::runtime_error("connect to node B: " + fd.error());
-  conn_params params{
-    security::conn_role::dialer, target, tap_, tap_, {}, {}, {}, {}};
+  conn_params params;
+  params.role = security::conn_role::dialer;
+  params.target = target;
+  params.registry = tap_;
+  params.node = tap_;
   spawn_on_socket(sys, *fd, make_sender_context(tls), std::move(params));
   self->receive(
     [&](caf::actor& conn, conn_record& rec) {

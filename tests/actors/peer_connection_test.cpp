@@ -38,14 +38,11 @@ struct conn_fixture : test::net_fixture {
     });
     peer_local = ctx->local;
     mpx.provide_scribe("peer", 4000, hdl);
-    conn_params params{security::conn_role::dialer,
-                       "peer:4000",
-                       registry,
-                       registry,
-                       {},
-                       {},
-                       {},
-                       {}};
+    conn_params params;
+    params.role = security::conn_role::dialer;
+    params.target = "peer:4000";
+    params.registry = registry;
+    params.node = registry;
     auto c = spawn_via_backend(sys, "peer", 4000, ctx, params);
     REQUIRE(c);
     conn = *c;

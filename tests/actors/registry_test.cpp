@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include "actors/node.hpp"
 #include "actors/registry.hpp"
 #include "fixture.hpp"
 
@@ -60,6 +61,18 @@ struct registry_fixture : test::net_fixture {
     };
   });
   caf::actor registry = spawn_registry(sys, ctx, sup);
+
+  /// The registry's `getpeerinfo` answer.
+  std::vector<peer_info> request_peers() {
+    auto out = std::make_shared<std::vector<peer_info>>();
+    auto reg = registry;
+    sys.spawn([=](caf::event_based_actor* self) {
+      self->request(reg, caf::infinite, peers_atom::value)
+        .then([=](std::vector<peer_info>& p) { *out = std::move(p); });
+    });
+    settle();
+    return *out;
+  }
 
   ~registry_fixture() {
     caf::anon_send_exit(registry, caf::exit_reason::kill);
@@ -122,6 +135,34 @@ TEST_CASE("two connections dialled by the same side: the newer is kept") {
   CHECK(f.ctx->table->connected_count() == 0);
 }
 
+TEST_CASE("an automatic outbound connection evicts a regular inbound peer; "
+          "a feeler never does") {
+  registry_fixture f;
+  f.ctx->cfg.maxconnections = 2; // 1 masternode slot, 1 regular
+  auto in = spawn_conn(f.sys, f.registry, record("01", "01", true));
+  f.settle();
+  CHECK(**in.reply == 0);
+  auto feeler_rec = record("02", "00", false);
+  feeler_rec.type = conn_type::feeler;
+  auto feeler = spawn_conn(f.sys, f.registry, feeler_rec);
+  f.settle();
+  CHECK(**feeler.reply == 6);
+  CHECK(!in.rejected->has_value());
+  auto out_rec = record("03", "00", false);
+  out_rec.type = conn_type::outbound;
+  auto out = spawn_conn(f.sys, f.registry, out_rec);
+  f.settle();
+  CHECK(**out.reply == 0);
+  CHECK(*in.rejected == uint16_t{6});
+  auto peers = f.request_peers();
+  REQUIRE(peers.size() == 1);
+  CHECK(peers[0].connection_type == "outbound");
+  CHECK(!peers[0].masternode);
+  for (auto* c : {&in, &feeler, &out})
+    caf::anon_send_exit(c->self, caf::exit_reason::kill);
+  f.settle();
+}
+
 TEST_CASE("a node with no free slot refuses with REJECT 6") {
   registry_fixture f;
   f.ctx->cfg.maxconnections = 1;
@@ -179,8 +220,10 @@ TEST_CASE("slots: regular inbound peers stop at their share, a known "
   for (int i = 0; i < 4; ++i) {
     char id[8];
     std::snprintf(id, sizeof id, "2%02d", i);
-    out.push_back(spawn_conn(f.sys, f.registry,
-                             with_since(record(id, "00", false), 2000 + i)));
+    // The operator's peers (addnode): they take any slot.
+    auto rec = with_since(record(id, "00", false), 2000 + i);
+    rec.type = conn_type::addnode;
+    out.push_back(spawn_conn(f.sys, f.registry, rec));
     f.settle();
   }
   // 3 free slots, then the fourth outbound connection evicts the youngest
