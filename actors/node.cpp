@@ -109,6 +109,13 @@ node_actor::behavior_type node_facade(facade_actor self, context_ptr ctx,
       return forward_answer<std::vector<added_node_info>>(
         self, supervisor, addednodes_atom::value);
     },
+    [=](nodeaddrs_atom a, uint32_t count) {
+      return forward_answer<std::vector<node_address_info>>(self, supervisor, a,
+                                                            count);
+    },
+    [=](addpeeradr_atom a, const std::string& host, uint16_t port) {
+      return forward_answer<bool>(self, supervisor, a, host, port);
+    },
     [=](publish_atom, uint16_t kind, std::vector<uint8_t>& payload) {
       return forward_answer<bool>(self, supervisor, publish_atom::value, kind,
                                   std::move(payload));

@@ -271,6 +271,8 @@ using addpeeradr_atom = caf::atom_constant<caf::atom("addpeeradr")>;
 ///   transactions; they are applied and gossiped
 /// - `verifychain` → "" if the chain store is consistent, else what is wrong
 /// - `metrics` → the node's metrics (docs/OPERATIONS.md, "Metrics")
+/// - `nodeaddrs, count` → up to `count` addresses of the address book
+/// - `addpeeradr, host, port` → true if the address was added to the book
 /// - `stop`: BYE to every peer, then the node and its actors exit
 using node_actor = caf::typed_actor<
   caf::replies_to<status_atom>::with<network_info>,
@@ -278,6 +280,9 @@ using node_actor = caf::typed_actor<
   caf::replies_to<addnode_atom, std::string, uint8_t>::with<bool>,
   caf::replies_to<disconn_atom, std::string>::with<bool>,
   caf::replies_to<addednodes_atom>::with<std::vector<added_node_info>>,
+  caf::replies_to<nodeaddrs_atom,
+                  uint32_t>::with<std::vector<node_address_info>>,
+  caf::replies_to<addpeeradr_atom, std::string, uint16_t>::with<bool>,
   caf::replies_to<publish_atom, uint16_t, std::vector<uint8_t>>::with<bool>,
   caf::reacts_to<subscribe_atom, uint16_t, caf::actor>,
   caf::reacts_to<unsub_atom, uint16_t, caf::actor>,

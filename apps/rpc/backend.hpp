@@ -48,6 +48,13 @@ public:
   addnode(const std::string& addr, addnode_mode mode) = 0;
   /// Configured outbound peers and their states (`getaddednodeinfo`).
   virtual result<std::vector<added_node_info>, backend_error> added_nodes() = 0;
+  /// Up to `count` addresses of the address book (`getnodeaddresses`).
+  virtual result<std::vector<node_address_info>, backend_error>
+  node_addresses(uint32_t count) = 0;
+  /// Adds an address to the book (`addpeeraddress`); false if the book did
+  /// not take it (known already, or no room in its bucket).
+  virtual result<bool, backend_error>
+  add_peer_address(const std::string& host, uint16_t port) = 0;
   /// `disconnectnode` by "host:port" or node id; false if no such peer.
   virtual result<bool, backend_error> disconnect(const std::string& target) = 0;
   /// `setban`: bans `subnet` ("ip" or "ip/prefix") for `seconds` (add; <= 0

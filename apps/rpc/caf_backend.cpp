@@ -60,6 +60,17 @@ result<std::vector<added_node_info>, backend_error> caf_backend::added_nodes() {
   return ask<std::vector<added_node_info>>(timeout_, addednodes_atom::value);
 }
 
+result<std::vector<node_address_info>, backend_error>
+caf_backend::node_addresses(uint32_t count) {
+  return ask<std::vector<node_address_info>>(timeout_, nodeaddrs_atom::value,
+                                             count);
+}
+
+result<bool, backend_error>
+caf_backend::add_peer_address(const std::string& host, uint16_t port) {
+  return ask<bool>(timeout_, addpeeradr_atom::value, host, port);
+}
+
 result<bool, backend_error> caf_backend::addnode(const std::string& addr,
                                                  addnode_mode mode) {
   return ask<bool>(timeout_, addnode_atom::value, addr,

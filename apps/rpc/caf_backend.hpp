@@ -32,6 +32,10 @@ public:
   result<network_info, backend_error> status() override;
   result<std::vector<peer_info>, backend_error> peers() override;
   result<std::vector<added_node_info>, backend_error> added_nodes() override;
+  result<std::vector<node_address_info>, backend_error>
+  node_addresses(uint32_t count) override;
+  result<bool, backend_error> add_peer_address(const std::string& host,
+                                               uint16_t port) override;
   result<bool, backend_error> addnode(const std::string& addr,
                                       addnode_mode mode) override;
   result<bool, backend_error> disconnect(const std::string& target) override;

@@ -69,6 +69,56 @@ result<json, rpc_error> getpeerinfo(const method_call& call) {
   return out;
 }
 
+result<json, rpc_error> getconnectioncount(const method_call& call) {
+  auto info = call.backend.status();
+  if (!info)
+    return node_error(info.error());
+  return json(info->connections_in + info->connections_out);
+}
+
+/// `getnodeaddresses`' count: at most this many (as bitcoind, 0 is all).
+constexpr uint64_t max_node_addresses = 2500;
+
+result<json, rpc_error> getnodeaddresses(const method_call& call) {
+  const auto& v = call.args[0];
+  if (!v.is_number_unsigned() || v.get<uint64_t>() > max_node_addresses)
+    return invalid_params(call.method, "count must be a whole number from 0 to "
+                                         + std::to_string(max_node_addresses));
+  auto count = v.get<uint64_t>();
+  auto addrs = call.backend.node_addresses(
+    static_cast<uint32_t>(count == 0 ? max_node_addresses : count));
+  if (!addrs)
+    return node_error(addrs.error());
+  auto out = json::array();
+  for (const auto& a : *addrs) {
+    json e{{"address", a.host},
+           {"port", a.port},
+           {"services", a.services},
+           {"time", a.last_seen},
+           {"tried", a.tried}};
+    if (!a.node_id.empty())
+      e["id"] = a.node_id;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+result<json, rpc_error> addpeeraddress(const method_call& call) {
+  auto host = call.args[0].get<std::string>();
+  const auto& p = call.args[1];
+  if (!is_ip_literal(host))
+    return invalid_params(call.method,
+                          "'" + printable(host) + "' is not an IP address");
+  if (!p.is_number_unsigned() || p.get<uint64_t>() == 0
+      || p.get<uint64_t>() > 65535)
+    return invalid_params(call.method, "port must be a number from 1 to 65535");
+  auto ok = call.backend.add_peer_address(host, static_cast<uint16_t>(
+                                                  p.get<uint64_t>()));
+  if (!ok)
+    return node_error(ok.error());
+  return json{{"success", *ok}};
+}
+
 result<json, rpc_error> addnode(const method_call& call) {
   auto text = call.args[0].get<std::string>();
   auto addr = parse_peer_address(text);
@@ -207,9 +257,34 @@ std::vector<method_spec> network_methods() {
      "(unix s), pingtime (s; absent before the first pong), bytessent,\n"
      "bytesrecv, msgssent, msgsrecv, bestheight, violations (protocol\n"
      "violations charged to the peer), ratelimited (frames dropped over the\n"
-     "rate limit).",
+     "rate limit), connection_type (inbound, outbound, masternode, addnode,\n"
+     "feeler, seed), masternode (in the masternode list or masternodepeer).",
      {""},
      getpeerinfo},
+    {"getconnectioncount",
+     {},
+     "the number of connections",
+     "The number of connected peers, inbound and outbound.",
+     {""},
+     getconnectioncount},
+    {"getnodeaddresses",
+     {p{"count", t::number, false, 1,
+        "How many addresses at most, 0 for all (up to 2500)."}},
+     "addresses from the address book",
+     "Addresses the node knows (its address book), at random: address,\n"
+     "port, services, time (last seen, unix s), tried (connected to\n"
+     "before), id (node id, when known).",
+     {"", "10", "0"},
+     getnodeaddresses},
+    {"addpeeraddress",
+     {p{"address", t::string, true, nullptr, "An IPv4 or IPv6 address."},
+      p{"port", t::number, true, nullptr, "Its P2P port."}},
+     "add an address to the address book",
+     "Adds the address to the address book, where the node may choose it\n"
+     "for an outbound connection. {\"success\": false} if the book did not\n"
+     "take it (known already, or no room in its bucket).",
+     {"10.0.0.5 24200"},
+     addpeeraddress},
     {"addnode",
      {p{"node", t::string, true, nullptr,
         "The peer: IPv4:port, [IPv6]:port or hostname:port."},

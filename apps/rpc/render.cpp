@@ -91,6 +91,8 @@ json render_peer_info(const peer_info& peer) {
     {"sendqueuebytes", peer.send_queue_bytes},
     {"verifyqueued", peer.verify_queued},
     {"verifyshed", peer.verify_shed},
+    {"connection_type", peer.connection_type},
+    {"masternode", peer.masternode},
   };
   // As bitcoind: no pingtime before the first round trip.
   if (peer.ping_rtt_us >= 0)

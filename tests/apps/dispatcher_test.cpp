@@ -62,6 +62,20 @@ struct fake_backend final : node_backend {
     n.next_attempt_ms = 4000;
     return std::vector<added_node_info>{n};
   }
+  result<std::vector<node_address_info>, backend_error>
+  node_addresses(uint32_t count) override {
+    std::vector<node_address_info> out;
+    for (uint32_t i = 0; i < count && i < 3; ++i)
+      out.push_back(node_address_info{"10.0.0." + std::to_string(i + 1), 24200,
+                                      "", 0, 1767225600, i == 0});
+    return out;
+  }
+  result<bool, backend_error> add_peer_address(const std::string& host,
+                                               uint16_t port) override {
+    added_addresses.push_back(host + ":" + std::to_string(port));
+    return added_addresses.size() == 1;
+  }
+  std::vector<std::string> added_addresses;
   result<bool, backend_error> disconnect(const std::string& target) override {
     if (fail)
       return backend_error{"timeout"};

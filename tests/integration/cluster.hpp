@@ -68,6 +68,8 @@ struct cluster {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   std::vector<node_handle> nodes;
+  /// Nodes make automatic outbound connections (discovery tests).
+  bool discovery = false;
 
   cluster() {
     timecoin::configure_actor_system(cfg);
@@ -92,8 +94,13 @@ struct cluster {
 
   /// Starts a node; `tamper`, if given, alters or swallows every chain
   /// answer it serves (a test double for a corrupt or silent source).
-  node_handle start_with(const node_config& c,
+  node_handle start_with(const node_config& config,
                          std::function<bool(proto::message&)> tamper = {}) {
+    auto c = config;
+    // The suites that test other things keep the topology they configure:
+    // no automatic outbound connections unless the test asks for discovery.
+    if (!discovery)
+      c.connect_only = true;
     node_options opts;
     opts.tamper_answers = std::move(tamper);
     // TIMECOIN_TEST_LOG=1 shows the nodes' debug logs on stderr.
