@@ -370,7 +370,7 @@ void relay(discovery_actor* self, const std::vector<book_address>& addrs,
   auto msg = std::make_shared<const proto::message>(
     proto::message{0, std::move(out)});
   for (const auto& id : peers)
-    self->send(st.registry, send_atom::value, id, msg);
+    caf::anon_send(st.registry, send_atom::value, id, msg);
 }
 
 void on_peers(discovery_actor* self, const std::string& from_host,

@@ -68,6 +68,10 @@ spdlog::logger& log(supervisor_actor* self) {
   return *self->state.ctx->log;
 }
 
+/// With `maxconnectionsperip` raised, an address may open this many new
+/// connections a minute per connection it may hold.
+constexpr uint32_t new_connections_per_allowed = 4;
+
 /// Pending handshakes on top of `maxconnections` that the listener admits:
 /// the registry answers REJECT 6 to those that complete with no slot free.
 constexpr uint32_t pending_connection_slack = 16;
@@ -77,10 +81,20 @@ struct listener_state {
     : limits(slot_limits::for_max(cfg.maxconnections).max_inbound()
                + pending_connection_slack,
              cfg.maxconnectionsperip,
-             security::default_max_new_per_ip_per_minute,
+             new_per_minute(cfg, security::default_max_new_per_ip_per_minute),
              /* no outbound reservation: outbound connections evict inbound
                 ones in the registry (slot_policy.hpp) */
-             0) {}
+             0, security::default_max_connections_per_group,
+             new_per_minute(cfg,
+                            security::default_max_new_per_group_per_minute)) {}
+
+  /// New connections per minute allowed from one address (or network): the
+  /// default, or more when the operator allows more connections per
+  /// address (a local cluster: many nodes behind one address).
+  static uint32_t new_per_minute(const node_config& cfg, uint32_t base) {
+    return std::max(base,
+                    new_connections_per_allowed * cfg.maxconnectionsperip);
+  }
   security::conn_limits limits;
   std::unordered_map<caf::actor_addr, security::ip_address> children;
   uint64_t refused = 0;

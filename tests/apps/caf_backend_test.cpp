@@ -41,9 +41,7 @@ node_actor::behavior_type fake_node(node_actor::pointer self) {
              && mode == static_cast<uint8_t>(addnode_mode::onetry);
     },
     [](disconn_atom, const std::string& target) { return target == "x"; },
-    [](nodeaddrs_atom, uint32_t) {
-      return std::vector<node_address_info>{};
-    },
+    [](nodeaddrs_atom, uint32_t) { return std::vector<node_address_info>{}; },
     [](addpeeradr_atom, const std::string&, uint16_t) { return true; },
     [](addednodes_atom) {
       added_node_info n;
