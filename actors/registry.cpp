@@ -30,6 +30,9 @@ struct registered {
   /// When it last delivered gossip, or a block, this node had not seen.
   int64_t last_gossip = 0;
   int64_t last_block = 0;
+  /// Registration order: larger is younger (finer than `connected_since`,
+  /// which has whole seconds).
+  uint64_t seq = 0;
 };
 
 struct tracked {
@@ -46,6 +49,7 @@ struct registry_state {
   std::unordered_map<caf::actor_addr, tracked> conns;
   std::unique_ptr<gossip_router> gossip;
   bool shutting_down = false;
+  uint64_t next_seq = 1;
   /// The key of the eviction's group hash: random, unknown to peers.
   uint64_t eviction_salt = randombytes_random() * uint64_t{0x100000001ULL};
 };
@@ -109,7 +113,7 @@ slot_peer slot_of(const node_context& ctx, const registered& r) {
   p.inbound = e.inbound;
   p.masternode = r.masternode;
   p.manual = r.manual;
-  p.since = e.connected_since;
+  p.since = static_cast<int64_t>(r.seq);
   p.group = network_group(e.host,
                           e.listen_port != 0 ? e.listen_port : e.remote_port,
                           ctx.cfg.net == proto::network::devnet);
@@ -158,6 +162,7 @@ uint16_t on_register(registry_actor* self, conn_record& rec) {
     return static_cast<uint16_t>(proto::reject_code::shutting_down);
   auto id = rec.entry.node_id; // a copy: `rec` is moved below
   registered r{std::move(rec), conn, false, false};
+  r.seq = st.next_seq++;
   r.masternode = known_masternode(st.ctx->cfg, r.rec);
   r.manual = manual_peer(*st.ctx, r.rec);
   auto i = st.by_id.find(id);

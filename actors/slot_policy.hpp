@@ -66,7 +66,9 @@ struct slot_peer {
   /// inbound peer from a whitelisted address. Exempt from the class limits
   /// and never evicted.
   bool manual = false;
-  int64_t since = 0; ///< when it connected (unix seconds)
+  /// When it connected: any clock or counter that grows (larger is
+  /// younger); the registry uses the order of registration.
+  int64_t since = 0;
   /// Its network group (`network_group`), for eviction.
   std::string group;
   /// Its last ping round trip in microseconds; -1 if none yet.

@@ -161,7 +161,7 @@ TEST_CASE("row 1: peers that never read are disconnected, not buffered") {
   auto tip = info_of(c, a);
   REQUIRE(tip.blocks == sync_blocks);
   watch w{a};
-  // Sybils with listen ports make every PEERS answer a few kilobytes.
+  // Sybils with listen ports: peers that ask for nothing and must stay.
   std::vector<std::unique_ptr<raw_peer>> sybils;
   for (int net = 20; net < 25; ++net)
     for (int host = 1; host <= 8; ++host)
@@ -170,7 +170,9 @@ TEST_CASE("row 1: peers that never read are disconnected, not buffered") {
         sybils.push_back(std::move(p));
   REQUIRE(sybils.size() >= 30);
   // Six attackers with a tiny receive window that never read, each asking
-  // GET_PEERS 900 times a second (the limit is 1,000).
+  // GET_HEADERS for the whole chain 900 times a second (the limit is
+  // 1,000). (GET_PEERS no longer amplifies: only a connection's first one
+  // is answered from the address book.)
   std::vector<std::unique_ptr<raw_peer>> bad;
   for (int i = 1; i <= 6; ++i) {
     auto p = authenticated(a.p2p_port(), loop_addr(1, i), 4096);
@@ -201,8 +203,8 @@ TEST_CASE("row 1: peers that never read are disconnected, not buffered") {
           continue;
         proto::bytes batch;
         for (int k = 0; k < 9; ++k)
-          proto::append_frame(batch,
-                              proto::message{next_id++, proto::get_peers{}});
+          proto::append_frame(
+            batch, proto::message{next_id++, proto::get_headers{0, 2000}});
         p->send_bytes(batch);
       }
     },
