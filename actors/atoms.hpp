@@ -56,6 +56,16 @@ using save_atom = caf::atom_constant<caf::atom("save")>;
 using seeds_atom = caf::atom_constant<caf::atom("seeds")>;
 using learned_atom = caf::atom_constant<caf::atom("learned")>;
 
+// masternodes
+using mn_offer_atom = caf::atom_constant<caf::atom("mnoffer")>;
+using mn_relay_atom = caf::atom_constant<caf::atom("mnrelay")>;
+using getmn_atom = caf::atom_constant<caf::atom("getmn")>;
+using mn_in_atom = caf::atom_constant<caf::atom("mnin")>;
+using mn_changed_atom = caf::atom_constant<caf::atom("mnchanged")>;
+using mn_tick_atom = caf::atom_constant<caf::atom("mntick")>;
+using announce_atom = caf::atom_constant<caf::atom("announce")>;
+using mn_actor_atom = caf::atom_constant<caf::atom("mnactor")>;
+
 /// A connection that completed its handshake, as it registers itself.
 struct conn_record {
   peer_entry entry;
@@ -78,4 +88,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(timecoin::conn_record)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(timecoin::gossip_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(timecoin::shared_message)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(timecoin::proto::message)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(timecoin::proto::gossip)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(timecoin::proto::masternodes)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(timecoin::proto::reject_code)

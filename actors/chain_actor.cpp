@@ -75,6 +75,22 @@ caf::behavior chain_writer(writer_actor* self, context_ptr ctx,
         return finish(self, 0, r.error());
       return finish(self, 1, std::nullopt);
     },
+    [=](sendto_atom, const std::string& owner_hex,
+        uint64_t amount) -> caf::result<std::string> {
+      auto& st = self->state;
+      if (st.ctx->cfg.net != proto::network::devnet)
+        return chain_failure("sendtoaddress is devnet only");
+      proto::hash256 owner{};
+      if (!proto::from_hex(owner_hex, owner))
+        return chain_failure("the owner is not 64 hex characters");
+      if (!st.producer)
+        st.producer.emplace(
+          security::node_key::from_seed(proto::devnet_producer_seed()));
+      auto id = st.producer->pay(*st.store, owner, amount);
+      if (!id)
+        return chain_failure(id.error());
+      return proto::to_hex(*id);
+    },
     [=](produce_atom, uint32_t n, uint32_t txs) -> caf::result<block_list> {
       auto& st = self->state;
       if (st.ctx->cfg.net != proto::network::devnet)

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -30,6 +31,18 @@ struct chain_tip {
   /// The height of the snapshot the store was installed from; 0 if it holds
   /// every block from genesis.
   uint64_t base_height = 0;
+};
+
+/// Where a listed masternode listens (from its announcement).
+struct masternode_address {
+  std::string host;
+  uint16_t port = 0;
+};
+
+/// The masternode list as the other actors read it: node id (hex) ->
+/// address. Published by the masternodes actor.
+struct masternode_view {
+  std::map<std::string, masternode_address> by_id;
 };
 
 /// An exclusive lock on a data directory (`<datadir>/.lock`, flock), held
@@ -121,6 +134,15 @@ struct node_context {
   /// by connections for HELLO, TIP and PING.
   std::shared_ptr<snapshot_cell<chain_tip>> tip_cell
     = std::make_shared<snapshot_cell<chain_tip>>();
+  /// The masternode list (node ids and addresses), published by the
+  /// masternodes actor, read by the registry and discovery.
+  std::shared_ptr<snapshot_cell<masternode_view>> masternodes
+    = std::make_shared<snapshot_cell<masternode_view>>();
+  /// True if `node_id_hex` is in the masternode list.
+  bool listed_masternode(const std::string& node_id_hex) const {
+    return masternodes->read(
+      [&](const masternode_view& v) { return v.by_id.count(node_id_hex) > 0; });
+  }
   /// The current tip (a copy).
   chain_tip tip() const {
     return tip_cell->read([](const chain_tip& t) { return t; });

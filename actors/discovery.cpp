@@ -256,8 +256,38 @@ void reseed(discovery_actor* self) {
   }
 }
 
-/// Fills the outbound slots: anchors, then addresses of the book in
-/// network groups not used yet.
+/// Phase 1 of the outbound plan: masternodes of the list, up to
+/// `maxoutboundmasternodes`, on top of the regular connections.
+void dial_masternodes(discovery_actor* self) {
+  auto& st = self->state;
+  auto want = st.ctx->cfg.maxoutboundmasternodes;
+  auto have = count_type(st, conn_type::masternode);
+  if (have >= want)
+    return;
+  auto listed = st.ctx->masternodes->read(
+    [](const masternode_view& v) { return v.by_id; });
+  std::vector<std::pair<std::string, masternode_address>> choices(
+    listed.begin(), listed.end());
+  std::shuffle(choices.begin(), choices.end(), st.rng);
+  for (const auto& [id, where] : choices) {
+    if (have >= want)
+      break;
+    book_address a;
+    a.host = where.host;
+    a.port = where.port;
+    a.node_id = id;
+    if (id == st.ctx->node_id_hex || st.ctx->table->is_connected(id)
+        || st.conns.count(a.key())
+        || std::find(st.configured.begin(), st.configured.end(), a.key())
+             != st.configured.end())
+      continue;
+    dial(self, a.host, a.port, conn_type::masternode);
+    ++have;
+  }
+}
+
+/// Fills the outbound slots: anchors, masternodes, then addresses of the
+/// book in network groups not used yet.
 void plan(discovery_actor* self) {
   auto& st = self->state;
   const auto& cfg = st.ctx->cfg;
@@ -272,6 +302,7 @@ void plan(discovery_actor* self) {
       ++regular;
     }
   }
+  dial_masternodes(self);
   if (regular >= cfg.maxoutbound)
     return;
   std::set<std::string> groups;

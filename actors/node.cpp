@@ -116,6 +116,12 @@ node_actor::behavior_type node_facade(facade_actor self, context_ptr ctx,
     [=](addpeeradr_atom a, const std::string& host, uint16_t port) {
       return forward_answer<bool>(self, supervisor, a, host, port);
     },
+    [=](sendto_atom a, const std::string& owner, uint64_t units) {
+      return forward_answer<std::string>(self, supervisor, a, owner, units);
+    },
+    [=](mnlist_atom a) {
+      return forward_answer<std::vector<masternode_info>>(self, supervisor, a);
+    },
     [=](publish_atom, uint16_t kind, std::vector<uint8_t>& payload) {
       return forward_answer<bool>(self, supervisor, publish_atom::value, kind,
                                   std::move(payload));

@@ -93,6 +93,22 @@ struct added_node_info {
   int64_t next_attempt_ms = -1; ///< while reconnecting: time to the next dial
 };
 
+/// A masternode of the list, as `masternodelist` shows it.
+struct masternode_info {
+  std::string node_id; ///< lowercase hex
+  std::string host;
+  uint16_t port = 0;
+  std::string collateral; ///< "<txid hex>:<vout>"
+  int64_t announced = 0;  ///< its newest announcement (unix s)
+  int64_t first_seen = 0; ///< when this node listed it (unix s)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, masternode_info& x) {
+  return f(caf::meta::type_name("masternode_info"), x.node_id, x.host, x.port,
+           x.collateral, x.announced, x.first_seen);
+}
+
 /// An address of the address book, as `getnodeaddresses` shows it.
 struct node_address_info {
   std::string host;
@@ -248,6 +264,8 @@ using verifychain_atom = caf::atom_constant<caf::atom("verifychn")>;
 using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
 using nodeaddrs_atom = caf::atom_constant<caf::atom("nodeaddrs")>;
 using addpeeradr_atom = caf::atom_constant<caf::atom("addpeeradr")>;
+using mnlist_atom = caf::atom_constant<caf::atom("mnlist")>;
+using sendto_atom = caf::atom_constant<caf::atom("sendto")>;
 
 /// The node's typed interface.
 /// - `status` → network_info
@@ -273,6 +291,9 @@ using addpeeradr_atom = caf::atom_constant<caf::atom("addpeeradr")>;
 /// - `metrics` → the node's metrics (docs/OPERATIONS.md, "Metrics")
 /// - `nodeaddrs, count` → up to `count` addresses of the address book
 /// - `addpeeradr, host, port` → true if the address was added to the book
+/// - `mnlist` → the masternode list
+/// - `sendto, owner hex, units` (devnet only) → the txid of a payment from
+///   the devnet producer's coins, in the next block `generate` makes
 /// - `stop`: BYE to every peer, then the node and its actors exit
 using node_actor = caf::typed_actor<
   caf::replies_to<status_atom>::with<network_info>,
@@ -283,6 +304,8 @@ using node_actor = caf::typed_actor<
   caf::replies_to<nodeaddrs_atom,
                   uint32_t>::with<std::vector<node_address_info>>,
   caf::replies_to<addpeeradr_atom, std::string, uint16_t>::with<bool>,
+  caf::replies_to<mnlist_atom>::with<std::vector<masternode_info>>,
+  caf::replies_to<sendto_atom, std::string, uint64_t>::with<std::string>,
   caf::replies_to<publish_atom, uint16_t, std::vector<uint8_t>>::with<bool>,
   caf::reacts_to<subscribe_atom, uint16_t, caf::actor>,
   caf::reacts_to<unsub_atom, uint16_t, caf::actor>,

@@ -153,6 +153,8 @@ struct conn_state {
   uint64_t getaddr_id = 0;
   /// The peer's first GET_PEERS was answered; later ones get an empty PEERS.
   bool getaddr_answered = false;
+  /// The id of our GET_MASTERNODES; 0 once answered (or never sent).
+  uint64_t getmn_id = 0;
   /// Chain requests sent to the chain reader and not answered yet.
   uint32_t serving = 0;
   /// The peer's height as last told to the sync coordinator.
@@ -293,6 +295,7 @@ size_t approx_bytes(const proto::message& msg) {
 
 void close_conn(conn_broker* self, const std::string& why);
 void after_register(conn_broker* self);
+void on_get_masternodes(conn_broker* self, uint64_t id);
 proto::peers known_peers(const node_context& ctx, const std::string& asker);
 
 /// Bytes queued to the peer and not yet taken by the socket.
@@ -546,7 +549,31 @@ void after_register(conn_broker* self) {
   if (!st.entry.inbound) {
     st.getaddr_id = st.next_request_id++;
     send_msg(self, proto::message{st.getaddr_id, proto::get_peers{}});
+    if (st.params.masternodes && st.params.type != conn_type::seed) {
+      // A new node learns the masternode list at once.
+      st.getmn_id = st.next_request_id++;
+      st.answers_until = self->clock().now() + 2 * request_timeout;
+      send_msg(self, proto::message{st.getmn_id, proto::get_masternodes{}});
+    }
   }
+}
+
+/// GET_MASTERNODES: the newest announcement of each listed masternode.
+void on_get_masternodes(conn_broker* self, uint64_t id) {
+  auto& st = self->state;
+  if (!st.params.masternodes) {
+    send_msg(self, proto::message{id, proto::masternodes{}});
+    return;
+  }
+  self
+    ->request(st.params.masternodes, std::chrono::seconds{5}, getmn_atom::value)
+    .then(
+      [=](proto::masternodes& answer) {
+        send_msg(self, proto::message{id, std::move(answer)});
+      },
+      [=](caf::error&) {
+        send_msg(self, proto::message{id, proto::masternodes{}});
+      });
 }
 
 /// GET_PEERS: the first of a connection is answered from the address book,
@@ -760,12 +787,17 @@ void dispatch(conn_broker* self, proto::message& msg) {
     case proto::msg_type::get_peers: on_get_peers(self, msg.id); break;
     case proto::msg_type::peers: on_peers(self, msg); break;
     case proto::msg_type::get_masternodes:
-      // The masternode list is not wired to connections yet: an empty
-      // answer.
-      send_msg(self, proto::message{msg.id, proto::masternodes{}});
+      on_get_masternodes(self, msg.id);
       break;
     case proto::msg_type::masternodes:
-      // Unsolicited (no request of ours waits for it): ignored.
+      // Only the answer to our GET_MASTERNODES; unsolicited ones are
+      // ignored.
+      if (msg.id != 0 && msg.id == st.getmn_id && st.params.masternodes) {
+        st.getmn_id = 0;
+        self->send(st.params.masternodes, mn_in_atom::value,
+                   std::move(std::get<proto::masternodes>(msg.content)),
+                   st.entry.node_id);
+      }
       break;
     case proto::msg_type::get_tip: {
       auto tip = st.ctx->tip();

@@ -47,6 +47,9 @@ struct conn_params {
   /// Learns the addresses the peer sends and answers its GET_PEERS; null:
   /// GET_PEERS is answered from the connected peers, PEERS ignored.
   caf::actor discovery;
+  /// Answers GET_MASTERNODES and checks MASTERNODES; null: GET_MASTERNODES
+  /// is answered with an empty list.
+  caf::actor masternodes;
   /// Why it was dialled (`inbound` for accepted connections).
   conn_type type = conn_type::inbound;
 };

@@ -8,6 +8,7 @@
 #include "actors/address_book.hpp"
 #include "actors/atoms.hpp"
 #include "actors/gossip.hpp"
+#include "actors/masternode_list.hpp"
 #include "actors/node.hpp"
 #include "actors/send_later.hpp"
 #include "actors/slot_policy.hpp"
@@ -50,6 +51,8 @@ struct registry_state {
   std::unique_ptr<gossip_router> gossip;
   bool shutting_down = false;
   uint64_t next_seq = 1;
+  /// Checks masternode announcements before they are delivered or relayed.
+  caf::actor masternodes;
   /// The key of the eviction's group hash: random, unknown to peers.
   uint64_t eviction_salt = randombytes_random() * uint64_t{0x100000001ULL};
 };
@@ -163,7 +166,8 @@ uint16_t on_register(registry_actor* self, conn_record& rec) {
   auto id = rec.entry.node_id; // a copy: `rec` is moved below
   registered r{std::move(rec), conn, false, false};
   r.seq = st.next_seq++;
-  r.masternode = known_masternode(st.ctx->cfg, r.rec);
+  r.masternode = known_masternode(st.ctx->cfg, r.rec)
+                 || st.ctx->listed_masternode(id);
   r.manual = manual_peer(*st.ctx, r.rec);
   auto i = st.by_id.find(id);
   if (i != st.by_id.end()) {
@@ -202,6 +206,36 @@ void relay(registry_actor* self, const proto::gossip& msg,
     self->send(st.by_id.at(id).conn, send_atom::value, shared);
 }
 
+/// Hands `msg` to the local subscribers of its kind and relays it.
+void deliver(registry_actor* self, const proto::gossip& msg,
+             const std::string& origin) {
+  auto& st = self->state;
+  const auto& subs = st.gossip->subscribers(msg.kind);
+  if (!subs.empty()) {
+    gossip_message out{msg.kind, msg.payload,
+                       msg.sender.empty() ? std::string{}
+                                          : proto::to_hex(msg.sender),
+                       msg.timestamp, origin};
+    for (const auto& who : subs)
+      self->send(who, gossip_atom::value, out);
+  }
+  relay(self, msg, origin);
+}
+
+/// Counts peers as masternodes again after the list changed.
+void refresh_masternodes(registry_actor* self) {
+  auto& st = self->state;
+  bool changed = false;
+  for (auto& kv : st.by_id) {
+    bool mn = known_masternode(st.ctx->cfg, kv.second.rec)
+              || st.ctx->listed_masternode(kv.first);
+    changed = changed || mn != kv.second.masternode;
+    kv.second.masternode = mn;
+  }
+  if (changed)
+    publish(self);
+}
+
 /// A verified GOSSIP from a peer: dropped if seen, else delivered and relayed.
 void on_gossip(registry_actor* self, gossip_in& in) {
   auto& st = self->state;
@@ -219,16 +253,14 @@ void on_gossip(registry_actor* self, gossip_in& in) {
     if (msg.kind == proto::gossip_kind_block)
       from->second.last_block = now;
   }
-  const auto& subs = st.gossip->subscribers(msg.kind);
-  if (!subs.empty()) {
-    gossip_message out{msg.kind, msg.payload,
-                       msg.sender.empty() ? std::string{}
-                                          : proto::to_hex(msg.sender),
-                       msg.timestamp, in.from->origin};
-    for (const auto& who : subs)
-      self->send(who, gossip_atom::value, out);
+  if (msg.kind == gossip_kind_masternode && st.masternodes) {
+    // Delivered and relayed only once the masternodes actor accepts it
+    // (docs/PROTOCOL.md, "Masternodes"): a forged announcement goes no
+    // further than this node.
+    self->send(st.masternodes, mn_offer_atom::value, msg, in.from->origin);
+    return;
   }
-  relay(self, msg, in.from->origin);
+  deliver(self, msg, in.from->origin);
 }
 
 bool on_publish(registry_actor* self, uint16_t kind,
@@ -326,6 +358,14 @@ caf::behavior registry(registry_actor* self, context_ptr ctx,
     [=](publish_atom, uint16_t kind, std::vector<uint8_t>& payload) {
       return on_publish(self, kind, payload);
     },
+    [=](mn_actor_atom, const caf::actor& mn) { self->state.masternodes = mn; },
+    [=](mn_relay_atom, const proto::gossip& msg, const std::string& from) {
+      if (from.empty()) // this node's own announcement
+        self->state.gossip->first_sight(security::message_id(msg),
+                                        msg.timestamp, msg.timestamp);
+      deliver(self, msg, from);
+    },
+    [=](mn_changed_atom) { refresh_masternodes(self); },
     [=](subscribe_atom, uint16_t kind, const caf::actor& who) {
       self->monitor(who);
       self->state.gossip->subscribe(kind, who);

@@ -12,6 +12,7 @@
 #include "actors/discovery.hpp"
 #include "actors/forward_answer.hpp"
 #include "actors/gossip.hpp"
+#include "actors/masternodes.hpp"
 #include "actors/metrics.hpp"
 #include "actors/node.hpp"
 #include "actors/peer_connection.hpp"
@@ -54,6 +55,7 @@ struct supervisor_state {
   caf::actor sync;   ///< sync coordinator
   caf::actor discovery;
   bool discovery_gone = false;
+  caf::actor masternodes;
   std::string no_chain_reason;
   std::map<std::string, target> targets;
   bool stopping = false;
@@ -188,6 +190,7 @@ conn_params make_params(supervisor_actor* self, security::conn_role role,
   p.sync = st.sync;
   p.chain = st.reader;
   p.discovery = st.discovery;
+  p.masternodes = st.masternodes;
   p.type = type;
   return p;
 }
@@ -347,6 +350,9 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
                                                 st.registry});
     self->link_to(st.sync);
   }
+  st.masternodes = spawn_masternodes(self->system(), ctx, store, st.registry);
+  self->link_to(st.masternodes);
+  self->send(st.registry, mn_actor_atom::value, st.masternodes);
   st.discovery = spawn_discovery(
     self->system(), ctx, caf::actor_cast<caf::actor>(self), st.registry);
   self->link_to(st.discovery);
@@ -433,6 +439,14 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
     },
     [=](addpeeradr_atom a, const std::string& host, uint16_t port) {
       return self->delegate(self->state.discovery, a, host, port);
+    },
+    [=](mnlist_atom a) { return self->delegate(self->state.masternodes, a); },
+    [=](sendto_atom a, const std::string& owner,
+        uint64_t units) -> caf::result<std::string> {
+      if (!self->state.writer)
+        return no_chain(self);
+      return forward_answer<std::string>(self, self->state.writer, a, owner,
+                                         units);
     },
     [=](addnode_atom, const std::string& addr, uint8_t mode) {
       auto& targets = self->state.targets;

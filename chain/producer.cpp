@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <deque>
 #include <optional>
+#include <set>
+#include <string>
 
 namespace timecoin::chain {
 
@@ -16,6 +18,8 @@ constexpr std::size_t generate_batch_blocks = 100;
 
 /// The pool holds at most this many coins (re-read when it runs dry).
 constexpr std::size_t max_pool_coins = 100'000;
+/// A payment spends at most this many of the key's coins.
+constexpr std::size_t max_payment_inputs = 500;
 
 struct pool_coin {
   proto::hash256 txid{};
@@ -32,6 +36,33 @@ struct producer::pool {
   bool valid = false;
   proto::hash256 built_for{};
   std::deque<pool_coin> coins;
+  /// Payments (`pay`) for the next block, and the coins they spend (kept
+  /// out of `coins` when it is read again).
+  struct payment {
+    proto::transaction tx;
+    proto::hash256 id{};
+    std::vector<pool_coin> spent;
+  };
+  std::vector<payment> payments;
+  std::set<std::pair<proto::hash256, uint32_t>> reserved;
+
+  /// Reads the key's coins from `s` unless they describe `tip` already.
+  std::optional<std::string> refresh(const store& s, const proto::hash256& pk,
+                                     const proto::hash256& tip) {
+    if (valid && built_for == tip && !coins.empty())
+      return std::nullopt;
+    coins.clear();
+    valid = false;
+    const auto found = s.coins_of(pk, max_pool_coins);
+    if (!found)
+      return found.error().detail;
+    for (const auto& e : *found)
+      if (e.value > 0 && reserved.count({e.txid, e.vout}) == 0)
+        coins.push_back({e.txid, e.vout, e.value, e.height});
+    valid = true;
+    built_for = tip;
+    return std::nullopt;
+  }
 };
 
 producer::producer(security::node_key key)
@@ -54,18 +85,8 @@ result<proto::block, chain_error> producer::build(const store& s,
     const uint64_t height = tip.height + 1;
     const proto::hash256& pk = key_.public_key();
     pool& p = *pool_;
-    if (!p.valid || p.built_for != tip.hash || p.coins.empty()) {
-      p.coins.clear();
-      p.valid = false;
-      const auto coins = s.coins_of(pk, max_pool_coins);
-      if (!coins)
-        return chain_error{reject_reason::storage, 0, coins.error().detail};
-      for (const auto& e : *coins)
-        if (e.value > 0)
-          p.coins.push_back({e.txid, e.vout, e.value, e.height});
-      p.valid = true;
-      p.built_for = tip.hash;
-    }
+    if (auto err = p.refresh(s, pk, tip.hash))
+      return chain_error{reject_reason::storage, 0, *err};
 
     proto::block b;
     proto::lthash16& lt = state.utxos;
@@ -83,6 +104,23 @@ result<proto::block, chain_error> producer::build(const store& s,
     lt.add(proto::utxo_element(ids.back(), 0, cb.outputs[0].value, pk, height));
     p.coins.push_back({ids.back(), 0, cb.outputs[0].value, height});
     b.transactions.push_back(std::move(cb));
+
+    // Payments first: their coins were set aside when they were made.
+    for (auto& pay : p.payments) {
+      for (const auto& c : pay.spent) {
+        lt.remove(proto::utxo_element(c.txid, c.vout, c.value, pk, c.height));
+        p.reserved.erase({c.txid, c.vout});
+      }
+      for (uint32_t v = 0; v < pay.tx.outputs.size(); ++v) {
+        const auto& o = pay.tx.outputs[v];
+        lt.add(proto::utxo_element(pay.id, v, o.value, o.owner, height));
+        if (o.owner == pk)
+          p.coins.push_back({pay.id, v, o.value, height});
+      }
+      ids.push_back(pay.id);
+      b.transactions.push_back(std::move(pay.tx));
+    }
+    p.payments.clear();
 
     for (uint32_t i = 0; i < txs && !p.coins.empty(); ++i) {
       const pool_coin c = p.coins.front();
@@ -132,6 +170,49 @@ result<proto::block, chain_error> producer::build(const store& s,
     pool_->valid = false;
     return chain_error{reject_reason::storage, 0, e.what()};
   }
+}
+
+result<proto::hash256, std::string>
+producer::pay(const store& s, const proto::hash256& owner, uint64_t amount) {
+  if (amount == 0)
+    return std::string{"the amount must be more than 0"};
+  const proto::hash256& pk = key_.public_key();
+  pool& p = *pool_;
+  if (auto err = p.refresh(s, pk, s.tip().hash))
+    return *err;
+  std::vector<pool_coin> spent;
+  uint64_t sum = 0;
+  while (sum < amount && !p.coins.empty()
+         && spent.size() < max_payment_inputs) {
+    spent.push_back(p.coins.front());
+    p.coins.pop_front();
+    sum += spent.back().value;
+  }
+  if (sum < amount) {
+    for (auto i = spent.rbegin(); i != spent.rend(); ++i)
+      p.coins.push_front(*i);
+    return std::string{"the producer cannot pay that much in one transaction "
+                       "(it found "}
+           + std::to_string(sum) + " units)";
+  }
+  pool::payment pay;
+  pay.tx.version = 1;
+  pay.tx.lock_time = 0;
+  for (const auto& c : spent)
+    pay.tx.inputs.push_back({c.txid, c.vout, {}});
+  pay.tx.outputs.push_back({amount, owner});
+  if (sum > amount)
+    pay.tx.outputs.push_back({sum - amount, pk});
+  pay.id = proto::txid(pay.tx);
+  auto sig = key_.sign(proto::tx_signing_bytes(pay.id));
+  for (auto& in : pay.tx.inputs)
+    in.signature = sig;
+  for (const auto& c : spent)
+    p.reserved.insert({c.txid, c.vout});
+  pay.spent = std::move(spent);
+  auto id = pay.id;
+  p.payments.push_back(std::move(pay));
+  return id;
 }
 
 result<std::vector<proto::block>, chain_error>

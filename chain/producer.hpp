@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "chain/store.hpp"
@@ -27,6 +28,13 @@ public:
   /// parent's if lower. The block is valid but not applied.
   result<proto::block, chain_error> next_block(const store& s, uint32_t txs,
                                                int64_t timestamp);
+
+  /// Pays `amount` units to `owner` from the key's coins (vout 0 pays the
+  /// owner, vout 1 returns the change) in the next block this producer
+  /// builds; returns the transaction's id. The coins it spends are set
+  /// aside until then.
+  result<proto::hash256, std::string>
+  pay(const store& s, const proto::hash256& owner, uint64_t amount);
 
   /// Produces `n` blocks and appends each to `s`; returns them. Stops
   /// at the first failure (the error), keeping the blocks already applied.

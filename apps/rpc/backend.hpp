@@ -55,6 +55,12 @@ public:
   /// not take it (known already, or no room in its bucket).
   virtual result<bool, backend_error>
   add_peer_address(const std::string& host, uint16_t port) = 0;
+  /// Pays `units` to `owner_hex` from the devnet producer's coins in the
+  /// next generated block; the txid (`sendtoaddress`, devnet only).
+  virtual result<std::string, backend_error>
+  send_to(const std::string& owner_hex, uint64_t units) = 0;
+  /// The masternode list (`masternodelist`).
+  virtual result<std::vector<masternode_info>, backend_error> masternodes() = 0;
   /// `disconnectnode` by "host:port" or node id; false if no such peer.
   virtual result<bool, backend_error> disconnect(const std::string& target) = 0;
   /// `setban`: bans `subnet` ("ip" or "ip/prefix") for `seconds` (add; <= 0

@@ -71,6 +71,15 @@ caf_backend::add_peer_address(const std::string& host, uint16_t port) {
   return ask<bool>(timeout_, addpeeradr_atom::value, host, port);
 }
 
+result<std::string, backend_error>
+caf_backend::send_to(const std::string& owner_hex, uint64_t units) {
+  return ask<std::string>(timeout_, sendto_atom::value, owner_hex, units);
+}
+
+result<std::vector<masternode_info>, backend_error> caf_backend::masternodes() {
+  return ask<std::vector<masternode_info>>(timeout_, mnlist_atom::value);
+}
+
 result<bool, backend_error> caf_backend::addnode(const std::string& addr,
                                                  addnode_mode mode) {
   return ask<bool>(timeout_, addnode_atom::value, addr,

@@ -36,6 +36,9 @@ public:
   node_addresses(uint32_t count) override;
   result<bool, backend_error> add_peer_address(const std::string& host,
                                                uint16_t port) override;
+  result<std::vector<masternode_info>, backend_error> masternodes() override;
+  result<std::string, backend_error> send_to(const std::string& owner_hex,
+                                             uint64_t units) override;
   result<bool, backend_error> addnode(const std::string& addr,
                                       addnode_mode mode) override;
   result<bool, backend_error> disconnect(const std::string& target) override;

@@ -1,6 +1,7 @@
 // The chain methods: its state, its blocks, devnet block production and the
 // store's consistency check.
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -128,6 +129,39 @@ result<json, rpc_error> generate(const method_call& call) {
   return json(*hashes);
 }
 
+/// Units in one TIME (devnet's block reward of 100 TIME is 10^10 units).
+constexpr uint64_t units_per_time = 100'000'000;
+/// `sendtoaddress` pays at most this many TIME at once.
+constexpr double max_send_time = 1e9;
+
+result<json, rpc_error> sendtoaddress(const method_call& call) {
+  auto owner = parse_hex_key(call.args[0].get<std::string>());
+  if (!owner)
+    return invalid_params(call.method,
+                          "owner must be a public key (64 hex characters)");
+  const auto& v = call.args[1];
+  uint64_t units = 0;
+  if (v.is_number_unsigned()) {
+    if (v.get<uint64_t>() > static_cast<uint64_t>(max_send_time))
+      return invalid_params(call.method, "amount is too large");
+    units = v.get<uint64_t>() * units_per_time;
+  } else if (v.is_number_float()) {
+    auto t = v.get<double>();
+    if (!(t > 0) || t > max_send_time)
+      return invalid_params(call.method,
+                            "amount must be a positive number of TIME");
+    units = static_cast<uint64_t>(std::llround(t * units_per_time));
+  }
+  if (units == 0)
+    return invalid_params(call.method,
+                          "amount must be a positive number of TIME (at "
+                          "least 0.00000001)");
+  auto txid = call.backend.send_to(*owner, units);
+  if (!txid)
+    return node_error(txid.error());
+  return json(*txid);
+}
+
 result<json, rpc_error> verifychain(const method_call& call) {
   auto problem = call.backend.verify_chain();
   if (!problem)
@@ -210,6 +244,19 @@ std::vector<method_spec> chain_methods() {
      "Error -1 with the node's reason if it refuses (not on devnet).",
      {"100 5", "1"},
      generate},
+    {"sendtoaddress",
+     {p{"owner", t::string, true, nullptr,
+        "The public key to pay (64 hex characters), e.g. a node id."},
+      p{"amount", t::number, true, nullptr,
+        "TIME to pay (1 TIME = 100,000,000 units), e.g. 1000."}},
+     "devnet: pay from the producer's coins",
+     "Devnet only: pays amount TIME to owner from the devnet producer's\n"
+     "coins, in the next block that generate makes (vout 0 pays the owner).\n"
+     "Returns the txid. A masternode's collateral is made this way:\n"
+     "sendtoaddress <node id> 1000, generate 1, then\n"
+     "masternodecollateral=<txid>:0.",
+     {"f678e8649bf637e43c42a2383499b7b358ea88e40262c9ef0c02a072ccc51208 1000"},
+     sendtoaddress},
     {"verifychain",
      {},
      "check the chain store's consistency",

@@ -119,6 +119,21 @@ result<json, rpc_error> addpeeraddress(const method_call& call) {
   return json{{"success", *ok}};
 }
 
+result<json, rpc_error> masternodelist(const method_call& call) {
+  auto list = call.backend.masternodes();
+  if (!list)
+    return node_error(list.error());
+  auto out = json::array();
+  for (const auto& m : *list)
+    out.push_back(json{{"id", m.node_id},
+                       {"addr", m.host},
+                       {"port", m.port},
+                       {"collateral", m.collateral},
+                       {"lastannounced", m.announced},
+                       {"firstseen", m.first_seen}});
+  return out;
+}
+
 result<json, rpc_error> addnode(const method_call& call) {
   auto text = call.args[0].get<std::string>();
   auto addr = parse_peer_address(text);
@@ -285,6 +300,16 @@ std::vector<method_spec> network_methods() {
      "take it (known already, or no room in its bucket).",
      {"10.0.0.5 24200"},
      addpeeraddress},
+    {"masternodelist",
+     {},
+     "the masternode list",
+     "One object per masternode whose announcement this node accepted (its\n"
+     "collateral of at least 1,000 TIME unspent and owned by its node id):\n"
+     "id, addr, port, collateral (txid:vout), lastannounced (unix s),\n"
+     "firstseen (unix s). Entries expire 65 minutes after their newest\n"
+     "announcement and leave at once when their collateral is spent.",
+     {""},
+     masternodelist},
     {"addnode",
      {p{"node", t::string, true, nullptr,
         "The peer: IPv4:port, [IPv6]:port or hostname:port."},

@@ -43,6 +43,8 @@ node_actor::behavior_type fake_node(node_actor::pointer self) {
     [](disconn_atom, const std::string& target) { return target == "x"; },
     [](nodeaddrs_atom, uint32_t) { return std::vector<node_address_info>{}; },
     [](addpeeradr_atom, const std::string&, uint16_t) { return true; },
+    [](mnlist_atom) { return std::vector<masternode_info>{}; },
+    [](sendto_atom, const std::string&, uint64_t) { return std::string{}; },
     [](addednodes_atom) {
       added_node_info n;
       n.address = "10.0.0.1:1";

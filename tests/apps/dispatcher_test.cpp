@@ -76,6 +76,17 @@ struct fake_backend final : node_backend {
     return added_addresses.size() == 1;
   }
   std::vector<std::string> added_addresses;
+  result<std::string, backend_error> send_to(const std::string& owner,
+                                             uint64_t units) override {
+    sent.emplace_back(owner, units);
+    return std::string(64, 'c');
+  }
+  std::vector<std::pair<std::string, uint64_t>> sent;
+  result<std::vector<masternode_info>, backend_error> masternodes() override {
+    return std::vector<masternode_info>{
+      masternode_info{std::string(64, 'a'), "10.0.0.9", 24200,
+                      std::string(64, 'b') + ":0", 1767225600, 1767225500}};
+  }
   result<bool, backend_error> disconnect(const std::string& target) override {
     if (fail)
       return backend_error{"timeout"};

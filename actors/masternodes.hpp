@@ -1,0 +1,34 @@
+#pragma once
+
+// The masternodes actor: owns the masternode list (actors/masternode_list.hpp),
+// checks announcements against the chain state, publishes the listed ids
+// for the registry and discovery, answers GET_MASTERNODES, and announces
+// this node when it is a masternode (internal header). docs/PROTOCOL.md,
+// "Masternodes".
+
+#include <chrono>
+#include <memory>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "actors/context.hpp"
+
+namespace timecoin::chain {
+class store;
+}
+
+namespace timecoin {
+
+/// The list is expired, and checked again after a new tip, this often.
+constexpr auto masternode_tick = std::chrono::seconds{1};
+
+/// Spawns the masternodes actor. Without a `store` no announcement can be
+/// checked, so the list stays empty (only `masternodepeer=` counts).
+/// `registry` delivers and relays accepted announcements and learns when
+/// the list changes.
+caf::actor spawn_masternodes(caf::actor_system& sys, context_ptr ctx,
+                             std::shared_ptr<chain::store> store,
+                             caf::actor registry);
+
+} // namespace timecoin
