@@ -62,8 +62,7 @@ void publish(masternodes_actor* self) {
 bool offer(masternodes_actor* self, const proto::gossip& env,
            bool check_signature, const std::string& from) {
   auto& st = self->state;
-  auto v = st.list->offer(env, unix_now(), lookup_of(st.store),
-                          check_signature,
+  auto v = st.list->offer(env, unix_now(), lookup_of(st.store), check_signature,
                           st.ctx->cfg.message_max_age_seconds);
   if (v != announcement_verdict::accepted) {
     log(self).debug("masternode announcement from {} refused: {}",
@@ -103,8 +102,8 @@ std::optional<proto::gossip> own_announcement(masternodes_actor* self,
     return std::nullopt;
   }
   if (coin->owner != ann.node_id) {
-    why = "the collateral " + cfg.masternodecollateral
-          + " is owned by " + proto::to_hex(coin->owner) + ", not by this node";
+    why = "the collateral " + cfg.masternodecollateral + " is owned by "
+          + proto::to_hex(coin->owner) + ", not by this node";
     return std::nullopt;
   }
   if (coin->value < masternode_collateral) {
@@ -136,8 +135,7 @@ void announce(masternodes_actor* self) {
   st.announced_once = true;
   st.next_announce = self->clock().now()
                      + std::chrono::seconds{masternode_announce_seconds};
-  self->send(st.registry, mn_relay_atom::value, std::move(*env),
-             std::string{});
+  self->send(st.registry, mn_relay_atom::value, std::move(*env), std::string{});
 }
 
 void on_tick(masternodes_actor* self) {
@@ -160,11 +158,10 @@ void on_tick(masternodes_actor* self) {
 std::vector<masternode_info> list_info(const masternode_list& list) {
   std::vector<masternode_info> out;
   for (const auto& [id, e] : list.entries())
-    out.push_back(masternode_info{
-      id, e.ann.host, e.ann.port,
-      proto::to_hex(e.ann.collateral_txid) + ":"
-        + std::to_string(e.ann.collateral_vout),
-      e.announced, e.first_seen});
+    out.push_back(masternode_info{id, e.ann.host, e.ann.port,
+                                  proto::to_hex(e.ann.collateral_txid) + ":"
+                                    + std::to_string(e.ann.collateral_vout),
+                                  e.announced, e.first_seen});
   return out;
 }
 

@@ -207,3 +207,41 @@ TEST_CASE("a fresh store replays 1-tx and 50-tx blocks in batches of 500") {
   CHECK(dst->tip().utxo_root == src->tip().utxo_root);
   CHECK(!dst->verify());
 }
+
+TEST_CASE("the producer pays an owner in its next block, with change") {
+  temp_dir d;
+  auto a = open_store(d.sub("a"));
+  producer p{devnet_key()};
+  // 21 coinbases of 100 TIME: 2,100 TIME to spend.
+  REQUIRE(p.generate(*a, 20, 2, test_time));
+  proto::hash256 owner{};
+  owner.fill(0x42);
+  const uint64_t amount = 150'000'000'000ULL; // 1,500 TIME: several coins
+  auto txid = p.pay(*a, owner, amount);
+  REQUIRE_MESSAGE(txid, (txid ? "" : txid.error()));
+  // Not spendable twice: a second payment takes other coins.
+  auto second = p.pay(*a, owner, 1);
+  REQUIRE(second);
+  CHECK(*second != *txid);
+  // The next block carries both, and more transactions besides.
+  auto blocks = p.generate(*a, 1, 3, test_time);
+  REQUIRE(blocks);
+  const auto& b = blocks->front();
+  REQUIRE(b.transactions.size() >= 3);
+  CHECK(proto::txid(b.transactions[1]) == *txid);
+  CHECK(proto::txid(b.transactions[2]) == *second);
+  auto coin = ok(a->find_coin(*txid, 0));
+  REQUIRE(coin);
+  CHECK(coin->value == amount);
+  CHECK(coin->owner == owner);
+  auto change = ok(a->find_coin(*txid, 1));
+  REQUIRE(change);
+  CHECK(change->owner == proto::devnet_producer_public_key());
+  CHECK(!a->verify());
+  // Refused: nothing, or more than the producer holds.
+  CHECK(!p.pay(*a, owner, 0));
+  CHECK(!p.pay(*a, owner, UINT64_MAX));
+  // After a refusal the producer still builds valid blocks.
+  REQUIRE(p.generate(*a, 2, 4, test_time));
+  CHECK(!a->verify());
+}
