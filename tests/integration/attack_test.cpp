@@ -64,19 +64,6 @@ std::string id_of(const raw_peer& p) {
   return proto::to_hex(p.key().public_key());
 }
 
-/// An authenticated raw peer from `source`, or null if the node refused it.
-std::unique_ptr<raw_peer> authenticated(uint16_t port,
-                                        const std::string& source,
-                                        int rcvbuf = 0,
-                                        uint16_t listen_port = 0) {
-  auto p = std::make_unique<raw_peer>();
-  if (!p->connect_from(port, source, rcvbuf) || !p->start_tls()
-      || !p->handshake(proto::params(proto::network::devnet).magic, "devnet",
-                       "/raw-peer/", listen_port))
-    return nullptr;
-  return p;
-}
-
 /// A ping unanswered this long failed. Under the sanitizers, whose checks
 /// slow every frame's decoding several times over, only an answer is
 /// required, not its time.

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cluster.hpp"
+#include "raw_peer.hpp"
 
 using namespace timecoin;
 using namespace timecoin::test;
@@ -23,6 +24,16 @@ std::size_t automatic_outbound(cluster& c, const node_handle& n) {
   for (const auto& p : c.peers(n))
     if (p.connection_type == "outbound" || p.connection_type == "masternode")
       ++out;
+  return out;
+}
+
+/// Every address in the book of `n` (`getnodeaddresses 0`).
+std::vector<node_address_info> book_of(cluster& c, const node_handle& n) {
+  caf::scoped_actor self{*c.sys};
+  std::vector<node_address_info> out;
+  self->request(n.actor(), 5s, nodeaddrs_atom::value, uint32_t{2500})
+    .receive([&](std::vector<node_address_info>& v) { out = std::move(v); },
+             [](caf::error&) {});
   return out;
 }
 
@@ -207,4 +218,58 @@ TEST_CASE("discoveryurl: the node dials what the service lists; a bad "
     CHECK(!n.is_connected(listed.node_id()));
     c.stop(n);
   }
+}
+
+TEST_CASE("an attacker's 10,000 addresses from one /16 take a small, bounded "
+          "share of the book and evict no honest address") {
+  cluster c;
+  c.discovery = true;
+  auto conf = discovering("flood");
+  conf.connect_only = true; // the book only, no dialling
+  auto a = c.start_with(conf);
+  // 300 honest addresses, one per /16, added by the operator.
+  caf::scoped_actor self{*c.sys};
+  for (int i = 0; i < 300; ++i) {
+    auto host = std::to_string(11 + i / 200) + "." + std::to_string(i % 200)
+                + ".1.1";
+    self->request(a.actor(), 5s, addpeeradr_atom::value, host, uint16_t{24200})
+      .receive([](bool) {}, [](caf::error&) {});
+  }
+  REQUIRE(book_of(c, a).size() == 300);
+  auto attacker = authenticated(a.p2p_port(), "127.0.0.1");
+  REQUIRE(attacker);
+  auto now = unix_now();
+  for (int m = 0; m < 10; ++m) {
+    proto::peers flood;
+    for (int k = 0; k < 1000; ++k) {
+      auto n = m * 1000 + k;
+      flood.entries.push_back(proto::peer_address{
+        "44.55." + std::to_string(n / 250) + "." + std::to_string(n % 250 + 1),
+        24200,
+        {},
+        0,
+        now});
+    }
+    attacker->send(proto::message{0, std::move(flood)});
+  }
+  // Sent, read and handled: a ping round trip after the flood.
+  REQUIRE(attacker->ping_rtt(10s));
+  auto book = book_of(c, a);
+  std::size_t from_attacker = 0, honest = 0;
+  for (const auto& e : book)
+    (e.host.rfind("44.55.", 0) == 0 ? from_attacker : honest) += 1;
+  MESSAGE("book: " << honest << " honest, " << from_attacker
+                   << " from the attacker's /16");
+  CHECK(honest == 300);
+  // The allowance (a burst of 100 unsolicited addresses) and, behind it,
+  // the buckets of one source (512) bound the share.
+  CHECK(from_attacker <= 100);
+  // Still connected: a PEERS of 1,000 entries is allowed.
+  CHECK(a.is_connected(proto::to_hex(attacker->key().public_key())));
+  // Over 1,000 entries is a violation: the connection is closed.
+  proto::peers too_many;
+  too_many.entries.resize(1001,
+                          proto::peer_address{"44.56.0.1", 24200, {}, 0, now});
+  attacker->send(proto::message{0, std::move(too_many)});
+  CHECK(attacker->closed_by_node());
 }

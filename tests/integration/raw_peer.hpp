@@ -310,4 +310,17 @@ private:
   size_t bytes_received_ = 0;
 };
 
+/// An authenticated raw peer from `source`, or null if the node refused it.
+inline std::unique_ptr<raw_peer> authenticated(uint16_t port,
+                                               const std::string& source,
+                                               int rcvbuf = 0,
+                                               uint16_t listen_port = 0) {
+  auto p = std::make_unique<raw_peer>();
+  if (!p->connect_from(port, source, rcvbuf) || !p->start_tls()
+      || !p->handshake(proto::params(proto::network::devnet).magic, "devnet",
+                       "/raw-peer/", listen_port))
+    return nullptr;
+  return p;
+}
+
 } // namespace timecoin::test
