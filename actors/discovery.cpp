@@ -225,7 +225,9 @@ void reseed(discovery_actor* self) {
     if (addr)
       dial(self, addr->host, addr->port, conn_type::seed);
   }
-  auto port = st.ctx->cfg.p2p_port();
+  // The network's P2P port (docs/PROTOCOL.md), whatever port= this node
+  // listens on.
+  auto port = proto::params(st.ctx->cfg.net).p2p_port;
   auto me = caf::actor_cast<caf::actor>(self);
   for (const auto& name : st.ctx->cfg.dnsseed) {
     self->spawn<caf::detached>([=](caf::event_based_actor* worker) {

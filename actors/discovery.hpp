@@ -46,6 +46,8 @@ constexpr std::size_t relay_max_addresses = 10;
 constexpr std::size_t relay_peers = 2;
 constexpr int64_t relay_max_age_seconds = 600;
 constexpr int64_t relay_once_per_seconds = 24 * 3600;
+/// A node announces its own address again on a connection this old.
+constexpr auto self_announce_interval = std::chrono::hours{24};
 /// Relay memory bound: addresses remembered as relayed.
 constexpr std::size_t max_relayed_remembered = 10'000;
 

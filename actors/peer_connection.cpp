@@ -153,6 +153,8 @@ struct conn_state {
   uint64_t getaddr_id = 0;
   /// The peer's first GET_PEERS was answered; later ones get an empty PEERS.
   bool getaddr_answered = false;
+  /// When this node announces its address on this connection again.
+  time_point next_self_announce{};
   /// The id of our GET_MASTERNODES; 0 once answered (or never sent).
   uint64_t getmn_id = 0;
   /// Chain requests sent to the chain reader and not answered yet.
@@ -510,6 +512,15 @@ void on_ping_tick(conn_broker* self) {
   if (st.closing)
     return;
   auto now = self->clock().now();
+  // Self-announcement again on long-lived connections.
+  if (st.params.discovery && now >= st.next_self_announce) {
+    st.next_self_announce = now + self_announce_interval;
+    if (auto own = self_address(*st.ctx)) {
+      proto::peers me;
+      me.entries.push_back(std::move(*own));
+      send_msg(self, proto::message{0, std::move(me)});
+    }
+  }
   // The budget follows the number of connected masternodes.
   st.guard->set_masternodes(
     st.ctx->table->read([](const peer_snapshot& s) { return s.masternodes; }),
@@ -546,6 +557,7 @@ void after_register(conn_broker* self) {
     me.entries.push_back(std::move(*own));
     send_msg(self, proto::message{0, std::move(me)});
   }
+  st.next_self_announce = self->clock().now() + self_announce_interval;
   if (!st.entry.inbound) {
     st.getaddr_id = st.next_request_id++;
     send_msg(self, proto::message{st.getaddr_id, proto::get_peers{}});
