@@ -15,8 +15,6 @@
 
 namespace timecoin::rpc {
 
-namespace {
-
 /// A whole number from `min` to `max` (1.5, -1 and 1e30 are not).
 result<uint64_t, rpc_error> whole_number(const method_call& call,
                                          const json& value,
@@ -34,6 +32,8 @@ result<uint64_t, rpc_error> whole_number(const method_call& call,
     return invalid_params(call.method, range);
   return n;
 }
+
+namespace {
 
 /// What `getblock` asks the node for: a lowercase hash or a decimal height.
 struct block_query {
@@ -141,10 +141,12 @@ result<json, rpc_error> sendtoaddress(const method_call& call) {
                           "owner must be a public key (64 hex characters)");
   const auto& v = call.args[1];
   uint64_t units = 0;
-  if (v.is_number_unsigned()) {
-    if (v.get<uint64_t>() > static_cast<uint64_t>(max_send_time))
-      return invalid_params(call.method, "amount is too large");
-    units = v.get<uint64_t>() * units_per_time;
+  if (v.is_number_integer()) {
+    auto t = whole_number(call, v, "amount", 1,
+                          static_cast<uint64_t>(max_send_time));
+    if (!t)
+      return t.error();
+    units = *t * units_per_time;
   } else if (v.is_number_float()) {
     auto t = v.get<double>();
     if (!(t > 0) || t > max_send_time)

@@ -80,13 +80,11 @@ result<json, rpc_error> getconnectioncount(const method_call& call) {
 constexpr uint64_t max_node_addresses = 2500;
 
 result<json, rpc_error> getnodeaddresses(const method_call& call) {
-  const auto& v = call.args[0];
-  if (!v.is_number_unsigned() || v.get<uint64_t>() > max_node_addresses)
-    return invalid_params(call.method, "count must be a whole number from 0 to "
-                                         + std::to_string(max_node_addresses));
-  auto count = v.get<uint64_t>();
+  auto count = whole_number(call, call.args[0], "count", 0, max_node_addresses);
+  if (!count)
+    return count.error();
   auto addrs = call.backend.node_addresses(
-    static_cast<uint32_t>(count == 0 ? max_node_addresses : count));
+    static_cast<uint32_t>(*count == 0 ? max_node_addresses : *count));
   if (!addrs)
     return node_error(addrs.error());
   auto out = json::array();
@@ -105,15 +103,13 @@ result<json, rpc_error> getnodeaddresses(const method_call& call) {
 
 result<json, rpc_error> addpeeraddress(const method_call& call) {
   auto host = call.args[0].get<std::string>();
-  const auto& p = call.args[1];
   if (!is_ip_literal(host))
     return invalid_params(call.method,
                           "'" + printable(host) + "' is not an IP address");
-  if (!p.is_number_unsigned() || p.get<uint64_t>() == 0
-      || p.get<uint64_t>() > 65535)
-    return invalid_params(call.method, "port must be a number from 1 to 65535");
-  auto ok = call.backend.add_peer_address(host, static_cast<uint16_t>(
-                                                  p.get<uint64_t>()));
+  auto port = whole_number(call, call.args[1], "port", 1, 65535);
+  if (!port)
+    return port.error();
+  auto ok = call.backend.add_peer_address(host, static_cast<uint16_t>(*port));
   if (!ok)
     return node_error(ok.error());
   return json{{"success", *ok}};

@@ -682,3 +682,65 @@ TEST_CASE_FIXTURE(fixture, "every -32602 reads 'Invalid params: <method>: '") {
         == "Invalid params: setban: command must be add or remove, not "
            "'ban'");
 }
+
+TEST_CASE_FIXTURE(fixture, "getconnectioncount, getnodeaddresses, "
+                           "addpeeraddress") {
+  auto n = call("getconnectioncount");
+  REQUIRE(n);
+  CHECK(n->is_number_unsigned());
+  auto addrs = call("getnodeaddresses");
+  REQUIRE(addrs);
+  CHECK(addrs->size() == 1); // the default count
+  auto all = call("getnodeaddresses", json::array({0}));
+  REQUIRE(all);
+  REQUIRE(all->size() == 3);
+  CHECK((*all)[0]["address"] == "10.0.0.1");
+  CHECK((*all)[0]["port"] == 24200);
+  CHECK((*all)[0]["tried"] == true);
+  CHECK(!(*all)[0].contains("id"));
+  for (const auto& bad : {json::array({-1}), json::array({2501}),
+                          json::array({1.5}), json::array({"3"})})
+    CHECK_MESSAGE(code("getnodeaddresses", bad) == -32602, bad.dump());
+
+  auto added = call("addpeeraddress", json::array({"10.0.0.5", 24200}));
+  REQUIRE(added);
+  CHECK((*added)["success"] == true);
+  auto again = call("addpeeraddress", json::array({"2001:db8::1", 1}));
+  REQUIRE(again);
+  CHECK((*again)["success"] == false);
+  CHECK(backend.added_addresses
+        == std::vector<std::string>{"10.0.0.5:24200", "2001:db8::1:1"});
+  for (const auto& bad :
+       {json::array({"seed.example", 1}), json::array({"10.0.0.5", 0}),
+        json::array({"10.0.0.5", 65536}), json::array({"10.0.0.5", -1}),
+        json::array({"10.0.0.5"}), json::array({"10.0.0.5:1", 1})})
+    CHECK_MESSAGE(code("addpeeraddress", bad) == -32602, bad.dump());
+  CHECK(backend.added_addresses.size() == 2);
+}
+
+TEST_CASE_FIXTURE(fixture, "masternodelist and sendtoaddress") {
+  auto list = call("masternodelist");
+  REQUIRE(list);
+  REQUIRE(list->size() == 1);
+  CHECK((*list)[0]["id"] == std::string(64, 'a'));
+  CHECK((*list)[0]["collateral"] == std::string(64, 'b') + ":0");
+  CHECK((*list)[0]["lastannounced"] == 1767225600);
+
+  auto txid = call("sendtoaddress", json::array({node_id, 1000}));
+  REQUIRE(txid);
+  CHECK(*txid == std::string(64, 'c'));
+  CHECK(call("sendtoaddress", json::array({node_id, 0.5})));
+  CHECK(call("sendtoaddress", json::array({node_id, 0.00000001})));
+  using sent = std::pair<std::string, uint64_t>;
+  CHECK(backend.sent
+        == std::vector<sent>{{node_id, 100'000'000'000ULL},
+                             {node_id, 50'000'000ULL},
+                             {node_id, 1ULL}});
+  for (const auto& bad :
+       {json::array({node_id, 0}), json::array({node_id, -5}),
+        json::array({node_id, 0.000000001}), json::array({node_id, "1000"}),
+        json::array({"abc", 1000}), json::array({node_id, 1e12}),
+        json::array({node_id})})
+    CHECK_MESSAGE(code("sendtoaddress", bad) == -32602, bad.dump());
+  CHECK(backend.sent.size() == 3);
+}
