@@ -257,15 +257,13 @@ caf::error no_chain(supervisor_actor* self) {
                          "no chain: " + self->state.no_chain_reason);
 }
 
-caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
-                         caf::io::doorman_ptr doorman,
-                         std::shared_ptr<dir_lock> lock,
-                         std::shared_ptr<chain::store> store,
-                         std::string no_chain_reason) {
+/// Spawns and links the node's actors: registry, rate limiter, verifiers,
+/// the chain actors (with a `store`), masternodes, discovery and, with a
+/// `doorman`, the listener.
+void spawn_children(supervisor_actor* self, caf::io::doorman_ptr doorman,
+                    const std::shared_ptr<chain::store>& store) {
   auto& st = self->state;
-  st.lock = std::move(lock);
-  st.ctx = ctx;
-  st.no_chain_reason = std::move(no_chain_reason);
+  auto& ctx = st.ctx;
   st.registry = spawn_registry(self->system(), ctx,
                                caf::actor_cast<caf::actor>(self));
   self->link_to(st.registry);
@@ -299,13 +297,23 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
     self->link_to(st.listener);
     self->monitor(st.listener);
   }
-  // Masternodes first, then the other configured peers.
-  for (const auto& addr : ctx->cfg.masternode_peers)
+}
+
+/// Dials the peers of the configuration: masternodes first, then the other
+/// configured peers.
+void add_configured_targets(supervisor_actor* self) {
+  const auto& cfg = self->state.ctx->cfg;
+  for (const auto& addr : cfg.masternode_peers)
     add_target(self, addr, true, true);
-  for (const auto& addr : ctx->cfg.addnode)
+  for (const auto& addr : cfg.addnode)
     add_target(self, addr, true, false);
-  for (const auto& addr : ctx->cfg.connect)
+  for (const auto& addr : cfg.connect)
     add_target(self, addr, true, false);
+}
+
+/// How the supervisor ends: with a child that fails, or once its children
+/// have stopped.
+void watch_children(supervisor_actor* self) {
   // The listener exits first on shutdown; only other exits end the node.
   self->set_exit_handler([=](caf::exit_msg& em) {
     if (em.source != self->state.listener.address()
@@ -328,6 +336,55 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
         && st.discovery_gone)
       self->quit(caf::exit_reason::user_shutdown);
   });
+}
+
+/// The chain's state with the sync coordinator's.
+caf::result<chain_info> ask_chain_info(supervisor_actor* self) {
+  auto& st = self->state;
+  if (!st.reader)
+    return no_chain(self);
+  auto rp = self->make_response_promise<chain_info>();
+  auto sync = st.sync;
+  self->request(st.reader, caf::infinite, chaininfo_atom::value)
+    .then(
+      [=](chain_info& info) mutable {
+        self->request(sync, caf::infinite, syncinfo_atom::value)
+          .then(
+            [=](sync_info& s) mutable {
+              info.sync = std::move(s);
+              rp.deliver(std::move(info));
+            },
+            [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
+      },
+      [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
+  return rp;
+}
+
+/// The metrics, with the registry's list of peers.
+caf::result<metrics_snapshot> ask_metrics(supervisor_actor* self) {
+  auto rp = self->make_response_promise<metrics_snapshot>();
+  self
+    ->request(self->state.registry, std::chrono::seconds{5}, peers_atom::value)
+    .then(
+      [=](std::vector<peer_info>& peers) mutable {
+        rp.deliver(collect_metrics(*self->state.ctx, peers));
+      },
+      [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
+caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
+                         caf::io::doorman_ptr doorman,
+                         std::shared_ptr<dir_lock> lock,
+                         std::shared_ptr<chain::store> store,
+                         std::string no_chain_reason) {
+  auto& st = self->state;
+  st.lock = std::move(lock);
+  st.ctx = std::move(ctx);
+  st.no_chain_reason = std::move(no_chain_reason);
+  spawn_children(self, std::move(doorman), store);
+  add_configured_targets(self);
+  watch_children(self);
   return {
     [=](dial_atom, const std::string& addr, uint64_t generation) {
       execute(self, self->state.targets.timer_fired(addr, generation,
@@ -426,26 +483,7 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
     [=](disconn_atom, const std::string& who) {
       return self->delegate(self->state.registry, disconn_atom::value, who);
     },
-    [=](chaininfo_atom) -> caf::result<chain_info> {
-      auto& st = self->state;
-      if (!st.reader)
-        return no_chain(self);
-      auto rp = self->make_response_promise<chain_info>();
-      auto sync = st.sync;
-      self->request(st.reader, caf::infinite, chaininfo_atom::value)
-        .then(
-          [=](chain_info& info) mutable {
-            self->request(sync, caf::infinite, syncinfo_atom::value)
-              .then(
-                [=](sync_info& s) mutable {
-                  info.sync = std::move(s);
-                  rp.deliver(std::move(info));
-                },
-                [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
-          },
-          [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
-      return rp;
-    },
+    [=](chaininfo_atom) { return ask_chain_info(self); },
     [=](blockhash_atom a, uint64_t height) -> caf::result<std::string> {
       if (!self->state.reader)
         return no_chain(self);
@@ -456,18 +494,7 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
         return no_chain(self);
       return forward_answer<block_info>(self, self->state.reader, a, which);
     },
-    [=](metrics_atom) -> caf::result<metrics_snapshot> {
-      auto rp = self->make_response_promise<metrics_snapshot>();
-      self
-        ->request(self->state.registry, std::chrono::seconds{5},
-                  peers_atom::value)
-        .then(
-          [=](std::vector<peer_info>& peers) mutable {
-            rp.deliver(collect_metrics(*self->state.ctx, peers));
-          },
-          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
-      return rp;
-    },
+    [=](metrics_atom) { return ask_metrics(self); },
     [=](verifychain_atom a) -> caf::result<std::string> {
       if (!self->state.reader)
         return no_chain(self);
