@@ -1,14 +1,12 @@
 #include "actors/supervisor.hpp"
 
-#include <map>
-
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
 #include "actors/atoms.hpp"
-#include "actors/backoff.hpp"
 #include "actors/chain_actor.hpp"
 #include "actors/connector.hpp"
+#include "actors/dial_targets.hpp"
 #include "actors/discovery.hpp"
 #include "actors/forward_answer.hpp"
 #include "actors/gossip.hpp"
@@ -28,21 +26,6 @@ namespace timecoin {
 
 namespace {
 
-/// An address the node dials and, if persistent, keeps dialling.
-struct target {
-  /// `stopped`: not connected and not dialled again (a failed `onetry`).
-  enum class phase : uint8_t { waiting, dialing, connected, stopped };
-  peer_address where;
-  bool persistent = true; ///< `addnode`: re-dialled forever
-  bool removed = false;   ///< `addnode remove` while connected: forget on loss
-  bool masternode = false;
-  std::string node_id; ///< learned from its HELLO
-  phase ph = phase::waiting;
-  backoff delays;
-  uint64_t generation = 0; ///< invalidates timers of superseded attempts
-  caf::actor_clock::time_point next_attempt; ///< while waiting
-};
-
 struct supervisor_state {
   static inline const char* name = "supervisor";
   context_ptr ctx;
@@ -57,7 +40,7 @@ struct supervisor_state {
   bool discovery_gone = false;
   caf::actor masternodes;
   std::string no_chain_reason;
-  std::map<std::string, target> targets;
+  dial_targets targets; ///< the operator's outbound targets
   bool stopping = false;
   bool registry_gone = false;
   bool listener_gone = false;
@@ -175,8 +158,6 @@ caf::behavior listener(caf::io::broker* self, caf::io::doorman_ptr doorman,
   };
 }
 
-void start_dial(supervisor_actor* self, const std::string& addr);
-
 conn_params make_params(supervisor_actor* self, security::conn_role role,
                         const std::string& target, conn_type type) {
   auto& st = self->state;
@@ -229,93 +210,46 @@ void connect_to(supervisor_actor* self, const peer_address& where,
   });
 }
 
-void schedule_retry(supervisor_actor* self, const std::string& addr) {
-  auto i = self->state.targets.find(addr);
-  if (i == self->state.targets.end() || self->state.stopping)
-    return;
-  auto& t = i->second;
-  if (!t.persistent) {
-    if (t.removed)
-      self->state.targets.erase(i);
-    else
-      t.ph = target::phase::stopped;
-    return;
-  }
-  t.ph = target::phase::waiting;
-  auto delay = t.delays.next();
-  t.next_attempt = self->clock().now() + delay;
-  log(self).debug("re-dialling {} in {} ms", addr, delay.count());
-  send_later(self, delay, dial_atom::value, addr, ++t.generation);
+/// Asks the peer table whether a connection to a node id is registered.
+dial_targets::is_connected_fn connected_in(supervisor_actor* self) {
+  auto table = self->state.ctx->table;
+  return [table](const std::string& id) { return table->is_connected(id); };
 }
 
-void start_dial(supervisor_actor* self, const std::string& addr) {
-  auto& st = self->state;
-  auto& t = st.targets.at(addr);
-  if (!t.node_id.empty() && st.ctx->table->is_connected(t.node_id)) {
-    t.ph = target::phase::connected;
-    return;
+/// Does what the targets answered.
+void execute(supervisor_actor* self, const dial_action& a) {
+  switch (a.kind) {
+    case dial_action::none: return;
+    case dial_action::dial:
+      log(self).debug("dialling {}", a.addr);
+      connect_to(self, a.where,
+                 make_params(self, security::conn_role::dialer, a.addr,
+                             conn_type::addnode));
+      return;
+    case dial_action::retry_later:
+      log(self).debug("re-dialling {} in {} ms", a.addr, a.delay.count());
+      send_later(self, a.delay, dial_atom::value, a.addr, a.generation);
+      return;
   }
-  t.ph = target::phase::dialing;
-  ++t.generation;
-  auto params = make_params(self, security::conn_role::dialer, addr,
-                            conn_type::addnode);
-  log(self).debug("dialling {}", addr);
-  connect_to(self, t.where, std::move(params));
 }
 
 void add_target(supervisor_actor* self, const std::string& addr,
                 bool persistent, bool masternode) {
-  auto hp = parse_peer_address(addr);
-  if (!hp)
-    return;
-  auto [i, added] = self->state.targets.try_emplace(addr);
-  auto& t = i->second;
-  if (!added) {
-    t.persistent = t.persistent || persistent;
-    t.removed = false;
-    if (t.ph == target::phase::waiting || t.ph == target::phase::stopped)
-      start_dial(self, addr);
-    return;
-  }
-  t.where = *hp;
-  t.persistent = persistent;
-  t.masternode = masternode;
-  start_dial(self, addr);
+  execute(self, self->state.targets.add(addr, persistent, masternode,
+                                        connected_in(self)));
 }
 
-void on_up(supervisor_actor* self, const std::string& id,
-           const std::string& addr) {
-  for (auto& [a, t] : self->state.targets) {
-    if (a == addr)
-      t.node_id = id;
-    if (a == addr || (!t.node_id.empty() && t.node_id == id)) {
-      t.ph = target::phase::connected;
-      ++t.generation;
-    }
-  }
-}
-
-void on_lost(supervisor_actor* self, const std::string& id,
-             const std::string& addr, int64_t lasted_s) {
-  auto& st = self->state;
-  std::vector<std::string> retry;
-  for (auto& [a, t] : st.targets) {
-    bool own = a == addr;
-    bool same_peer = !id.empty() && t.node_id == id;
-    if (!own && !(same_peer && t.ph == target::phase::connected))
-      continue;
-    if (own && !id.empty())
-      t.node_id = id;
-    if (!id.empty() && st.ctx->table->is_connected(id)) {
-      t.ph = target::phase::connected; // another connection serves the pair
-      continue;
-    }
-    if (lasted_s >= backoff_stable_connection.count())
-      t.delays.reset();
-    retry.push_back(a);
-  }
-  for (const auto& a : retry)
-    schedule_retry(self, a);
+added_node_info to_added_node_info(const dial_target_info& t) {
+  added_node_info info;
+  info.address = t.address;
+  info.state = to_string(t.phase);
+  info.node_id = t.node_id;
+  info.persistent = t.persistent;
+  info.masternode = t.masternode;
+  info.attempts = t.attempts;
+  if (t.phase == dial_phase::waiting)
+    info.next_attempt_ms = t.next_attempt.count();
+  return info;
 }
 
 caf::error no_chain(supervisor_actor* self) {
@@ -323,15 +257,13 @@ caf::error no_chain(supervisor_actor* self) {
                          "no chain: " + self->state.no_chain_reason);
 }
 
-caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
-                         caf::io::doorman_ptr doorman,
-                         std::shared_ptr<dir_lock> lock,
-                         std::shared_ptr<chain::store> store,
-                         std::string no_chain_reason) {
+/// Spawns and links the node's actors: registry, rate limiter, verifiers,
+/// the chain actors (with a `store`), masternodes, discovery and, with a
+/// `doorman`, the listener.
+void spawn_children(supervisor_actor* self, caf::io::doorman_ptr doorman,
+                    const std::shared_ptr<chain::store>& store) {
   auto& st = self->state;
-  st.lock = std::move(lock);
-  st.ctx = ctx;
-  st.no_chain_reason = std::move(no_chain_reason);
+  auto& ctx = st.ctx;
   st.registry = spawn_registry(self->system(), ctx,
                                caf::actor_cast<caf::actor>(self));
   self->link_to(st.registry);
@@ -365,13 +297,23 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
     self->link_to(st.listener);
     self->monitor(st.listener);
   }
-  // Masternodes first, then the other configured peers.
-  for (const auto& addr : ctx->cfg.masternode_peers)
+}
+
+/// Dials the peers of the configuration: masternodes first, then the other
+/// configured peers.
+void add_configured_targets(supervisor_actor* self) {
+  const auto& cfg = self->state.ctx->cfg;
+  for (const auto& addr : cfg.masternode_peers)
     add_target(self, addr, true, true);
-  for (const auto& addr : ctx->cfg.addnode)
+  for (const auto& addr : cfg.addnode)
     add_target(self, addr, true, false);
-  for (const auto& addr : ctx->cfg.connect)
+  for (const auto& addr : cfg.connect)
     add_target(self, addr, true, false);
+}
+
+/// How the supervisor ends: with a child that fails, or once its children
+/// have stopped.
+void watch_children(supervisor_actor* self) {
   // The listener exits first on shutdown; only other exits end the node.
   self->set_exit_handler([=](caf::exit_msg& em) {
     if (em.source != self->state.listener.address()
@@ -394,31 +336,79 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
         && st.discovery_gone)
       self->quit(caf::exit_reason::user_shutdown);
   });
+}
+
+/// The chain's state with the sync coordinator's.
+caf::result<chain_info> ask_chain_info(supervisor_actor* self) {
+  auto& st = self->state;
+  if (!st.reader)
+    return no_chain(self);
+  auto rp = self->make_response_promise<chain_info>();
+  auto sync = st.sync;
+  self->request(st.reader, caf::infinite, chaininfo_atom::value)
+    .then(
+      [=](chain_info& info) mutable {
+        self->request(sync, caf::infinite, syncinfo_atom::value)
+          .then(
+            [=](sync_info& s) mutable {
+              info.sync = std::move(s);
+              rp.deliver(std::move(info));
+            },
+            [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
+      },
+      [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
+  return rp;
+}
+
+/// The metrics, with the registry's list of peers.
+caf::result<metrics_snapshot> ask_metrics(supervisor_actor* self) {
+  auto rp = self->make_response_promise<metrics_snapshot>();
+  self
+    ->request(self->state.registry, std::chrono::seconds{5}, peers_atom::value)
+    .then(
+      [=](std::vector<peer_info>& peers) mutable {
+        rp.deliver(collect_metrics(*self->state.ctx, peers));
+      },
+      [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
+caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
+                         caf::io::doorman_ptr doorman,
+                         std::shared_ptr<dir_lock> lock,
+                         std::shared_ptr<chain::store> store,
+                         std::string no_chain_reason) {
+  auto& st = self->state;
+  st.lock = std::move(lock);
+  st.ctx = std::move(ctx);
+  st.no_chain_reason = std::move(no_chain_reason);
+  spawn_children(self, std::move(doorman), store);
+  add_configured_targets(self);
+  watch_children(self);
   return {
     [=](dial_atom, const std::string& addr, uint64_t generation) {
-      auto i = self->state.targets.find(addr);
-      if (i != self->state.targets.end() && !self->state.stopping
-          && i->second.generation == generation
-          && i->second.ph == target::phase::waiting)
-        start_dial(self, addr);
+      execute(self, self->state.targets.timer_fired(addr, generation,
+                                                    connected_in(self)));
     },
     [=](dialed_atom a, const std::string& addr, const std::string& err) {
       auto& st = self->state;
-      if (st.targets.count(addr)) {
+      if (st.targets.contains(addr)) {
         log(self).info("cannot connect to {}: {}", addr, err);
-        schedule_retry(self, addr);
+        execute(self, st.targets.dial_failed(addr, self->clock().now()));
       } else {
         log(self).debug("cannot connect to {}: {}", addr, err);
       }
       self->send(st.discovery, a, addr, err);
     },
     [=](up_atom a, const std::string& id, const std::string& addr, bool in) {
-      on_up(self, id, addr);
+      self->state.targets.up(id, addr);
       self->send(self->state.discovery, a, id, addr, in);
     },
     [=](lost_atom a, const std::string& id, const std::string& addr,
         int64_t lasted_s) {
-      on_lost(self, id, addr, lasted_s);
+      for (const auto& act : self->state.targets.lost(
+             id, addr, lasted_s, connected_in(self), self->clock().now()))
+        execute(self, act);
       self->send(self->state.discovery, a, id, addr, lasted_s);
     },
     [=](autodial_atom, const std::string& addr, uint8_t type) {
@@ -449,7 +439,6 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
                                          units);
     },
     [=](addnode_atom, const std::string& addr, uint8_t mode) {
-      auto& targets = self->state.targets;
       switch (static_cast<addnode_mode>(mode)) {
         case addnode_mode::add:
           add_target(self, addr, true, false);
@@ -457,47 +446,14 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
         case addnode_mode::onetry:
           add_target(self, addr, false, false);
           return true;
-        case addnode_mode::remove: {
-          auto i = targets.find(addr);
-          if (i == targets.end() || !i->second.persistent)
-            return false;
-          auto& t = i->second;
-          if (t.ph == target::phase::connected
-              || t.ph == target::phase::dialing) {
-            t.persistent = false;
-            t.removed = true;
-          } else {
-            targets.erase(i);
-          }
-          return true;
-        }
+        case addnode_mode::remove: return self->state.targets.remove(addr);
       }
       return false;
     },
     [=](addednodes_atom) {
       std::vector<added_node_info> out;
-      auto now = self->clock().now();
-      for (const auto& [addr, t] : self->state.targets) {
-        added_node_info info;
-        info.address = addr;
-        info.node_id = t.node_id;
-        info.persistent = t.persistent;
-        info.masternode = t.masternode;
-        info.attempts = t.delays.attempts();
-        switch (t.ph) {
-          case target::phase::dialing: info.state = "connecting"; break;
-          case target::phase::connected: info.state = "connected"; break;
-          case target::phase::stopped: info.state = "disconnected"; break;
-          case target::phase::waiting:
-            info.state = "reconnecting";
-            info.next_attempt_ms = std::max<int64_t>(
-              0, std::chrono::duration_cast<std::chrono::milliseconds>(
-                   t.next_attempt - now)
-                   .count());
-            break;
-        }
-        out.push_back(std::move(info));
-      }
+      for (const auto& t : self->state.targets.info(self->clock().now()))
+        out.push_back(to_added_node_info(t));
       return out;
     },
     [=](peers_atom) {
@@ -527,26 +483,7 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
     [=](disconn_atom, const std::string& who) {
       return self->delegate(self->state.registry, disconn_atom::value, who);
     },
-    [=](chaininfo_atom) -> caf::result<chain_info> {
-      auto& st = self->state;
-      if (!st.reader)
-        return no_chain(self);
-      auto rp = self->make_response_promise<chain_info>();
-      auto sync = st.sync;
-      self->request(st.reader, caf::infinite, chaininfo_atom::value)
-        .then(
-          [=](chain_info& info) mutable {
-            self->request(sync, caf::infinite, syncinfo_atom::value)
-              .then(
-                [=](sync_info& s) mutable {
-                  info.sync = std::move(s);
-                  rp.deliver(std::move(info));
-                },
-                [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
-          },
-          [=](caf::error& e) mutable { rp.deliver(std::move(e)); });
-      return rp;
-    },
+    [=](chaininfo_atom) { return ask_chain_info(self); },
     [=](blockhash_atom a, uint64_t height) -> caf::result<std::string> {
       if (!self->state.reader)
         return no_chain(self);
@@ -557,18 +494,7 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
         return no_chain(self);
       return forward_answer<block_info>(self, self->state.reader, a, which);
     },
-    [=](metrics_atom) -> caf::result<metrics_snapshot> {
-      auto rp = self->make_response_promise<metrics_snapshot>();
-      self
-        ->request(self->state.registry, std::chrono::seconds{5},
-                  peers_atom::value)
-        .then(
-          [=](std::vector<peer_info>& peers) mutable {
-            rp.deliver(collect_metrics(*self->state.ctx, peers));
-          },
-          [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
-      return rp;
-    },
+    [=](metrics_atom) { return ask_metrics(self); },
     [=](verifychain_atom a) -> caf::result<std::string> {
       if (!self->state.reader)
         return no_chain(self);
@@ -586,6 +512,7 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
       if (st.stopping)
         return;
       st.stopping = true;
+      st.targets.stop();
       log(self).info("stopping: saying BYE to {} peers",
                      st.ctx->table->connected_count());
       if (st.listener)
