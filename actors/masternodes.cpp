@@ -25,6 +25,8 @@ struct masternodes_state {
   proto::hash256 seen_tip{};
   caf::actor_clock::time_point next_announce{};
   bool announced_once = false;
+  /// Why the last announcement could not be made ("" after a success).
+  std::string last_failure;
 };
 
 using masternodes_actor = caf::stateful_actor<masternodes_state>;
@@ -123,11 +125,14 @@ void announce(masternodes_actor* self) {
   std::string why;
   auto env = own_announcement(self, why);
   if (!env) {
-    if (!st.announced_once)
+    // Said once per reason; retried after every new tip.
+    if (why != st.last_failure)
       log(self).error("masternode=1 but not announced: {}", why);
-    st.announced_once = true; // said once; retried on every new tip
+    st.last_failure = why;
+    st.announced_once = true;
     return;
   }
+  st.last_failure.clear();
   if (offer(self, *env, false, std::string{}))
     publish(self);
   log(self).info("announced this node as a masternode ({})",
@@ -183,8 +188,11 @@ caf::behavior masternodes(masternodes_actor* self, context_ptr ctx,
       send_later(self, masternode_tick, mn_tick_atom::value);
     },
     [=](mn_offer_atom, const proto::gossip& env, const std::string& from) {
-      // Verified by the verifiers already; relayed only once accepted.
-      if (offer(self, env, false, from)) {
+      // The verifiers checked the signature only on networks that sign
+      // gossip; an announcement is checked on every network, so that no
+      // one can list another node's id with another address. Relayed only
+      // once accepted.
+      if (offer(self, env, true, from)) {
         publish(self);
         self->send(self->state.registry, mn_relay_atom::value, env, from);
       }

@@ -274,7 +274,8 @@ using sendto_atom = caf::atom_constant<caf::atom("sendto")>;
 /// - `disconn, "host:port" | node id hex` → false if no such peer
 /// - `addednodes` → the configured outbound peers and their states
 /// - `publish, kind, payload` → signs and gossips it; false if kind 1 or 2
-///   and the payload is not a decodable transaction or block
+///   and the payload is not a decodable transaction or block, and for kind
+///   9 (masternode announcements are made by the node, `masternode=1`)
 /// - `subscribe, kind, actor` / `unsub, kind, actor`: the actor receives
 ///   `(gossip, gossip_message)` for every new verified message of that kind
 /// - `setban, "ip|cidr", add?, seconds` → false for a bad subnet, or a

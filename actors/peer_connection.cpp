@@ -157,6 +157,9 @@ struct conn_state {
   time_point next_self_announce{};
   /// The id of our GET_MASTERNODES; 0 once answered (or never sent).
   uint64_t getmn_id = 0;
+  /// The peer's first GET_MASTERNODES was answered; later ones get an empty
+  /// MASTERNODES.
+  bool getmn_answered = false;
   /// Chain requests sent to the chain reader and not answered yet.
   uint32_t serving = 0;
   /// The peer's height as last told to the sync coordinator.
@@ -573,10 +576,12 @@ void after_register(conn_broker* self) {
 /// GET_MASTERNODES: the newest announcement of each listed masternode.
 void on_get_masternodes(conn_broker* self, uint64_t id) {
   auto& st = self->state;
-  if (!st.params.masternodes) {
+  // Up to 1.25 MiB: answered once per connection, as GET_PEERS.
+  if (!st.params.masternodes || st.getmn_answered) {
     send_msg(self, proto::message{id, proto::masternodes{}});
     return;
   }
+  st.getmn_answered = true;
   self
     ->request(st.params.masternodes, std::chrono::seconds{5}, getmn_atom::value)
     .then(

@@ -267,6 +267,10 @@ bool on_publish(registry_actor* self, uint16_t kind,
                 std::vector<uint8_t>& payload) {
   auto& st = self->state;
   const auto& ctx = *st.ctx;
+  // Masternode announcements are made by the masternodes actor, checked
+  // against the chain like anyone's (masternode=1).
+  if (kind == gossip_kind_masternode)
+    return false;
   auto msg = security::make_gossip(
     ctx.cfg.enable_message_signing ? &ctx.key : nullptr, ctx.net->magic, kind,
     unix_now(), std::move(payload));

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "cluster.hpp"
+#include "raw_peer.hpp"
 
 using namespace timecoin;
 using namespace timecoin::test;
@@ -132,6 +133,33 @@ TEST_CASE("a funded, announced masternode gets a reserved slot; a node that "
   auto list = listed(c, a);
   REQUIRE(list.size() == 1);
   CHECK(list[0].collateral == txid + ":0");
+  // A new peer learns the list at once with GET_MASTERNODES, answered once
+  // per connection.
+  auto asker = authenticated(regular[0].p2p_port(), "127.0.0.1");
+  REQUIRE(asker);
+  auto ask = [&](uint64_t id) -> std::optional<proto::masternodes> {
+    asker->send(proto::message{id, proto::get_masternodes{}});
+    while (auto msg = asker->receive(10s))
+      if (auto* m = std::get_if<proto::masternodes>(&msg->content);
+          m && msg->id == id)
+        return *m;
+    return std::nullopt;
+  };
+  auto first = ask(7);
+  REQUIRE(first);
+  REQUIRE(first->entries.size() == 1);
+  CHECK(proto::to_hex(first->entries[0].sender) == mid);
+  auto second = ask(8);
+  REQUIRE(second);
+  CHECK(second->entries.empty());
+  // Kind 9 cannot be published through the library: the node makes its
+  // own announcement.
+  bool published = true;
+  self
+    ->request(a.actor(), 5s, publish_atom::value, uint16_t{9},
+              std::vector<uint8_t>{1, 2, 3})
+    .receive([&](bool ok) { published = ok; }, [](caf::error&) {});
+  CHECK(!published);
 }
 
 TEST_CASE("a masternode without its collateral says so and is not listed") {
