@@ -15,6 +15,7 @@
 #include "actors/atoms.hpp"
 #include "actors/discovery_sources.hpp"
 #include "actors/node.hpp"
+#include "actors/outbound_plan.hpp"
 #include "actors/send_later.hpp"
 #include "actors/slot_policy.hpp"
 #include "config/values.hpp"
@@ -167,7 +168,7 @@ void save_anchors(discovery_actor* self) {
     log(self).warn("cannot write {}: {}", st.anchors_path, err);
 }
 
-/// This node's own listening address, as told to peers.
+/// True if `a` is this node (its id, or the address it announces).
 bool is_self(const discovery_state& st, const book_address& a) {
   if (!a.node_id.empty() && a.node_id == st.ctx->node_id_hex)
     return true;
@@ -204,13 +205,6 @@ void dial(discovery_actor* self, const std::string& host, uint16_t port,
   log(self).debug("dialling {} ({})", key, to_string(type));
   self->send(st.supervisor, autodial_atom::value, key,
              static_cast<uint8_t>(type));
-}
-
-uint32_t count_type(const discovery_state& st, conn_type t) {
-  uint32_t n = 0;
-  for (const auto& kv : st.conns)
-    n += kv.second.type == t ? 1 : 0;
-  return n;
 }
 
 /// Asks the seeds again: `seednode`, DNS seeds, the discovery service.
@@ -258,80 +252,48 @@ void reseed(discovery_actor* self) {
   }
 }
 
-/// Phase 1 of the outbound plan: masternodes of the list, up to
-/// `maxoutboundmasternodes`, on top of the regular connections.
-void dial_masternodes(discovery_actor* self) {
-  auto& st = self->state;
-  auto want = st.ctx->cfg.maxoutboundmasternodes;
-  auto have = count_type(st, conn_type::masternode);
-  if (have >= want)
-    return;
-  auto listed = st.ctx->masternodes->read(
-    [](const masternode_view& v) { return v.by_id; });
-  std::vector<std::pair<std::string, masternode_address>> choices(
-    listed.begin(), listed.end());
-  std::shuffle(choices.begin(), choices.end(), st.rng);
-  for (const auto& [id, where] : choices) {
-    if (have >= want)
-      break;
-    book_address a;
-    a.host = where.host;
-    a.port = where.port;
-    a.node_id = id;
-    if (id == st.ctx->node_id_hex || st.ctx->table->is_connected(id)
-        || st.conns.count(a.key())
-        || std::find(st.configured.begin(), st.configured.end(), a.key())
-             != st.configured.end())
-      continue;
-    dial(self, a.host, a.port, conn_type::masternode);
-    ++have;
-  }
+/// What the outbound plan looks at, from the actor's state.
+outbound_view view_of(const discovery_state& st) {
+  const auto& cfg = st.ctx->cfg;
+  outbound_view v;
+  v.max_regular = cfg.maxoutbound;
+  v.max_masternodes = cfg.maxoutboundmasternodes;
+  v.local = st.local;
+  for (const auto& [key, c] : st.conns)
+    v.current.push_back(outbound_conn{key, c.type, c.group});
+  auto connected = st.ctx->table->connected_peers();
+  v.connected_ids.insert(connected.begin(), connected.end());
+  v.configured.insert(st.configured.begin(), st.configured.end());
+  v.own_id = st.ctx->node_id_hex;
+  if (auto own = self_address(*st.ctx))
+    v.own_address.emplace(own->host, own->port);
+  return v;
 }
 
-/// Fills the outbound slots: anchors, masternodes, then addresses of the
-/// book in network groups not used yet.
+/// Fills the outbound slots (`plan_outbound`); asks the seeds again when
+/// there is nothing to dial.
 void plan(discovery_actor* self) {
   auto& st = self->state;
   const auto& cfg = st.ctx->cfg;
   if (st.stopping || cfg.connect_only)
     return;
-  auto regular = count_type(st, conn_type::outbound);
-  while (!st.anchors.empty() && regular < cfg.maxoutbound) {
-    auto addr = parse_peer_address(st.anchors.back());
-    st.anchors.pop_back();
-    if (addr && !st.conns.count(addr->to_string())) {
-      dial(self, addr->host, addr->port, conn_type::outbound);
-      ++regular;
-    }
+  auto v = view_of(st);
+  std::vector<listed_masternode> masternodes;
+  st.ctx->masternodes->read([&](const masternode_view& mv) {
+    for (const auto& [id, where] : mv.by_id)
+      masternodes.push_back(listed_masternode{id, where.host, where.port});
+    return 0;
+  });
+  auto dials = plan_outbound(v, st.anchors, masternodes, *st.book, st.rng,
+                             unix_now());
+  uint32_t regular = 0;
+  for (const auto& c : v.current)
+    regular += c.type == conn_type::outbound ? 1 : 0;
+  for (const auto& d : dials) {
+    dial(self, d.host, d.port, d.type);
+    regular += d.type == conn_type::outbound ? 1 : 0;
   }
-  dial_masternodes(self);
-  if (regular >= cfg.maxoutbound)
-    return;
-  std::set<std::string> groups;
-  for (const auto& kv : st.conns)
-    if (kv.second.type != conn_type::feeler)
-      groups.insert(kv.second.group);
-  auto connected = st.ctx->table->connected_peers();
-  std::set<std::string> ids(connected.begin(), connected.end());
-  auto skip = [&](const book_address& a) {
-    return st.conns.count(a.key())
-           || groups.count(network_group(a.host, a.port, st.local))
-           || (!a.node_id.empty() && ids.count(a.node_id)) || is_self(st, a)
-           || std::find(st.configured.begin(), st.configured.end(), a.key())
-                != st.configured.end();
-  };
-  auto now = unix_now();
-  bool dialled = false;
-  while (regular < cfg.maxoutbound) {
-    auto a = st.book->select(false, skip, now);
-    if (!a)
-      break;
-    groups.insert(network_group(a->host, a->port, st.local));
-    dial(self, a->host, a->port, conn_type::outbound);
-    ++regular;
-    dialled = true;
-  }
-  if (!dialled && regular < cfg.maxoutbound
+  if (regular < cfg.maxoutbound
       && self->clock().now() - st.last_reseed >= reseed_interval)
     reseed(self);
 }
@@ -339,21 +301,10 @@ void plan(discovery_actor* self) {
 /// A feeler: a short connection to a new address, to move it to tried.
 void feel(discovery_actor* self) {
   auto& st = self->state;
-  const auto& cfg = st.ctx->cfg;
-  if (st.stopping || cfg.connect_only || count_type(st, conn_type::feeler) > 0
-      || count_type(st, conn_type::outbound) < cfg.maxoutbound)
+  if (st.stopping || st.ctx->cfg.connect_only)
     return;
-  auto connected = st.ctx->table->connected_peers();
-  std::set<std::string> ids(connected.begin(), connected.end());
-  auto a = st.book->select(
-    true,
-    [&](const book_address& b) {
-      return st.conns.count(b.key()) || is_self(st, b)
-             || (!b.node_id.empty() && ids.count(b.node_id));
-    },
-    unix_now());
-  if (a)
-    dial(self, a->host, a->port, conn_type::feeler);
+  if (auto d = plan_feeler(view_of(st), *st.book, unix_now()))
+    dial(self, d->host, d->port, d->type);
 }
 
 bool allow_unsolicited(discovery_actor* self, const std::string& peer) {
