@@ -1,7 +1,5 @@
 #include "actors/address_book.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -13,6 +11,8 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+
+#include "security/subnet.hpp"
 
 namespace timecoin {
 
@@ -43,67 +43,6 @@ constexpr double failed_attempt_factor = 0.66;
 constexpr uint32_t max_penalised_attempts = 8;
 /// How much `select` raises its acceptance chance after each refusal.
 constexpr double chance_growth = 1.2;
-
-/// An IP literal parsed: IPv4 (IPv4-mapped IPv6 included) or IPv6 bytes.
-struct ip_addr {
-  bool v4 = false;
-  std::array<uint8_t, 16> b{}; ///< IPv4 in the first 4 bytes
-  std::string text;            ///< canonical (inet_ntop) form
-};
-
-std::optional<ip_addr> parse_ip(const std::string& host) {
-  ip_addr ip;
-  char buf[INET6_ADDRSTRLEN] = {};
-  in_addr a4{};
-  in6_addr a6{};
-  if (inet_pton(AF_INET, host.c_str(), &a4) == 1) {
-    ip.v4 = true;
-    std::memcpy(ip.b.data(), &a4, 4);
-  } else if (inet_pton(AF_INET6, host.c_str(), &a6) == 1) {
-    static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
-                                       0, 0, 0, 0, 0xff, 0xff};
-    if (std::memcmp(&a6, mapped, sizeof mapped) == 0) {
-      ip.v4 = true;
-      std::memcpy(&a4, reinterpret_cast<const uint8_t*>(&a6) + 12, 4);
-      std::memcpy(ip.b.data(), &a4, 4);
-    } else {
-      std::memcpy(ip.b.data(), &a6, 16);
-    }
-  } else {
-    return std::nullopt;
-  }
-  if (ip.v4)
-    inet_ntop(AF_INET, &a4, buf, sizeof buf);
-  else
-    inet_ntop(AF_INET6, &a6, buf, sizeof buf);
-  ip.text = buf;
-  return ip;
-}
-
-bool is_local(const ip_addr& ip) {
-  const auto& b = ip.b;
-  if (ip.v4)
-    return b[0] == 127 || b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16)
-           || (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254)
-           || (b[0] == 0 && b[1] == 0 && b[2] == 0 && b[3] == 0);
-  bool zero_head = std::all_of(b.begin(), b.begin() + 15,
-                               [](uint8_t x) { return x == 0; });
-  return (zero_head && b[15] <= 1)                   // :: and ::1
-         || (b[0] & 0xfe) == 0xfc                    // fc00::/7
-         || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80); // fe80::/10
-}
-
-std::string group_of(const ip_addr& ip, uint16_t port, bool local) {
-  if (local || is_local(ip))
-    return "h:" + ip.text + ":" + std::to_string(port);
-  char buf[32];
-  if (ip.v4)
-    std::snprintf(buf, sizeof buf, "4:%u.%u", ip.b[0], ip.b[1]);
-  else
-    std::snprintf(buf, sizeof buf, "6:%02x%02x:%02x%02x", ip.b[0], ip.b[1],
-                  ip.b[2], ip.b[3]);
-  return buf;
-}
 
 /// Lowercase hex of exactly `bytes` bytes, or nullopt.
 std::optional<std::string> lower_hex(const std::string& s, std::size_t bytes) {
@@ -163,16 +102,6 @@ double chance(const book_address& a, int64_t now) {
 }
 
 } // namespace
-
-std::string network_group(const std::string& host, uint16_t port, bool local) {
-  auto ip = parse_ip(host);
-  return ip ? group_of(*ip, port, local) : std::string{};
-}
-
-bool is_local_address(const std::string& host) {
-  auto ip = parse_ip(host);
-  return ip && is_local(*ip);
-}
 
 std::string book_address::key() const {
   bool v6 = host.find(':') != std::string::npos;
@@ -309,11 +238,11 @@ struct address_book::impl {
   }
 
   entry* find(const std::string& host, uint16_t port) {
-    auto ip = parse_ip(host);
+    auto ip = security::ip_address::parse(host);
     if (!ip)
       return nullptr;
     book_address a;
-    a.host = ip->text;
+    a.host = ip->to_string();
     a.port = port;
     auto it = entries.find(a.key());
     return it == entries.end() ? nullptr : &it->second;
@@ -330,19 +259,19 @@ struct address_book::impl {
 
   /// `a` checked and normalised into an entry, or nullopt if malformed.
   std::optional<entry> make_entry(const book_address& a) const {
-    auto ip = parse_ip(a.host);
+    auto ip = security::ip_address::parse(a.host);
     if (!ip || a.port == 0 || a.last_seen < 0)
       return std::nullopt;
     entry e;
     e.a = a;
-    e.a.host = ip->text;
+    e.a.host = ip->to_string();
     if (!a.node_id.empty()) {
       auto id = lower_hex(a.node_id, 32);
       if (!id)
         return std::nullopt;
       e.a.node_id = *id;
     }
-    e.group = group_of(*ip, a.port, local);
+    e.group = network_group(*ip, a.port, local);
     return e;
   }
 

@@ -17,18 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "actors/network_group.hpp"
+
 namespace timecoin {
-
-/// The network group an address is bucketed by: "4:a.b" for IPv4 (/16),
-/// "6:xxxx:xxxx" for IPv6 (/32). On a local cluster (`local` set: devnet, or
-/// a loopback or private address) every node is a group of its own,
-/// "h:host:port", so that nodes on one host can fill each other's slots.
-/// Empty for a host that is not an IP literal.
-std::string network_group(const std::string& host, uint16_t port, bool local);
-
-/// True for loopback, private (RFC 1918, RFC 4193), link-local and
-/// unspecified addresses.
-bool is_local_address(const std::string& host);
 
 /// One address as the book keeps it.
 struct book_address {

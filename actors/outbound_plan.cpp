@@ -83,7 +83,8 @@ plan_outbound(const outbound_view& v, std::vector<std::string>& anchors,
   for (const auto& d : out)
     groups.insert(network_group(d.host, d.port, v.local));
   auto skip = [&](const book_address& a) {
-    return taken(a.key()) || groups.count(network_group(a.host, a.port, v.local))
+    return taken(a.key())
+           || groups.count(network_group(a.host, a.port, v.local))
            || (!a.node_id.empty() && v.connected_ids.count(a.node_id))
            || is_own_address(v, a);
   };

@@ -70,8 +70,8 @@ TEST_CASE("plan: regular addresses in distinct network groups, up to "
   v.current.clear();
   for (int i = 0; i < 6; ++i) {
     auto host = "20." + std::to_string(i) + ".0.1";
-    v.current.push_back(
-      {host + ":24100", conn_type::outbound, network_group(host, 24100, false)});
+    v.current.push_back({host + ":24100", conn_type::outbound,
+                         network_group(host, 24100, false)});
   }
   auto more = plan_outbound(v, anchors, {}, book, rng, now);
   REQUIRE(more.size() == 2);
