@@ -8,11 +8,10 @@
 #include <unordered_map>
 
 #include <caf/all.hpp>
-#include <nlohmann/json.hpp>
-#include <sodium.h>
 
 #include "actors/address_book.hpp"
 #include "actors/atoms.hpp"
+#include "actors/discovery_files.hpp"
 #include "actors/discovery_sources.hpp"
 #include "actors/node.hpp"
 #include "actors/outbound_plan.hpp"
@@ -20,14 +19,10 @@
 #include "actors/slot_policy.hpp"
 #include "config/values.hpp"
 #include "protocol/unix_time.hpp"
-#include "security/file_util.hpp"
 
 namespace timecoin {
 
 namespace {
-
-/// `peers.json` and `anchors.json` larger than this are not read.
-constexpr std::size_t max_book_file_bytes = 16 * 1024 * 1024;
 
 /// One automatic outbound connection: dialling, or up.
 struct auto_conn {
@@ -82,69 +77,25 @@ int64_t now_ms(discovery_actor* self) {
     .count();
 }
 
-std::array<uint8_t, 32> random_key() {
-  std::array<uint8_t, 32> k{};
-  randombytes_buf(k.data(), k.size());
-  return k;
-}
-
 /// Reads `peers.json`; a file that is not one is moved aside (never a
 /// reason not to start).
 void load_book(discovery_actor* self) {
   auto& st = self->state;
   auto seed = std::uniform_int_distribution<uint64_t>{}(st.rng);
-  auto file = security::read_bounded(st.book_path, max_book_file_bytes);
-  std::string err;
-  if (file.status == security::read_status::ok) {
-    auto book = address_book::from_json(file.text, st.local, seed, err,
-                                        unix_now());
-    if (book) {
-      st.book.emplace(std::move(*book));
-      log(self).info("address book: {} addresses from {}", st.book->size(),
-                     st.book_path);
-      return;
-    }
-  } else if (file.status != security::read_status::missing) {
-    err = file.why;
-  }
-  if (!err.empty()) {
-    auto aside = st.book_path + ".corrupt";
-    if (std::rename(st.book_path.c_str(), aside.c_str()) == 0)
-      log(self).warn("{} is not an address book ({}): moved to {}, starting "
-                     "with an empty book",
-                     st.book_path, err, aside);
-    else
-      log(self).warn("{} is not an address book ({}), and cannot be moved "
-                     "aside: starting with an empty book",
-                     st.book_path, err);
-  }
-  st.book.emplace(random_key(), st.local, seed);
+  auto loaded = timecoin::load_book(st.book_path, st.local, seed, unix_now());
+  if (!loaded.warning.empty())
+    log(self).warn("{}", loaded.warning);
+  else if (loaded.book.size() > 0)
+    log(self).info("address book: {} addresses from {}", loaded.book.size(),
+                   st.book_path);
+  st.book.emplace(std::move(loaded.book));
 }
 
 void save_book(discovery_actor* self) {
   auto& st = self->state;
   std::string err;
-  if (!security::replace_file(st.book_path, st.book->to_json(), 0600, err))
+  if (!timecoin::save_book(st.book_path, *st.book, err))
     log(self).warn("cannot write {}: {}", st.book_path, err);
-}
-
-/// Reads and removes `anchors.json`: a restart dials them first, once.
-void load_anchors(discovery_actor* self) {
-  auto& st = self->state;
-  auto file = security::read_bounded(st.anchors_path, max_book_file_bytes);
-  if (file.status != security::read_status::ok)
-    return;
-  std::remove(st.anchors_path.c_str());
-  auto doc = nlohmann::json::parse(file.text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("anchors")
-      || !doc["anchors"].is_array())
-    return;
-  for (const auto& a : doc["anchors"])
-    if (a.is_string() && parse_peer_address(a.get<std::string>())
-        && st.anchors.size() < anchor_count)
-      st.anchors.push_back(a.get<std::string>());
-  if (!st.anchors.empty())
-    log(self).info("dialling {} anchors first", st.anchors.size());
 }
 
 /// Writes the longest-lived automatic outbound peers to `anchors.json`.
@@ -159,12 +110,11 @@ void save_anchors(discovery_actor* self) {
   std::sort(up.begin(), up.end(), [](const auto* a, const auto* b) {
     return a->second.since < b->second.since;
   });
-  nlohmann::json doc;
-  doc["anchors"] = nlohmann::json::array();
+  std::vector<std::string> anchors;
   for (std::size_t i = 0; i < up.size() && i < anchor_count; ++i)
-    doc["anchors"].push_back(up[i]->first);
+    anchors.push_back(up[i]->first);
   std::string err;
-  if (!security::replace_file(st.anchors_path, doc.dump(), 0600, err))
+  if (!timecoin::save_anchors(st.anchors_path, anchors, err))
     log(self).warn("cannot write {}: {}", st.anchors_path, err);
 }
 
@@ -428,7 +378,9 @@ caf::behavior discovery(discovery_actor* self, context_ptr ctx,
        {&cfg.addnode, &cfg.connect, &cfg.masternode_peers, &cfg.seednode})
     st.configured.insert(st.configured.end(), list->begin(), list->end());
   load_book(self);
-  load_anchors(self);
+  st.anchors = take_anchors(st.anchors_path, anchor_count);
+  if (!st.anchors.empty())
+    log(self).info("dialling {} anchors first", st.anchors.size());
   // The operator's peers are addresses too (no source: a group of their own).
   auto now = unix_now();
   for (const auto* list : {&cfg.addnode, &cfg.connect, &cfg.masternode_peers})
