@@ -36,8 +36,7 @@ bool save_book(const std::string& path, const address_book& book,
 
 /// Reads and removes the anchors at `path` ("host:port" each, at most
 /// `max`): a restart dials them first, once.
-std::vector<std::string> take_anchors(const std::string& path,
-                                      std::size_t max);
+std::vector<std::string> take_anchors(const std::string& path, std::size_t max);
 
 /// Writes `anchors` ("host:port" each) atomically; false and `err` on
 /// failure.

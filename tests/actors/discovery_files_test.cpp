@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "actors/discovery_files.hpp"
 #include "../security/temp_dir.hpp"
+#include "actors/discovery_files.hpp"
 
 using namespace timecoin;
 
@@ -59,8 +59,8 @@ TEST_CASE("anchors.json: read once, bounded, malformed entries skipped") {
   std::string err;
   REQUIRE(save_anchors(path, {"10.0.0.1:24100", "[2001:db8::1]:24100"}, err));
   auto got = take_anchors(path, 2);
-  CHECK(got == std::vector<std::string>{"10.0.0.1:24100",
-                                        "[2001:db8::1]:24100"});
+  CHECK(got
+        == std::vector<std::string>{"10.0.0.1:24100", "[2001:db8::1]:24100"});
   CHECK(!std::filesystem::exists(path));
   CHECK(take_anchors(path, 2).empty());
   write(path, "{\"anchors\": [\"nohost\", 7, \"10.0.0.2:1\", \"10.0.0.3:1\", "

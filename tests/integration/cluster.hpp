@@ -64,6 +64,18 @@ inline std::string fresh_dir(const std::string& name) {
   return dir;
 }
 
+/// A node of a local cluster: its own fresh data directory, any free port,
+/// and, since every node is at 127.0.0.1, limits per address that allow the
+/// whole cluster (docs/OPERATIONS.md, "A local cluster on one host").
+inline node_config local_cluster_node(const std::string& name) {
+  node_config c;
+  c.datadir = fresh_dir(name);
+  c.port = 0;
+  c.port_set = true;
+  c.maxconnectionsperip = 64;
+  return c;
+}
+
 struct cluster {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;

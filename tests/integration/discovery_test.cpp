@@ -51,18 +51,6 @@ std::size_t tried(cluster& c, const node_handle& n) {
   return out;
 }
 
-/// A node of a local cluster: every node is at 127.0.0.1, so the limits
-/// per address must allow the whole cluster (docs/OPERATIONS.md, "A local
-/// cluster").
-node_config discovering(const std::string& name) {
-  node_config c;
-  c.datadir = fresh_dir(name);
-  c.port = 0;
-  c.port_set = true;
-  c.maxconnectionsperip = 64;
-  return c;
-}
-
 #ifdef TIMECOIN_SANITIZED
 constexpr auto fill_limit = 180s;
 #else
@@ -74,10 +62,10 @@ constexpr auto fill_limit = 60s;
 TEST_CASE("30 nodes that know one seed node reach their outbound target") {
   cluster c;
   c.discovery = true;
-  auto seed = c.start_with(discovering("seed"));
+  auto seed = c.start_with(local_cluster_node("seed"));
   std::vector<node_handle> nodes;
   for (int i = 0; i < 30; ++i) {
-    auto cfg = discovering("n" + std::to_string(i));
+    auto cfg = local_cluster_node("n" + std::to_string(i));
     cfg.seednode = {addr(seed)};
     nodes.push_back(c.start_with(cfg));
   }
@@ -107,16 +95,16 @@ TEST_CASE("a node restarted with its seed down reconnects from peers.json "
           "and its anchors") {
   cluster c;
   c.discovery = true;
-  auto seed = c.start_with(discovering("rs-seed"));
+  auto seed = c.start_with(local_cluster_node("rs-seed"));
   std::vector<node_handle> others;
   for (int i = 0; i < 4; ++i) {
-    auto cfg = discovering("rs" + std::to_string(i));
+    auto cfg = local_cluster_node("rs" + std::to_string(i));
     cfg.seednode = {addr(seed)};
     // They do not dial: the node under test finds them, not they it.
     cfg.maxoutbound = 0;
     others.push_back(c.start_with(cfg));
   }
-  auto cfg = discovering("rs-a");
+  auto cfg = local_cluster_node("rs-a");
   cfg.seednode = {addr(seed)};
   cfg.maxoutbound = 3;
   auto a = c.start_with(cfg);
@@ -143,7 +131,7 @@ TEST_CASE("a node restarted with its seed down reconnects from peers.json "
 TEST_CASE("a corrupt peers.json is moved aside and the node starts") {
   cluster c;
   c.discovery = true;
-  auto cfg = discovering("corrupt");
+  auto cfg = local_cluster_node("corrupt");
   std::filesystem::create_directories(cfg.datadir);
   {
     std::ofstream f{cfg.datadir + "/peers.json"};
@@ -167,8 +155,8 @@ TEST_CASE("discoveryurl: the node dials what the service lists; a bad "
           "service falls back to the configured peers") {
   cluster c;
   c.discovery = true;
-  auto listed = c.start_with(discovering("du-listed"));
-  auto fallback = c.start_with(discovering("du-fallback"));
+  auto listed = c.start_with(local_cluster_node("du-listed"));
+  auto fallback = c.start_with(local_cluster_node("du-fallback"));
   httplib::Server http;
   std::string body = "{\"network\": \"devnet\", \"peers\": [{\"host\": "
                      "\"127.0.0.1\", \"port\": "
@@ -190,7 +178,7 @@ TEST_CASE("discoveryurl: the node dials what the service lists; a bad "
   std::thread server{[&] { http.listen_after_bind(); }};
   auto base = "http://127.0.0.1:" + std::to_string(port);
   {
-    auto cfg = discovering("du-good");
+    auto cfg = local_cluster_node("du-good");
     cfg.discoveryurl = base + "/good";
     auto n = c.start_with(cfg);
     CHECK(eventually([&] { return n.is_connected(listed.node_id()); }, 20s));
@@ -198,7 +186,7 @@ TEST_CASE("discoveryurl: the node dials what the service lists; a bad "
   }
   for (const char* path : {"/garbage", "/testnet", "/missing"}) {
     CAPTURE(path);
-    auto cfg = discovering("du-bad");
+    auto cfg = local_cluster_node("du-bad");
     cfg.discoveryurl = base + path;
     cfg.addnode = {addr(fallback)};
     auto n = c.start_with(cfg);
@@ -210,7 +198,7 @@ TEST_CASE("discoveryurl: the node dials what the service lists; a bad "
   server.join();
   {
     // The service down: the configured peer all the same.
-    auto cfg = discovering("du-down");
+    auto cfg = local_cluster_node("du-down");
     cfg.discoveryurl = base + "/good";
     cfg.addnode = {addr(fallback)};
     auto n = c.start_with(cfg);
@@ -224,7 +212,7 @@ TEST_CASE("an attacker's 10,000 addresses from one /16 take a small, bounded "
           "share of the book and evict no honest address") {
   cluster c;
   c.discovery = true;
-  auto conf = discovering("flood");
+  auto conf = local_cluster_node("flood");
   conf.connect_only = true; // the book only, no dialling
   auto a = c.start_with(conf);
   // 300 honest addresses, one per /16, added by the operator.

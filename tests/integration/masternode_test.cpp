@@ -13,15 +13,6 @@ using namespace timecoin::test;
 
 namespace {
 
-node_config plain(const std::string& name) {
-  node_config c;
-  c.datadir = fresh_dir(name);
-  c.port = 0;
-  c.port_set = true;
-  c.maxconnectionsperip = 64;
-  return c;
-}
-
 std::vector<masternode_info> listed(cluster& c, const node_handle& n) {
   caf::scoped_actor self{*c.sys};
   std::vector<masternode_info> out;
@@ -64,11 +55,11 @@ constexpr uint64_t collateral_units = 100'000'000'000ULL; // 1,000 TIME
 TEST_CASE("a funded, announced masternode gets a reserved slot; a node that "
           "only claims to be one does not") {
   cluster c;
-  auto aconf = plain("mn-a");
+  auto aconf = local_cluster_node("mn-a");
   aconf.maxconnections = 10; // 4 reserved for masternodes, 6 regular
   auto a = c.start_with(aconf);
   // The masternode's id first: start it once, alone.
-  auto mconf = plain("mn-m");
+  auto mconf = local_cluster_node("mn-m");
   mconf.listen = true;
   auto m0 = c.start_with(mconf);
   auto mid = m0.node_id();
@@ -82,7 +73,7 @@ TEST_CASE("a funded, announced masternode gets a reserved slot; a node that "
   // Six regular peers fill a's regular slots; each syncs a's chain.
   std::vector<node_handle> regular;
   for (int i = 0; i < 6; ++i) {
-    auto conf = plain("mn-r" + std::to_string(i));
+    auto conf = local_cluster_node("mn-r" + std::to_string(i));
     conf.addnode = {addr(a)};
     regular.push_back(c.start_with(conf));
   }
@@ -91,11 +82,11 @@ TEST_CASE("a funded, announced masternode gets a reserved slot; a node that "
     REQUIRE(eventually([&] { return same_tip(c, r, tip); }, 30s));
   // A seventh regular peer finds no slot (the six are protected from
   // eviction): REJECT 6, again and again.
-  auto extra_conf = plain("mn-extra");
+  auto extra_conf = local_cluster_node("mn-extra");
   extra_conf.addnode = {addr(a)};
   auto extra = c.start_with(extra_conf);
   // A node that says it is a masternode but has no collateral.
-  auto liar_conf = plain("mn-liar");
+  auto liar_conf = local_cluster_node("mn-liar");
   liar_conf.masternode = true;
   liar_conf.addnode = {addr(a)};
   auto liar = c.start_with(liar_conf);
@@ -164,8 +155,8 @@ TEST_CASE("a funded, announced masternode gets a reserved slot; a node that "
 
 TEST_CASE("a masternode without its collateral says so and is not listed") {
   cluster c;
-  auto a = c.start_with(plain("nocol-a"));
-  auto conf = plain("nocol-m");
+  auto a = c.start_with(local_cluster_node("nocol-a"));
+  auto conf = local_cluster_node("nocol-m");
   conf.masternode = true;
   conf.masternodecollateral = std::string(64, 'e') + ":0";
   conf.addnode = {addr(a)};
