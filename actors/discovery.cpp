@@ -35,12 +35,6 @@ struct auto_conn {
   int64_t since = 0; ///< when it came up
 };
 
-/// A peer's allowance of unsolicited addresses.
-struct address_allowance {
-  double tokens = unsolicited_address_burst;
-  int64_t last_ms = 0;
-};
-
 struct discovery_state {
   static inline const char* name = "discovery";
   context_ptr ctx;
@@ -56,7 +50,6 @@ struct discovery_state {
   std::vector<std::string> anchors;
   /// Addresses the operator configured: never dialled automatically.
   std::vector<std::string> configured;
-  std::unordered_map<std::string, address_allowance> allowance;
   std::unordered_map<std::string, int64_t> relayed;
   std::mt19937_64 rng{std::random_device{}()};
   caf::actor_clock::time_point last_reseed{};
@@ -69,12 +62,6 @@ using discovery_actor = caf::stateful_actor<discovery_state>;
 
 spdlog::logger& log(discovery_actor* self) {
   return *self->state.ctx->log;
-}
-
-int64_t now_ms(discovery_actor* self) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           self->clock().now().time_since_epoch())
-    .count();
 }
 
 /// Reads `peers.json`; a file that is not one is moved aside (never a
@@ -257,21 +244,6 @@ void feel(discovery_actor* self) {
     dial(self, d->host, d->port, d->type);
 }
 
-bool allow_unsolicited(discovery_actor* self, const std::string& peer) {
-  auto& al = self->state.allowance[peer];
-  auto now = now_ms(self);
-  if (al.last_ms != 0)
-    al.tokens = std::min(unsolicited_address_burst,
-                         al.tokens
-                           + (now - al.last_ms) / 1000.0
-                               * unsolicited_addresses_per_second);
-  al.last_ms = now;
-  if (al.tokens < 1)
-    return false;
-  al.tokens -= 1;
-  return true;
-}
-
 /// Relays fresh addresses of a small unsolicited PEERS to two random peers.
 void relay(discovery_actor* self, const std::vector<book_address>& addrs,
            const std::string& from_id) {
@@ -307,21 +279,21 @@ void relay(discovery_actor* self, const std::vector<book_address>& addrs,
     caf::anon_send(st.registry, send_atom::value, id, msg);
 }
 
+/// Addresses from a peer: solicited (the answer to our GET_PEERS) or
+/// within the allowance its connection keeps; `relayable` for an
+/// unsolicited PEERS of at most `relay_max_addresses`.
 void on_peers(discovery_actor* self, const std::string& from_host,
-              const std::string& from_id, bool solicited, proto::peers& in) {
+              const std::string& from_id, bool relayable, proto::peers& in) {
   auto now = unix_now();
   std::vector<book_address> addrs;
   addrs.reserve(in.entries.size());
-  for (const auto& e : in.entries) {
-    if (!solicited && !allow_unsolicited(self, from_id))
-      break;
+  for (const auto& e : in.entries)
     if (auto a = from_wire(e, now))
       addrs.push_back(std::move(*a));
-  }
   auto added = learn(self, addrs, from_host);
   log(self).debug("{} addresses from {} ({} new)", addrs.size(), from_host,
                   added);
-  if (!solicited && in.entries.size() <= relay_max_addresses)
+  if (relayable)
     relay(self, addrs, from_id);
 }
 
@@ -440,10 +412,8 @@ caf::behavior discovery(discovery_actor* self, context_ptr ctx,
     [=](up_atom, const std::string& id, const std::string& target, bool) {
       on_up(self, id, target);
     },
-    [=](lost_atom, const std::string& id, const std::string& target, int64_t) {
-      auto& st = self->state;
-      st.allowance.erase(id);
-      st.conns.erase(target);
+    [=](lost_atom, const std::string&, const std::string& target, int64_t) {
+      self->state.conns.erase(target);
     },
     [=](dialed_atom, const std::string& target, const std::string&) {
       self->state.conns.erase(target);

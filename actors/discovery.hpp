@@ -6,7 +6,9 @@
 // `peers.json` (internal header). docs/PROTOCOL.md, "Addresses and
 // discovery".
 
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -48,6 +50,27 @@ constexpr int64_t relay_max_age_seconds = 600;
 constexpr int64_t relay_once_per_seconds = 24 * 3600;
 /// A node announces its own address again on a connection this old.
 constexpr auto self_announce_interval = std::chrono::hours{24};
+/// A peer's allowance of unsolicited addresses (a token bucket), kept by
+/// its connection so that a flood never reaches the discovery actor.
+struct address_allowance {
+  double tokens = unsolicited_address_burst;
+  int64_t last_ms = -1;
+
+  /// How many of `n` addresses arriving at `now_ms` may be taken.
+  std::size_t take(std::size_t n, int64_t now_ms) {
+    // A clock that went back refills nothing.
+    if (last_ms >= 0 && now_ms > last_ms)
+      tokens = std::min(unsolicited_address_burst,
+                        tokens
+                          + static_cast<double>(now_ms - last_ms) / 1000.0
+                              * unsolicited_addresses_per_second);
+    last_ms = std::max(last_ms, now_ms);
+    auto granted = std::min<std::size_t>(n, static_cast<std::size_t>(tokens));
+    tokens -= static_cast<double>(granted);
+    return granted;
+  }
+};
+
 /// Relay memory bound: addresses remembered as relayed.
 constexpr std::size_t max_relayed_remembered = 10'000;
 

@@ -188,11 +188,11 @@ caf::behavior masternodes(masternodes_actor* self, context_ptr ctx,
       send_later(self, masternode_tick, mn_tick_atom::value);
     },
     [=](mn_offer_atom, const proto::gossip& env, const std::string& from) {
-      // The verifiers checked the signature only on networks that sign
-      // gossip; an announcement is checked on every network, so that no
-      // one can list another node's id with another address. Relayed only
-      // once accepted.
-      if (offer(self, env, true, from)) {
+      // The verifiers checked the signature on networks that sign gossip;
+      // on the others it is checked here, so that no one can list another
+      // node's id with another address. Relayed only once accepted.
+      auto check = !self->state.ctx->cfg.enable_message_signing;
+      if (offer(self, env, check, from)) {
         publish(self);
         self->send(self->state.registry, mn_relay_atom::value, env, from);
       }

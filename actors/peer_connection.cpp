@@ -153,6 +153,8 @@ struct conn_state {
   uint64_t getaddr_id = 0;
   /// The peer's first GET_PEERS was answered; later ones get an empty PEERS.
   bool getaddr_answered = false;
+  /// Unsolicited addresses this peer may still send.
+  address_allowance addr_allowance;
   /// When this node announces its address on this connection again.
   time_point next_self_announce{};
   /// The id of our GET_MASTERNODES; 0 once answered (or never sent).
@@ -624,12 +626,25 @@ void on_peers(conn_broker* self, proto::message& msg) {
   auto& st = self->state;
   if (!st.params.discovery)
     return;
+  auto& in = std::get<proto::peers>(msg.content);
   bool solicited = msg.id != 0 && msg.id == st.getaddr_id;
-  if (solicited)
+  bool relayable = false;
+  if (solicited) {
     st.getaddr_id = 0;
+  } else {
+    // Beyond the allowance, addresses are dropped here: a flood never
+    // queues in the discovery actor (docs/PROTOCOL.md, "Addresses and
+    // discovery").
+    relayable = in.entries.size() <= relay_max_addresses;
+    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    self->clock().now().time_since_epoch())
+                    .count();
+    in.entries.resize(st.addr_allowance.take(in.entries.size(), now_ms));
+    if (in.entries.empty())
+      return;
+  }
   self->send(st.params.discovery, peer_addrs_atom::value, st.entry.host,
-             st.entry.node_id, solicited,
-             std::move(std::get<proto::peers>(msg.content)));
+             st.entry.node_id, relayable, std::move(in));
   if (solicited && st.params.type == conn_type::seed)
     close_conn(self, "seed asked");
 }
