@@ -1120,7 +1120,15 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
     begin_handshake(self);
     flush_now(self);
   }
-  self->set_down_handler([](caf::down_msg&) {});
+  // A connection whose registry is gone (the node stopped while it was
+  // being set up) closes at once: nothing else would ever close it.
+  if (st.params.registry)
+    self->monitor(st.params.registry);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& st = self->state;
+    if (dm.source == st.params.registry.address() && !st.closing)
+      close_conn(self, "the node stopped");
+  });
   return {
     [=](caf::io::new_data_msg& msg) {
       on_data(self, msg);

@@ -1,5 +1,9 @@
 #include "actors/supervisor.hpp"
 
+#include <unistd.h>
+
+#include <mutex>
+
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
@@ -26,6 +30,14 @@ namespace timecoin {
 
 namespace {
 
+/// Shared with the connect threads: a connect that completes once the node
+/// is stopping closes its socket instead of spawning a connection that
+/// nothing would ever close (the registry is going away).
+struct dial_gate {
+  std::mutex mutex;
+  bool closed = false;
+};
+
 struct supervisor_state {
   static inline const char* name = "supervisor";
   context_ptr ctx;
@@ -42,6 +54,8 @@ struct supervisor_state {
   std::string no_chain_reason;
   dial_targets targets; ///< the operator's outbound targets
   bool stopping = false;
+  /// Closed at stop: no dial that completes after it spawns a connection.
+  std::shared_ptr<dial_gate> gate = std::make_shared<dial_gate>();
   bool registry_gone = false;
   bool listener_gone = false;
   std::shared_ptr<dir_lock> lock;
@@ -84,6 +98,8 @@ struct listener_state {
   std::unordered_map<caf::actor_addr, security::ip_address> children;
   uint64_t refused = 0;
   uint64_t accepted = 0;
+  /// After `shutdown`: sockets still accepted are closed at once.
+  bool stopping = false;
 };
 
 /// The listener forgets the attempts of addresses and networks that went
@@ -114,6 +130,10 @@ caf::behavior listener(caf::io::broker* self, caf::io::doorman_ptr doorman,
     [=](const caf::io::new_connection_msg& msg) {
       if (++st->accepted % listener_expire_every == 0)
         st->limits.expire(self->clock().now());
+      if (st->stopping) {
+        self->close(msg.handle);
+        return;
+      }
       auto host = self->remote_addr(msg.handle);
       auto ip = security::ip_address::parse(host);
       if (!ip) {
@@ -144,6 +164,7 @@ caf::behavior listener(caf::io::broker* self, caf::io::doorman_ptr doorman,
     },
     [=](const caf::io::acceptor_closed_msg&) { self->quit(); },
     [=](shutdown_atom) {
+      st->stopping = true;
       // Closed from a later turn of the multiplexer, never from the one that
       // started the listener: CAF 0.17 merges an acceptor's add and remove
       // queued in one turn into no change at all, and the acceptor then
@@ -198,13 +219,22 @@ void connect_to(supervisor_actor* self, const peer_address& where,
   auto ctx = st.ctx;
   auto registry = st.registry;
   auto sup = caf::actor_cast<caf::actor>(self);
+  auto gate = st.gate;
   self->spawn<caf::detached>([=](caf::event_based_actor* dialer) {
     auto fd = connect_with_timeout(where, connect_timeout);
-    if (fd) {
+    if (!fd) {
+      dialer->send(sup, dialed_atom::value, addr, fd.error());
+      dialer->quit();
+      return;
+    }
+    std::lock_guard<std::mutex> guard{gate->mutex};
+    if (gate->closed) {
+      ::close(*fd);
+    } else {
+      // Under the lock: the registry has this connection in its mailbox
+      // before the supervisor tells it to shut down.
       auto conn = spawn_on_socket(dialer->system(), *fd, ctx, params);
       dialer->send(registry, track_atom::value, conn, addr);
-    } else {
-      dialer->send(sup, dialed_atom::value, addr, fd.error());
     }
     dialer->quit();
   });
@@ -513,6 +543,10 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
         return;
       st.stopping = true;
       st.targets.stop();
+      {
+        std::lock_guard<std::mutex> guard{st.gate->mutex};
+        st.gate->closed = true;
+      }
       log(self).info("stopping: saying BYE to {} peers",
                      st.ctx->table->connected_count());
       if (st.listener)
