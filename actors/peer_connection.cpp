@@ -182,6 +182,7 @@ spdlog::logger& log(conn_broker* self) {
 }
 
 void fail_pending(conn_broker* self);
+void release(conn_broker* self);
 
 /// Counts the connection's close in the metrics, once, as `r`.
 void count_close(conn_state& st, close_reason r) {
@@ -219,7 +220,7 @@ void flush_now(conn_broker* self) {
                          st.tls->last_error());
           count_close(st, close_reason::tls_failure);
           st.closing = true;
-          fail_pending(self);
+          release(self);
           self->close(st.hdl);
           self->quit();
           return;
@@ -366,6 +367,15 @@ void fail_pending(conn_broker* self) {
   self->state.pending.clear();
 }
 
+/// What a connection gives back as it ends: its pending requests fail, and
+/// the monitor on the registry goes (CAF keeps a monitor's record in the
+/// monitored actor until it is removed: one per connection ever made).
+void release(conn_broker* self) {
+  fail_pending(self);
+  if (self->state.params.registry)
+    self->demonitor(self->state.params.registry);
+}
+
 /// Sends what is queued, a TLS close_notify, and closes the connection.
 void close_conn(conn_broker* self, const std::string& why) {
   auto& st = self->state;
@@ -387,7 +397,7 @@ void close_conn(conn_broker* self, const std::string& why) {
       self->flush(st.hdl);
     }
   }
-  fail_pending(self);
+  release(self);
   self->close(st.hdl);
   self->quit();
 }
@@ -1206,7 +1216,7 @@ caf::behavior peer_connection(conn_broker* self, caf::io::connection_handle hdl,
         log(self).debug("{}: connection closed by peer", st.peer_label);
         count_close(st, close_reason::peer_closed);
         st.closing = true;
-        fail_pending(self);
+        release(self);
         self->quit();
       }
     },
