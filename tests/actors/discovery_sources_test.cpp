@@ -20,7 +20,8 @@ TEST_CASE("discovery service JSON: good answers") {
   auto r = parse_discovery_json(
     R"({"network": "testnet", "peers": [
          {"host": "1.2.3.4", "port": 24100,
-          "node_id": ")" + std::string(64, 'A') + R"(", "masternode": true},
+          "node_id": ")"
+      + std::string(64, 'A') + R"(", "masternode": true},
          {"host": "2001:db8::1", "port": 1}]})",
     "testnet", now);
   REQUIRE(r);
