@@ -81,6 +81,17 @@ struct conn_fixture : test::net_fixture {
     REQUIRE(done.connected);
     CHECK(*registrations == 1);
   }
+
+  /// Sends `msg` through the connection as a request of this node's; its
+  /// answer, once the peer sends it, lands in `*got`.
+  void ask(proto::message msg, std::optional<proto::message>& got) {
+    auto target = conn;
+    sys.spawn([&got, target, msg](caf::event_based_actor* self) {
+      self->request(target, caf::infinite, request_atom::value, msg)
+        .then([&got](proto::message& m) { got = m; }, [](caf::error&) {});
+    });
+    settle();
+  }
 };
 
 } // namespace
@@ -182,14 +193,7 @@ TEST_CASE_FIXTURE(conn_fixture,
 TEST_CASE_FIXTURE(conn_fixture, "MASTERNODES answers our GET_MASTERNODES") {
   complete_handshake();
   std::optional<proto::message> got;
-  auto target = conn;
-  sys.spawn([&, target](caf::event_based_actor* self) {
-    self
-      ->request(target, caf::infinite, request_atom::value,
-                proto::message{0, proto::get_masternodes{}})
-      .then([&](proto::message& m) { got = m; }, [](caf::error&) {});
-  });
-  settle();
+  ask(proto::message{0, proto::get_masternodes{}}, got);
   auto sent = frames_of(written(hdl));
   REQUIRE(sent.size() == 1);
   CHECK(sent[0].type() == proto::msg_type::get_masternodes);
@@ -233,14 +237,7 @@ TEST_CASE_FIXTURE(conn_fixture, "a request unanswered for 30 s times out") {
 TEST_CASE_FIXTURE(conn_fixture, "a response carries the request's id back") {
   complete_handshake();
   std::optional<proto::message> got;
-  auto target = conn;
-  sys.spawn([&, target](caf::event_based_actor* self) {
-    self
-      ->request(target, caf::infinite, request_atom::value,
-                proto::message{0, proto::get_tip{}})
-      .then([&](proto::message& m) { got = m; }, [](caf::error&) {});
-  });
-  settle();
+  ask(proto::message{0, proto::get_tip{}}, got);
   auto sent = frames_of(written(hdl));
   REQUIRE(sent.size() == 1);
   proto::bytes wire;
@@ -254,14 +251,7 @@ TEST_CASE_FIXTURE(conn_fixture,
                   "a peer's request with the id of one of ours is a request") {
   complete_handshake();
   std::optional<proto::message> got;
-  auto target = conn;
-  sys.spawn([&, target](caf::event_based_actor* self) {
-    self
-      ->request(target, caf::infinite, request_atom::value,
-                proto::message{0, proto::get_tip{}})
-      .then([&](proto::message& m) { got = m; }, [](caf::error&) {});
-  });
-  settle();
+  ask(proto::message{0, proto::get_tip{}}, got);
   auto sent = frames_of(written(hdl));
   REQUIRE(sent.size() == 1);
   // Both sides number their requests from 1: the peer's GET_TIP carries the
