@@ -432,7 +432,9 @@ caf::behavior discovery(discovery_actor* self, context_ptr ctx,
       a.host = host;
       a.port = port;
       a.last_seen = unix_now();
-      return self->state.book->add(a, std::string{}, a.last_seen);
+      // Its own source, as bitcoind's addpeeraddress: addresses the
+      // operator adds one by one do not share the buckets of one source.
+      return self->state.book->add(a, host, a.last_seen);
     },
     [=](shutdown_atom) {
       auto& st = self->state;
