@@ -24,8 +24,6 @@ using json = nlohmann::json;
 constexpr int book_file_version = 1;
 /// The source group of addresses the node itself adds (configuration).
 constexpr const char* self_group = "self";
-/// A `last_seen` this far (10 min) in the future is a lie or a bad clock.
-constexpr int64_t max_future_seconds = 10 * 60;
 /// An address never connected to is given up after this many attempts.
 constexpr uint32_t max_retries = 3;
 /// An address that connected once is given up after this many failures...
@@ -82,7 +80,7 @@ int64_t int_field(const json& j, const char* name, uint64_t max) {
 bool terrible(const book_address& a, int64_t now) {
   if (a.last_try != 0 && a.last_try >= now - recent_try_protect)
     return false;
-  if (a.last_seen > now + max_future_seconds)
+  if (a.last_seen > now + max_address_future_seconds)
     return true;
   if (now - a.last_seen > address_horizon)
     return true;
@@ -299,7 +297,7 @@ address_book& address_book::operator=(address_book&&) noexcept = default;
 bool address_book::add(const book_address& a, const std::string& source_host,
                        int64_t now) {
   auto e = impl_->make_entry(a);
-  if (!e || a.last_seen > now + max_future_seconds)
+  if (!e || a.last_seen > now + max_address_future_seconds)
     return false;
   auto it = impl_->entries.find(e->a.key());
   if (it != impl_->entries.end()) {
@@ -401,7 +399,7 @@ std::vector<book_address> address_book::sample(std::size_t max, int64_t now,
   std::vector<book_address> out;
   impl_->each([&](const impl::entry& e) {
     if (now - e.a.last_seen <= max_age
-        && e.a.last_seen <= now + max_future_seconds)
+        && e.a.last_seen <= now + max_address_future_seconds)
       out.push_back(e.a);
   });
   std::size_t n = std::min(max, out.size());
@@ -516,7 +514,7 @@ address_book::from_json(const std::string& text, bool local, uint64_t seed,
       auto e = m.make_entry(a);
       if (!e || src.empty() || m.entries.count(e->a.key()) != 0
           || now - a.last_seen > address_horizon
-          || a.last_seen > now + max_future_seconds)
+          || a.last_seen > now + max_address_future_seconds)
         continue;
       e->source_group = src;
       if (a.tried)

@@ -54,6 +54,9 @@ struct address_book_limits {
 
 /// Addresses answered to GET_PEERS were seen within this many seconds.
 constexpr int64_t address_answer_max_age = 3 * 3600;
+/// A `last_seen` this far (10 min) ahead of the local clock is a lie or a
+/// bad clock: such an address is not taken.
+constexpr int64_t max_address_future_seconds = 10 * 60;
 /// An address not seen for this long (30 days) is dropped when space is
 /// needed, and not loaded from `peers.json`.
 constexpr int64_t address_horizon = 30 * 24 * 3600;

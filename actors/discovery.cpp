@@ -105,12 +105,13 @@ void save_anchors(discovery_actor* self) {
     log(self).warn("cannot write {}: {}", st.anchors_path, err);
 }
 
-/// True if `a` is this node (its id, or the address it announces).
-bool is_self(const discovery_state& st, const book_address& a) {
-  if (!a.node_id.empty() && a.node_id == st.ctx->node_id_hex)
-    return true;
-  auto own = self_address(*st.ctx);
-  return own && own->host == a.host && own->port == a.port;
+/// This node as the outbound plan sees it: its id and its own address.
+outbound_view own_view(const discovery_state& st) {
+  outbound_view v;
+  v.own_id = st.ctx->node_id_hex;
+  if (auto own = self_address(*st.ctx))
+    v.own_address.emplace(own->host, own->port);
+  return v;
 }
 
 /// Adds addresses a peer (or a seed) told us of.
@@ -118,9 +119,10 @@ std::size_t learn(discovery_actor* self, const std::vector<book_address>& in,
                   const std::string& source) {
   auto& st = self->state;
   auto now = unix_now();
+  auto own = own_view(st);
   std::size_t added = 0;
   for (const auto& a : in)
-    if (!is_self(st, a) && st.book->add(a, source, now))
+    if (!is_own_address(own, a) && st.book->add(a, source, now))
       ++added;
   return added;
 }
@@ -192,7 +194,7 @@ void reseed(discovery_actor* self) {
 /// What the outbound plan looks at, from the actor's state.
 outbound_view view_of(const discovery_state& st) {
   const auto& cfg = st.ctx->cfg;
-  outbound_view v;
+  auto v = own_view(st);
   v.max_regular = cfg.maxoutbound;
   v.max_masternodes = cfg.maxoutboundmasternodes;
   v.local = st.local;
@@ -201,9 +203,6 @@ outbound_view view_of(const discovery_state& st) {
   auto connected = st.ctx->table->connected_peers();
   v.connected_ids.insert(connected.begin(), connected.end());
   v.configured.insert(st.configured.begin(), st.configured.end());
-  v.own_id = st.ctx->node_id_hex;
-  if (auto own = self_address(*st.ctx))
-    v.own_address.emplace(own->host, own->port);
   return v;
 }
 

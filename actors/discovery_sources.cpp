@@ -102,11 +102,8 @@ fetch_discovery_url(const std::string& url, const std::string& network,
   auto u = parse_http_url(url);
   if (!u)
     return std::string{"not an http(s) URL"};
-  auto scheme_host_port
-    = std::string{u->https ? "https://" : "http://"}
-      + (u->host.find(':') != std::string::npos ? "[" + u->host + "]" : u->host)
-      + ":" + std::to_string(u->port);
-  httplib::Client cli{scheme_host_port};
+  httplib::Client cli{std::string{u->https ? "https://" : "http://"}
+                      + u->where.to_string()};
   auto secs = std::chrono::duration_cast<std::chrono::seconds>(
                 discoveryurl_timeout)
                 .count();

@@ -24,8 +24,6 @@ constexpr std::size_t max_discoveryurl_body = 1024 * 1024;
 constexpr std::size_t max_discoveryurl_peers = 1000;
 /// Addresses taken from one DNS seed, at most.
 constexpr std::size_t max_dnsseed_addresses = 256;
-/// `last_seen` may be this far ahead of the local clock (seconds).
-constexpr int64_t max_address_future_seconds = 600;
 
 /// The discovery service's JSON: `{"network": ..., "peers": [{"host",
 /// "port", "node_id"?, "masternode"?}]}`. An error for anything but an

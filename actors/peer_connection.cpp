@@ -303,6 +303,7 @@ size_t approx_bytes(const proto::message& msg) {
 
 void close_conn(conn_broker* self, const std::string& why);
 void after_register(conn_broker* self);
+void announce_self(conn_broker* self);
 void on_get_masternodes(conn_broker* self, uint64_t id);
 proto::peers known_peers(const node_context& ctx, const std::string& asker);
 
@@ -528,14 +529,8 @@ void on_ping_tick(conn_broker* self) {
     return;
   auto now = self->clock().now();
   // Self-announcement again on long-lived connections.
-  if (st.params.discovery && now >= st.next_self_announce) {
-    st.next_self_announce = now + self_announce_interval;
-    if (auto own = self_address(*st.ctx)) {
-      proto::peers me;
-      me.entries.push_back(std::move(*own));
-      send_msg(self, proto::message{0, std::move(me)});
-    }
-  }
+  if (st.params.discovery && now >= st.next_self_announce)
+    announce_self(self);
   // The budget follows the number of connected masternodes.
   st.guard->set_masternodes(
     st.ctx->table->read([](const peer_snapshot& s) { return s.masternodes; }),
@@ -567,12 +562,7 @@ void after_register(conn_broker* self) {
   }
   if (!st.params.discovery)
     return;
-  if (auto own = self_address(*st.ctx)) {
-    proto::peers me;
-    me.entries.push_back(std::move(*own));
-    send_msg(self, proto::message{0, std::move(me)});
-  }
-  st.next_self_announce = self->clock().now() + self_announce_interval;
+  announce_self(self);
   if (!st.entry.inbound) {
     st.getaddr_id = st.next_request_id++;
     send_msg(self, proto::message{st.getaddr_id, proto::get_peers{}});
@@ -582,6 +572,18 @@ void after_register(conn_broker* self) {
       st.answers_until = self->clock().now() + 2 * request_timeout;
       send_msg(self, proto::message{st.getmn_id, proto::get_masternodes{}});
     }
+  }
+}
+
+/// Sends this node's own address, if it knows it, as an unsolicited PEERS
+/// (docs/PROTOCOL.md, "Addresses and discovery"); again in 24 hours.
+void announce_self(conn_broker* self) {
+  auto& st = self->state;
+  st.next_self_announce = self->clock().now() + self_announce_interval;
+  if (auto own = self_address(*st.ctx)) {
+    proto::peers me;
+    me.entries.push_back(std::move(*own));
+    send_msg(self, proto::message{0, std::move(me)});
   }
 }
 

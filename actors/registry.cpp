@@ -99,6 +99,14 @@ bool known_masternode(const node_config& cfg, const conn_record& rec) {
   return false;
 }
 
+/// A masternode for the slots, eviction and the rate limits: in the
+/// masternode list, or named by the operator (docs/PROTOCOL.md,
+/// "Masternodes").
+bool counts_as_masternode(const node_context& ctx, const conn_record& rec) {
+  return known_masternode(ctx.cfg, rec)
+         || ctx.listed_masternode(rec.entry.node_id);
+}
+
 /// Chosen by the operator: outbound connections to configured addresses
 /// (`addnode`, `connect`, `masternodepeer`, the `addnode` RPC), and inbound
 /// peers from a whitelisted address.
@@ -166,8 +174,7 @@ uint16_t on_register(registry_actor* self, conn_record& rec) {
   auto id = rec.entry.node_id; // a copy: `rec` is moved below
   registered r{std::move(rec), conn, false, false};
   r.seq = st.next_seq++;
-  r.masternode = known_masternode(st.ctx->cfg, r.rec)
-                 || st.ctx->listed_masternode(id);
+  r.masternode = counts_as_masternode(*st.ctx, r.rec);
   r.manual = manual_peer(*st.ctx, r.rec);
   auto i = st.by_id.find(id);
   if (i != st.by_id.end()) {
@@ -227,8 +234,7 @@ void refresh_masternodes(registry_actor* self) {
   auto& st = self->state;
   bool changed = false;
   for (auto& kv : st.by_id) {
-    bool mn = known_masternode(st.ctx->cfg, kv.second.rec)
-              || st.ctx->listed_masternode(kv.first);
+    bool mn = counts_as_masternode(*st.ctx, kv.second.rec);
     changed = changed || mn != kv.second.masternode;
     kv.second.masternode = mn;
   }

@@ -175,41 +175,14 @@ std::optional<http_url> parse_http_url(std::string_view text) {
   auto authority = rest.substr(0, slash);
   out.path = slash == std::string_view::npos ? std::string{"/"}
                                              : std::string{rest.substr(slash)};
-  if (authority.find('@') != std::string_view::npos)
+  // host:port as everywhere else, or a host alone at the scheme's port.
+  auto where = parse_peer_address(authority);
+  if (!where)
+    where = parse_peer_address(std::string{authority} + ":"
+                               + (out.https ? "443" : "80"));
+  if (!where)
     return std::nullopt;
-  uint16_t default_port = out.https ? 443 : 80;
-  if (!authority.empty() && authority.front() == '[') {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos)
-      return std::nullopt;
-    out.host = std::string{authority.substr(1, close - 1)};
-    if (!is_ipv6_literal(out.host))
-      return std::nullopt;
-    auto tail = authority.substr(close + 1);
-    if (tail.empty()) {
-      out.port = default_port;
-      return out;
-    }
-    if (tail.front() != ':')
-      return std::nullopt;
-    auto port = parse_port(tail.substr(1));
-    if (!port)
-      return std::nullopt;
-    out.port = *port;
-    return out;
-  }
-  auto colon = authority.rfind(':');
-  out.host = std::string{authority.substr(0, colon)};
-  if (!is_ipv4_literal(out.host) && !is_hostname(out.host))
-    return std::nullopt;
-  if (colon == std::string_view::npos) {
-    out.port = default_port;
-    return out;
-  }
-  auto port = parse_port(authority.substr(colon + 1));
-  if (!port)
-    return std::nullopt;
-  out.port = *port;
+  out.where = std::move(*where);
   return out;
 }
 

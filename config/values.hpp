@@ -61,9 +61,8 @@ std::optional<std::string> parse_log_level(std::string_view text);
 /// An http:// or https:// URL split as cpp-httplib takes it.
 struct http_url {
   bool https = false;
-  std::string host; ///< without brackets for IPv6
-  uint16_t port = 0;
-  std::string path; ///< "/" if the URL has none; with the query
+  peer_address where; ///< port 80 or 443 if the URL names none
+  std::string path;   ///< "/" if the URL has none; with the query
 };
 
 /// `http[s]://host[:port][/path]`: a host name or IP literal ([v6]), port

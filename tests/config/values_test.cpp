@@ -114,18 +114,18 @@ TEST_CASE("parse_http_url") {
   auto u = parse_http_url("https://peers.example.org/devnet?x=1");
   REQUIRE(u);
   CHECK(u->https);
-  CHECK(u->host == "peers.example.org");
-  CHECK(u->port == 443);
+  CHECK(u->where.host == "peers.example.org");
+  CHECK(u->where.port == 443);
   CHECK(u->path == "/devnet?x=1");
   auto v = parse_http_url("http://127.0.0.1:8080");
   REQUIRE(v);
   CHECK_FALSE(v->https);
-  CHECK(v->port == 8080);
+  CHECK(v->where.port == 8080);
   CHECK(v->path == "/");
   auto w = parse_http_url("http://[::1]:9/p");
   REQUIRE(w);
-  CHECK(w->host == "::1");
-  CHECK(w->port == 9);
+  CHECK(w->where.host == "::1");
+  CHECK(w->where.port == 9);
   for (const char* bad :
        {"", "http://", "ftp://a.org/", "http://a.org:0/", "http://a.org:99999/",
         "http://u@a.org/", "http://a.org/x y", "http://a.org/#f",
