@@ -1,7 +1,8 @@
 #pragma once
 
-// One actor per TCP connection (a CAF broker): TLS through memory BIOs,
-// framing, the HELLO handshake, PING/PONG, request ids (internal header).
+// One actor per connection: a `peer_session` (TLS, framing, handshake,
+// PING/PONG, request ids) over a transport, the socket broker here or a
+// simulated link (sim_transport.hpp) (internal header).
 
 #include <chrono>
 #include <string>
@@ -13,19 +14,11 @@
 #include <caf/io/fwd.hpp>
 
 #include "actors/context.hpp"
+#include "actors/session.hpp"
 #include "actors/slot_policy.hpp"
 #include "security/handshake.hpp"
 
 namespace timecoin {
-
-/// The whole handshake must complete this soon after connect or accept.
-constexpr auto handshake_timeout = std::chrono::seconds{10};
-/// A connected peer is pinged this often.
-constexpr auto ping_interval = std::chrono::seconds{30};
-/// A peer that leaves a PING unanswered this long is disconnected.
-constexpr auto ping_timeout = std::chrono::seconds{90};
-/// A request unanswered this long fails at the requester.
-constexpr auto request_timeout = std::chrono::seconds{30};
 
 /// What a connection needs to know beyond the node context.
 struct conn_params {
