@@ -291,7 +291,9 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
   }
   local.user_agent = std::string{user_agent};
   caf::io::doorman_ptr doorman;
-  if (cfg.listen) {
+  if (opts.sim_network) {
+    local.listen_port = cfg.p2p_port();
+  } else if (cfg.listen) {
     auto dm = sys.middleman().backend().new_tcp_doorman(cfg.p2p_port(),
                                                         cfg.bind.c_str(), true);
     if (!dm)
@@ -314,7 +316,8 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
   }
   context_ptr shared = ctx;
   auto sup = spawn_supervisor(sys, shared, std::move(doorman), std::move(lock),
-                              std::move(store), std::move(no_chain_reason));
+                              std::move(store), std::move(no_chain_reason),
+                              opts.sim_network);
   auto facade = sys.spawn(node_facade, shared, sup);
   return node_handle{facade, ctx->table, ctx->node_id_hex, port};
 }

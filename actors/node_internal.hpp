@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 
+#include <caf/actor.hpp>
 #include <spdlog/logger.h>
 
 #include "actors/node.hpp"
@@ -22,6 +23,9 @@ struct node_options {
   /// test double for a peer that serves corrupt blocks or snapshots, or
   /// leaves requests unanswered.
   std::function<bool(proto::message&)> tamper_answers;
+  /// Dial and accept through this simulated network (sim_network.hpp)
+  /// instead of sockets; the node is reached there at `bind:port`.
+  caf::actor sim_network;
 };
 
 caf::expected<node_handle> spawn_node(caf::actor_system& sys,

@@ -21,6 +21,8 @@
 #include "actors/rate_limiter.hpp"
 #include "actors/registry.hpp"
 #include "actors/send_later.hpp"
+#include "actors/sim_network.hpp"
+#include "actors/sim_transport.hpp"
 #include "actors/slot_policy.hpp"
 #include "actors/sync_coordinator.hpp"
 #include "protocol/unix_time.hpp"
@@ -59,6 +61,11 @@ struct supervisor_state {
   bool registry_gone = false;
   bool listener_gone = false;
   std::shared_ptr<dir_lock> lock;
+  /// The simulated network the node dials and accepts through, instead of
+  /// sockets (null: sockets).
+  caf::actor network;
+  /// "host:port" the node is reached at on `network`.
+  std::string sim_address;
 };
 
 using supervisor_actor = caf::stateful_actor<supervisor_state>;
@@ -197,12 +204,58 @@ conn_params make_params(supervisor_actor* self, security::conn_role role,
   return p;
 }
 
+/// Dials `addr` on the simulated network.
+void connect_simulated(supervisor_actor* self, const std::string& addr,
+                       conn_params params) {
+  auto& st = self->state;
+  auto where = parse_peer_address(addr);
+  self
+    ->request(st.network, caf::infinite, sim_dial_atom::value, st.sim_address,
+              addr)
+    .then(
+      [=](uint64_t end) mutable {
+        auto& st = self->state;
+        if (st.stopping || !where) {
+          self->send(st.network, sim_close_atom::value, end);
+          return;
+        }
+        auto conn = spawn_sim_connection(self->system(), st.network, end,
+                                         where->host, where->port, st.ctx,
+                                         std::move(params));
+        self->send(st.registry, track_atom::value, conn, addr);
+      },
+      [=](caf::error& err) {
+        self->send(self, dialed_atom::value, addr, self->system().render(err));
+      });
+}
+
+/// A node dialled this one on the simulated network: admitted as the
+/// listener admits a socket (banned addresses are refused).
+void accept_simulated(supervisor_actor* self, const caf::actor& network,
+                      uint64_t end, const std::string& from) {
+  auto& st = self->state;
+  auto where = parse_peer_address(from);
+  auto ip = where ? security::ip_address::parse(where->host) : std::nullopt;
+  if (st.stopping || !ip || st.ctx->bans->address_banned(*ip, unix_now())) {
+    self->send(network, sim_close_atom::value, end);
+    return;
+  }
+  auto conn = spawn_sim_connection(
+    self->system(), network, end, where->host, where->port, st.ctx,
+    make_params(self, security::conn_role::acceptor, "", conn_type::inbound));
+  self->send(st.registry, track_atom::value, conn, std::string{});
+}
+
 /// Dials `where`; the registry tracks the connection, or `dialed` tells
 /// the supervisor that the connect failed.
 void connect_to(supervisor_actor* self, const peer_address& where,
                 conn_params params) {
   auto& st = self->state;
   auto addr = params.target;
+  if (st.network) {
+    connect_simulated(self, addr, std::move(params));
+    return;
+  }
   if (st.ctx->dial_via_backend) {
     auto conn = spawn_via_backend(self->system(), where.host, where.port,
                                   st.ctx, std::move(params));
@@ -407,15 +460,26 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
                          caf::io::doorman_ptr doorman,
                          std::shared_ptr<dir_lock> lock,
                          std::shared_ptr<chain::store> store,
-                         std::string no_chain_reason) {
+                         std::string no_chain_reason, caf::actor network) {
   auto& st = self->state;
   st.lock = std::move(lock);
+  st.network = std::move(network);
+  if (st.network) {
+    st.sim_address = st.ctx->cfg.bind + ":"
+                     + std::to_string(st.ctx->local.listen_port);
+    self->send(st.network, sim_attach_atom::value, st.sim_address,
+               caf::actor_cast<caf::actor>(self));
+  }
   st.ctx = std::move(ctx);
   st.no_chain_reason = std::move(no_chain_reason);
   spawn_children(self, std::move(doorman), store);
   add_configured_targets(self);
   watch_children(self);
   return {
+    [=](sim_accept_atom, const caf::actor& network, uint64_t end,
+        const std::string& from) {
+      accept_simulated(self, network, end, from);
+    },
     [=](dial_atom, const std::string& addr, uint64_t generation) {
       execute(self, self->state.targets.timer_fired(addr, generation,
                                                     connected_in(self)));
@@ -563,10 +627,10 @@ caf::actor spawn_supervisor(caf::actor_system& sys, context_ptr ctx,
                             caf::io::doorman_ptr doorman,
                             std::shared_ptr<dir_lock> lock,
                             std::shared_ptr<chain::store> store,
-                            std::string no_chain_reason) {
+                            std::string no_chain_reason, caf::actor network) {
   return sys.spawn(supervisor, std::move(ctx), std::move(doorman),
                    std::move(lock), std::move(store),
-                   std::move(no_chain_reason));
+                   std::move(no_chain_reason), std::move(network));
 }
 
 } // namespace timecoin

@@ -26,6 +26,7 @@ caf::actor spawn_supervisor(caf::actor_system& sys, context_ptr ctx,
                             caf::io::doorman_ptr doorman,
                             std::shared_ptr<dir_lock> lock,
                             std::shared_ptr<chain::store> store,
-                            std::string no_chain_reason);
+                            std::string no_chain_reason,
+                            caf::actor network = {});
 
 } // namespace timecoin
