@@ -14,6 +14,9 @@ packages=(
   # (libclang_rt.fuzzer-x86_64.a, only recommended by clang), and
   # llvm-symbolizer for readable sanitizer reports.
   libclang-rt-14-dev llvm-14
+  # time-sim's report draws propagation.png with gnuplot (sim/plot.cpp);
+  # without it the report is written all the same, without the picture.
+  gnuplot-nox
   # scripts/check-format.sh and scripts/tidy.sh: the versions .clang-format
   # and .clang-tidy are written for.
   clang-format-14 clang-tidy-14
