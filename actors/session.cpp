@@ -176,17 +176,22 @@ void peer_session::handle_payload(const proto::bytes& payload) {
   for (auto& m : step.send)
     send(m);
   if (step.failure) {
+    auto type = msg->type();
     if (step.failure->violation) {
-      auto type = msg->type();
-      charge(type == proto::msg_type::hello_auth
-               ? security::violation::bad_signature
-             : type == proto::msg_type::hello || type == proto::msg_type::reject
+      // Only a HELLO_AUTH checked against the peer's HELLO failed its
+      // signature; one before any HELLO is out of order, as a second HELLO.
+      auto checked = type == proto::msg_type::hello_auth && hs_->peer_hello();
+      charge(checked ? security::violation::bad_signature
+             : type == proto::msg_type::hello
+                 || type == proto::msg_type::hello_auth
+                 || type == proto::msg_type::reject
                ? security::violation::protocol
                : security::violation::message_before_handshake,
              "handshake failed: " + step.failure->reason);
     }
-    close(step.failure->violation ? close_reason::violation
-                                  : close_reason::local,
+    close(step.failure->violation           ? close_reason::violation
+          : type == proto::msg_type::reject ? close_reason::peer_reject
+                                            : close_reason::local,
           "handshake failed: " + step.failure->reason);
     return;
   }
