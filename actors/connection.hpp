@@ -134,6 +134,15 @@ void send_msg(Self* self, const proto::message& msg,
 template <class Self>
 void release(Self* self) {
   auto& st = self->state;
+  // Its traffic stays in the node's totals.
+  auto& c = *st.ctx->counters;
+  auto& s = *st.stats;
+  c.closed_bytes_in.fetch_add(s.bytes_received.load(), std::memory_order_relaxed);
+  c.closed_bytes_out.fetch_add(s.bytes_sent.load(), std::memory_order_relaxed);
+  c.closed_messages_in.fetch_add(s.messages_received.load(),
+                                 std::memory_order_relaxed);
+  c.closed_messages_out.fetch_add(s.messages_sent.load(),
+                                  std::memory_order_relaxed);
   for (auto& kv : st.promises)
     kv.second.deliver(caf::make_error(caf::sec::request_receiver_down));
   st.promises.clear();

@@ -103,6 +103,12 @@ struct node_counters {
   counter frames_byte_limited{};
   /// Gossip frames dropped undecoded because the verifier queue was full.
   counter gossip_shed{};
+  /// Traffic of connections that have ended (the metrics add the live
+  /// ones): bytes and frames, in and out.
+  counter closed_bytes_in{};
+  counter closed_bytes_out{};
+  counter closed_messages_in{};
+  counter closed_messages_out{};
 };
 
 /// Everything a node's actors share. Immutable after `spawn_node`, except the

@@ -51,11 +51,33 @@ metrics_snapshot collect_metrics(const node_context& ctx,
   const auto& c = *ctx.counters;
   double inbound = 0, outbound = 0, send_queues = 0;
   uint64_t best = 0;
+  auto load = [](const std::atomic<uint64_t>& x) {
+    return static_cast<double>(x.load(std::memory_order_relaxed));
+  };
+  double bytes_in = load(c.closed_bytes_in);
+  double bytes_out = load(c.closed_bytes_out);
+  double msgs_in = load(c.closed_messages_in);
+  double msgs_out = load(c.closed_messages_out);
   for (const auto& p : peers) {
+    bytes_in += static_cast<double>(p.bytes_received);
+    bytes_out += static_cast<double>(p.bytes_sent);
+    msgs_in += static_cast<double>(p.messages_received);
+    msgs_out += static_cast<double>(p.messages_sent);
     (p.inbound ? inbound : outbound) += 1;
     send_queues += static_cast<double>(p.send_queue_bytes);
     best = std::max(best, p.best_height);
   }
+  const char* bytes_help
+    = "Bytes sent and received on P2P connections (TLS included).";
+  b.add("timecoin_traffic_bytes_total", bytes_help, "counter",
+        {{"direction", "in"}}, bytes_in);
+  b.add("timecoin_traffic_bytes_total", bytes_help, "counter",
+        {{"direction", "out"}}, bytes_out);
+  const char* msgs_help = "P2P messages sent and received.";
+  b.add("timecoin_traffic_messages_total", msgs_help, "counter",
+        {{"direction", "in"}}, msgs_in);
+  b.add("timecoin_traffic_messages_total", msgs_help, "counter",
+        {{"direction", "out"}}, msgs_out);
   const char* peers_help = "Connected peers, by direction.";
   b.add("timecoin_peers", peers_help, "gauge", {{"class", "inbound"}}, inbound);
   b.add("timecoin_peers", peers_help, "gauge", {{"class", "outbound"}},

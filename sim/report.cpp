@@ -183,6 +183,14 @@ void analyze_messages(const run_record& record, report& out) {
     all_reach.push_back(std::move(reach));
     all_bounds.push_back(std::move(bounds));
   }
+  // Nodes with no copies counted per message: the node's own count.
+  for (std::size_t n = 0; n < nodes && n < record.counters.size(); ++n) {
+    auto& node = out.per_node[n];
+    if (node.duplicates == 0 && record.counters[n].duplicates > 0) {
+      node.duplicates = record.counters[n].duplicates;
+      duplicates += node.duplicates;
+    }
+  }
   std::sort(pooled.begin(), pooled.end());
   std::sort(pooled_bounds.begin(), pooled_bounds.end());
   out.reach_s = percentiles(pooled);

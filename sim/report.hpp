@@ -68,6 +68,9 @@ struct node_counters {
   uint64_t bytes_out = 0;
   uint64_t msgs_in = 0;
   uint64_t msgs_out = 0;
+  /// Gossip copies received beyond the first, as the node counted them:
+  /// used for nodes whose `receipts` were not recorded per message.
+  uint64_t duplicates = 0;
 };
 
 /// What the driver recorded about one generated block.
