@@ -11,7 +11,6 @@
 #include "chain/store.hpp"
 #include "config/values.hpp"
 #include "protocol/codec.hpp"
-#include "protocol/unix_time.hpp"
 
 namespace timecoin {
 
@@ -98,7 +97,8 @@ caf::behavior chain_writer(writer_actor* self, context_ptr ctx,
       if (!st.producer)
         st.producer.emplace(
           security::node_key::from_seed(proto::devnet_producer_seed()));
-      auto r = st.producer->generate(*st.store, n, txs, unix_now());
+      auto r = st.producer->generate(*st.store, n, txs,
+                                     st.ctx->clock->unix_now());
       if (!r) {
         // Blocks stored before the failure are the tip now.
         st.ctx->tip_cell->publish(

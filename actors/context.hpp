@@ -13,6 +13,7 @@
 #include <spdlog/logger.h>
 
 #include "actors/abuse.hpp"
+#include "actors/node_clock.hpp"
 #include "actors/peer_table.hpp"
 #include "actors/snapshot_cell.hpp"
 #include "config/node_config.hpp"
@@ -150,6 +151,8 @@ struct node_context {
   /// Dial through the multiplexer instead of a connect thread (for CAF's
   /// test multiplexer, whose connects never block).
   bool dial_via_backend = false;
+  /// Where every actor of the node reads the time (monotonic and unix).
+  std::shared_ptr<const node_clock> clock = real_clock();
   /// Test double: alters every chain answer this node serves (a corrupt
   /// block, an altered snapshot entry), or swallows it (false: never
   /// answered). Empty in real nodes.

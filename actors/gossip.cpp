@@ -9,7 +9,6 @@
 #include "actors/node.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/framing.hpp"
-#include "protocol/unix_time.hpp"
 #include "security/envelope.hpp"
 #include "security/violations.hpp"
 
@@ -96,7 +95,7 @@ caf::behavior verifier(caf::event_based_actor* self, context_ptr ctx,
     [=](verify_atom, gossip_batch& batch) {
       // What passes is handed on in the same batch, in order: one message
       // to the registry per batch, not per envelope.
-      auto now = unix_now();
+      auto now = ctx->clock->unix_now();
       auto passed
         = std::remove_if(batch.begin(), batch.end(), [&](gossip_in& in) {
             return !verify_one(*ctx, self, limiter, in, now);

@@ -236,6 +236,7 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0)
     return runtime_error("data directory " + dir
                          + " is in use by another node");
+  ctx->clock = opts.clock ? opts.clock : real_clock();
   std::string key_warning;
   auto key = security::node_key::load_or_create(dir + "/node_key",
                                                 &key_warning);

@@ -8,6 +8,7 @@
 #include <spdlog/logger.h>
 
 #include "actors/node.hpp"
+#include "actors/node_clock.hpp"
 #include "protocol/messages.hpp"
 
 namespace timecoin {
@@ -22,6 +23,9 @@ struct node_options {
   /// test double for a peer that serves corrupt blocks or snapshots, or
   /// leaves requests unanswered.
   std::function<bool(proto::message&)> tamper_answers;
+  /// Where the node reads the time; null: the machine's clocks
+  /// (`real_clock`). A simulation passes `actor_system_clock`.
+  std::shared_ptr<const node_clock> clock;
 };
 
 caf::expected<node_handle> spawn_node(caf::actor_system& sys,

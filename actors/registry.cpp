@@ -14,7 +14,6 @@
 #include "actors/slot_policy.hpp"
 #include "config/values.hpp"
 #include "protocol/codec.hpp"
-#include "protocol/unix_time.hpp"
 #include "security/conn_limits.hpp"
 #include "security/envelope.hpp"
 
@@ -246,7 +245,8 @@ void refresh_masternodes(registry_actor* self) {
 void on_gossip(registry_actor* self, gossip_in& in) {
   auto& st = self->state;
   const auto& msg = *in.msg;
-  if (!st.gossip->first_sight(in.id, msg.timestamp, unix_now())) {
+  auto now = st.ctx->clock->unix_now();
+  if (!st.gossip->first_sight(in.id, msg.timestamp, now)) {
     in.from->stats->gossip_duplicates.fetch_add(1, std::memory_order_relaxed);
     st.ctx->counters->gossip_duplicates.fetch_add(1, std::memory_order_relaxed);
     return;
@@ -254,7 +254,6 @@ void on_gossip(registry_actor* self, gossip_in& in) {
   st.ctx->counters->gossip_accepted.fetch_add(1, std::memory_order_relaxed);
   auto from = st.by_id.find(in.from->origin);
   if (from != st.by_id.end()) {
-    auto now = unix_now();
     from->second.last_gossip = now;
     if (msg.kind == proto::gossip_kind_block)
       from->second.last_block = now;
@@ -279,7 +278,7 @@ bool on_publish(registry_actor* self, uint16_t kind,
     return false;
   auto msg = security::make_gossip(
     ctx.cfg.enable_message_signing ? &ctx.key : nullptr, ctx.net->magic, kind,
-    unix_now(), std::move(payload));
+    ctx.clock->unix_now(), std::move(payload));
   if (!well_formed_payload(msg))
     return false;
   st.gossip->first_sight(security::message_id(msg), msg.timestamp,
@@ -305,7 +304,8 @@ void on_down(registry_actor* self, const caf::down_msg& dm) {
     st.by_id.erase(i);
     publish(self);
   }
-  auto lasted = info.since > 0 ? unix_now() - info.since : int64_t{0};
+  auto lasted = info.since > 0 ? st.ctx->clock->unix_now() - info.since
+                               : int64_t{0};
   self->send(st.supervisor, lost_atom::value, info.node_id, info.target,
              lasted);
   if (st.shutting_down && st.conns.empty())

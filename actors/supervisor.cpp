@@ -23,7 +23,6 @@
 #include "actors/send_later.hpp"
 #include "actors/slot_policy.hpp"
 #include "actors/sync_coordinator.hpp"
-#include "protocol/unix_time.hpp"
 #include "security/conn_limits.hpp"
 
 namespace timecoin {
@@ -129,7 +128,7 @@ caf::behavior listener(caf::io::broker* self, caf::io::doorman_ptr doorman,
   return {
     [=](const caf::io::new_connection_msg& msg) {
       if (++st->accepted % listener_expire_every == 0)
-        st->limits.expire(self->clock().now());
+        st->limits.expire(ctx->clock->now());
       if (st->stopping) {
         self->close(msg.handle);
         return;
@@ -140,7 +139,7 @@ caf::behavior listener(caf::io::broker* self, caf::io::doorman_ptr doorman,
         self->close(msg.handle);
         return;
       }
-      if (ctx->bans->address_banned(*ip, unix_now())) {
+      if (ctx->bans->address_banned(*ip, ctx->clock->unix_now())) {
         ++st->refused;
         ctx->counters->refused[0].fetch_add(1, std::memory_order_relaxed);
         ctx->log->debug("refused {}: banned", host);
@@ -148,7 +147,7 @@ caf::behavior listener(caf::io::broker* self, caf::io::doorman_ptr doorman,
         return;
       }
       auto exempt = ctx->whitelist.contains(*ip);
-      auto admit = st->limits.try_open(*ip, true, self->clock().now(), exempt);
+      auto admit = st->limits.try_open(*ip, true, ctx->clock->now(), exempt);
       if (admit != security::conn_limits::admit_result::ok) {
         ++st->refused;
         ctx->counters->refused[static_cast<size_t>(admit)].fetch_add(
@@ -424,7 +423,7 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
       auto& st = self->state;
       if (st.targets.contains(addr)) {
         log(self).info("cannot connect to {}: {}", addr, err);
-        execute(self, st.targets.dial_failed(addr, self->clock().now()));
+        execute(self, st.targets.dial_failed(addr, st.ctx->clock->now()));
       } else {
         log(self).debug("cannot connect to {}: {}", addr, err);
       }
@@ -436,8 +435,9 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
     },
     [=](lost_atom a, const std::string& id, const std::string& addr,
         int64_t lasted_s) {
-      for (const auto& act : self->state.targets.lost(
-             id, addr, lasted_s, connected_in(self), self->clock().now()))
+      for (const auto& act :
+           self->state.targets.lost(id, addr, lasted_s, connected_in(self),
+                                    self->state.ctx->clock->now()))
         execute(self, act);
       self->send(self->state.discovery, a, id, addr, lasted_s);
     },
@@ -482,7 +482,8 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
     },
     [=](addednodes_atom) {
       std::vector<added_node_info> out;
-      for (const auto& t : self->state.targets.info(self->clock().now()))
+      for (const auto& t :
+           self->state.targets.info(self->state.ctx->clock->now()))
         out.push_back(to_added_node_info(t));
       return out;
     },
