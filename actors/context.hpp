@@ -14,6 +14,7 @@
 
 #include "actors/abuse.hpp"
 #include "actors/node_clock.hpp"
+#include "actors/node_rng.hpp"
 #include "actors/peer_table.hpp"
 #include "actors/snapshot_cell.hpp"
 #include "config/node_config.hpp"
@@ -153,6 +154,9 @@ struct node_context {
   bool dial_via_backend = false;
   /// Where every actor of the node reads the time (monotonic and unix).
   std::shared_ptr<const node_clock> clock = real_clock();
+  /// Where every random choice of the node comes from: unpredictable, or
+  /// derived from a seed in simulations.
+  node_rng rng;
   /// Test double: alters every chain answer this node serves (a corrupt
   /// block, an altered snapshot entry), or swallows it (false: never
   /// answered). Empty in real nodes.

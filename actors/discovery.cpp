@@ -50,7 +50,8 @@ struct discovery_state {
   /// Addresses the operator configured: never dialled automatically.
   std::vector<std::string> configured;
   std::unordered_map<std::string, int64_t> relayed;
-  std::mt19937_64 rng{std::random_device{}()};
+  /// Chooses among addresses and peers (from the node's `node_rng`).
+  std::mt19937_64 rng;
   node_clock::time_point last_reseed{};
   node_clock::time_point last_url{};
   bool url_asked = false;
@@ -69,6 +70,8 @@ void load_book(discovery_actor* self) {
   auto& st = self->state;
   auto seed = std::uniform_int_distribution<uint64_t>{}(st.rng);
   auto loaded = timecoin::load_book(st.book_path, st.local, seed,
+                                    st.ctx->rng.bytes<address_book_key_bytes>(
+                                      "address book key"),
                                     st.ctx->clock->unix_now());
   if (!loaded.warning.empty())
     log(self).warn("{}", loaded.warning);
@@ -342,6 +345,7 @@ caf::behavior discovery(discovery_actor* self, context_ptr ctx,
   st.ctx = std::move(ctx);
   st.supervisor = std::move(supervisor);
   st.registry = std::move(registry);
+  st.rng = st.ctx->rng.stream("discovery");
   const auto& cfg = st.ctx->cfg;
   st.local = cfg.net == proto::network::devnet;
   st.book_path = cfg.data_dir() + "/peers.json";

@@ -135,11 +135,12 @@ security::bloom_params gossip_bloom_params(const node_config& cfg) {
 }
 
 gossip_router::gossip_router(const node_config& cfg,
-                             std::shared_ptr<seen_gossip> seen)
+                             std::shared_ptr<seen_gossip> seen,
+                             std::mt19937_64 rng)
   : seen_(seen ? std::move(seen)
                : std::make_shared<seen_gossip>(gossip_bloom_params(cfg))),
     fanout_(cfg.gossip_fanout),
-    rng_(std::random_device{}()) {
+    rng_(std::move(rng)) {
   // nop
 }
 

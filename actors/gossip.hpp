@@ -79,8 +79,10 @@ gossip_check check_gossip(const node_context& ctx, const proto::gossip& msg,
 /// Deduplication, subscribers and fanout of one node (owned by the registry).
 class gossip_router {
 public:
-  /// `seen`: the node's filter of accepted ids (a private one if null).
-  gossip_router(const node_config& cfg, std::shared_ptr<seen_gossip> seen);
+  /// `seen`: the node's filter of accepted ids (a private one if null);
+  /// `rng`: chooses the relay targets.
+  gossip_router(const node_config& cfg, std::shared_ptr<seen_gossip> seen,
+                std::mt19937_64 rng);
 
   /// Remembers `id` of a message stamped `timestamp`; false if it was seen
   /// before (within the age window). Times in unix seconds.

@@ -237,12 +237,18 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
     return runtime_error("data directory " + dir
                          + " is in use by another node");
   ctx->clock = opts.clock ? opts.clock : real_clock();
+  ctx->rng = node_rng{opts.seed};
   std::string key_warning;
-  auto key = security::node_key::load_or_create(dir + "/node_key",
-                                                &key_warning);
-  if (!key)
-    return runtime_error(key.error().message);
-  ctx->key = *key;
+  if (ctx->rng.seeded()) {
+    ctx->key = security::node_key::from_seed(
+      ctx->rng.bytes<std::tuple_size_v<proto::hash256>>("node key"));
+  } else {
+    auto key = security::node_key::load_or_create(dir + "/node_key",
+                                                  &key_warning);
+    if (!key)
+      return runtime_error(key.error().message);
+    ctx->key = *key;
+  }
   ctx->node_id_hex = proto::to_hex(ctx->key.public_key());
   if (cfg.tls) {
     auto tls = security::tls_context::make(ctx->key);
@@ -255,7 +261,9 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
   if (!whitelist)
     return runtime_error("whitelist: " + whitelist.error().message);
   ctx->whitelist = std::move(*whitelist);
-  ctx->seen = std::make_shared<seen_gossip>(gossip_bloom_params(cfg));
+  ctx->seen = std::make_shared<seen_gossip>(
+    gossip_bloom_params(cfg),
+    ctx->rng.bytes<std::tuple_size_v<security::bloom_key>>("gossip filter"));
   if (cfg.enable_rate_limiting)
     ctx->budgets = std::make_shared<address_budgets>(
       cfg.max_requests_per_second * security::per_address_rate_multiplier, 0);

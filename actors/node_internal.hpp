@@ -2,8 +2,10 @@
 
 // spawn_node with the knobs tests need (internal header).
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include <spdlog/logger.h>
 
@@ -26,6 +28,11 @@ struct node_options {
   /// Where the node reads the time; null: the machine's clocks
   /// (`real_clock`). A simulation passes `actor_system_clock`.
   std::shared_ptr<const node_clock> clock;
+  /// Derives every random choice of the node from this seed (`node_rng`),
+  /// its key included: the node id is the same on every run, and
+  /// `<datadir>/node_key` is neither read nor written. For simulations and
+  /// tests only: whoever knows the seed knows the key.
+  std::optional<uint64_t> seed;
 };
 
 caf::expected<node_handle> spawn_node(caf::actor_system& sys,

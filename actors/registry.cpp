@@ -3,7 +3,6 @@
 #include <unordered_map>
 
 #include <caf/all.hpp>
-#include <sodium.h>
 
 #include "actors/address_book.hpp"
 #include "actors/atoms.hpp"
@@ -52,8 +51,9 @@ struct registry_state {
   uint64_t next_seq = 1;
   /// Checks masternode announcements before they are delivered or relayed.
   caf::actor masternodes;
-  /// The key of the eviction's group hash: random, unknown to peers.
-  uint64_t eviction_salt = randombytes_random() * uint64_t{0x100000001ULL};
+  /// The key of the eviction's group hash: secret, unknown to peers (from
+  /// the node's `node_rng`).
+  uint64_t eviction_salt = 0;
 };
 
 using registry_actor = caf::stateful_actor<registry_state>;
@@ -348,10 +348,12 @@ std::vector<peer_info> peer_infos(const registry_state& st) {
 
 caf::behavior registry(registry_actor* self, context_ptr ctx,
                        caf::actor supervisor) {
-  self->state.ctx = std::move(ctx);
-  self->state.supervisor = std::move(supervisor);
-  self->state.gossip = std::make_unique<gossip_router>(self->state.ctx->cfg,
-                                                       self->state.ctx->seen);
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.supervisor = std::move(supervisor);
+  st.gossip = std::make_unique<gossip_router>(
+    st.ctx->cfg, st.ctx->seen, st.ctx->rng.stream("gossip fanout"));
+  st.eviction_salt = st.ctx->rng.number("eviction salt");
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   return {
     [=](track_atom, const caf::actor& conn, const std::string& target) {

@@ -410,6 +410,7 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
   auto& st = self->state;
   st.lock = std::move(lock);
   st.ctx = std::move(ctx);
+  st.targets = dial_targets{st.ctx->rng.stream("backoff")};
   st.no_chain_reason = std::move(no_chain_reason);
   spawn_children(self, std::move(doorman), store);
   add_configured_targets(self);
