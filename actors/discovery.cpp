@@ -17,6 +17,7 @@
 #include "actors/outbound_plan.hpp"
 #include "actors/send_later.hpp"
 #include "actors/slot_policy.hpp"
+#include "actors/spawn_worker.hpp"
 #include "config/values.hpp"
 
 namespace timecoin {
@@ -167,7 +168,7 @@ void reseed(discovery_actor* self) {
   auto me = caf::actor_cast<caf::actor>(self);
   auto clock = st.ctx->clock;
   for (const auto& name : st.ctx->cfg.dnsseed) {
-    self->spawn<caf::detached>([=](caf::event_based_actor* worker) {
+    spawn_worker(*self, *st.ctx, [=](caf::event_based_actor* worker) {
       auto found = resolve_dns_seed(name, port, clock->unix_now());
       if (found)
         worker->send(me, learned_atom::value, *found, "dns:" + name);
@@ -183,7 +184,7 @@ void reseed(discovery_actor* self) {
     st.url_asked = true;
     st.last_url = now;
     std::string network = st.ctx->net->name;
-    self->spawn<caf::detached>([=](caf::event_based_actor* worker) {
+    spawn_worker(*self, *st.ctx, [=](caf::event_based_actor* worker) {
       auto found = fetch_discovery_url(url, network, clock->unix_now());
       if (found)
         worker->send(me, learned_atom::value, *found, std::string{"url"});

@@ -111,6 +111,9 @@ caf::behavior verifier(caf::event_based_actor* self, context_ptr ctx,
 
 caf::actor spawn_verifiers(caf::actor_system& sys, context_ptr ctx,
                            caf::actor registry, caf::actor limiter) {
+  // On the scheduler (a simulation): one verifier, without a pool.
+  if (ctx->scheduled_workers)
+    return sys.spawn(verifier, ctx, registry, limiter);
   auto workers = std::max(1u, std::thread::hardware_concurrency());
   // Each verifier on a thread of its own (detached). On the scheduler, CAF
   // 0.17 runs an actor until its mailbox is empty (`scheduler.max-throughput`

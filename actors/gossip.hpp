@@ -42,7 +42,8 @@ struct gossip_in {
 /// read of its socket carried, a verifier sends the registry what passed.
 using gossip_batch = std::vector<gossip_in>;
 
-/// Spawns one verifier per core behind a round-robin pool. Each takes
+/// Spawns one verifier per core behind a round-robin pool (one verifier, no
+/// pool, with `ctx->scheduled_workers`). Each takes
 /// `(verify, gossip_batch)`; the messages that pass go to `registry` as one
 /// `(gossip, gossip_batch)`; bad signatures are charged to the sender's
 /// address at `limiter`.

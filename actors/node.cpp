@@ -183,17 +183,28 @@ std::string error_message(caf::actor_system& sys, const caf::error& err) {
 
 namespace {
 
+/// How `opts` asks for the chain store to be opened.
+chain::store_options store_options_of(const node_options& opts) {
+  chain::store_options out;
+  if (opts.chain_map_bytes != 0)
+    out.map_bytes = opts.chain_map_bytes;
+  if (opts.scheduled_workers)
+    out.verify_threads = 1;
+  return out;
+}
+
 /// Opens the chain store in `<datadir>/chain`; null (and why) when the
 /// network has no genesis block configured.
 std::shared_ptr<chain::store> open_chain(const node_config& cfg,
                                          const std::string& dir,
+                                         const chain::store_options& options,
                                          std::string& why, bool& fatal) {
   auto params = chain::params_for(cfg);
   if (!params) {
     why = params.error();
     return nullptr;
   }
-  auto s = chain::store::open(dir + "/chain", std::move(*params));
+  auto s = chain::store::open(dir + "/chain", std::move(*params), options);
   if (!s) {
     why = s.error();
     fatal = true;
@@ -238,6 +249,7 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
                          + " is in use by another node");
   ctx->clock = opts.clock ? opts.clock : real_clock();
   ctx->rng = node_rng{opts.seed};
+  ctx->scheduled_workers = opts.scheduled_workers;
   std::string key_warning;
   if (ctx->rng.seeded()) {
     ctx->key = security::node_key::from_seed(
@@ -269,7 +281,8 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
       cfg.max_requests_per_second * security::per_address_rate_multiplier, 0);
   std::string no_chain_reason;
   bool chain_fatal = false;
-  auto store = open_chain(cfg, dir, no_chain_reason, chain_fatal);
+  auto store = open_chain(cfg, dir, store_options_of(opts), no_chain_reason,
+                          chain_fatal);
   if (chain_fatal)
     return runtime_error("chain store: " + no_chain_reason);
   if (store)

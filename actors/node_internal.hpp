@@ -2,6 +2,7 @@
 
 // spawn_node with the knobs tests need (internal header).
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -33,6 +34,13 @@ struct node_options {
   /// `<datadir>/node_key` is neither read nor written. For simulations and
   /// tests only: whoever knows the seed knows the key.
   std::optional<uint64_t> seed;
+  /// Workers on the scheduler instead of threads of their own
+  /// (`node_context::scheduled_workers`), and chain verification on the
+  /// calling thread.
+  bool scheduled_workers = false;
+  /// The chain store's LMDB map (`chain::store_options::map_bytes`); 0: the
+  /// default. Many stores in one process need a smaller one each.
+  std::size_t chain_map_bytes = 0;
 };
 
 caf::expected<node_handle> spawn_node(caf::actor_system& sys,

@@ -22,6 +22,7 @@
 #include "actors/registry.hpp"
 #include "actors/send_later.hpp"
 #include "actors/slot_policy.hpp"
+#include "actors/spawn_worker.hpp"
 #include "actors/sync_coordinator.hpp"
 #include "security/conn_limits.hpp"
 
@@ -214,12 +215,13 @@ void connect_to(supervisor_actor* self, const peer_address& where,
     return;
   }
   // The connect blocks: run it on a thread of its own, never on the
-  // multiplexer or the scheduler's workers.
+  // multiplexer or the scheduler's workers (`scheduled_workers` aside:
+  // simulations dial via the backend and never get here).
   auto ctx = st.ctx;
   auto registry = st.registry;
   auto sup = caf::actor_cast<caf::actor>(self);
   auto gate = st.gate;
-  self->spawn<caf::detached>([=](caf::event_based_actor* dialer) {
+  spawn_worker(*self, *ctx, [=](caf::event_based_actor* dialer) {
     auto fd = connect_with_timeout(where, connect_timeout);
     if (!fd) {
       dialer->send(sup, dialed_atom::value, addr, fd.error());
