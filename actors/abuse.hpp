@@ -104,7 +104,11 @@ struct verify_queue {
 /// registry.
 class seen_gossip {
 public:
+  /// A filter with a random key.
   explicit seen_gossip(const security::bloom_params& p) : bloom_(p) {}
+  /// A filter with the given key (a node's `node_rng` chooses it).
+  seen_gossip(const security::bloom_params& p, const security::bloom_key& key)
+    : bloom_(p, key) {}
 
   /// Records `id`; false if it was seen before.
   bool insert_if_new(const proto::hash256& id, int64_t timestamp, int64_t now) {

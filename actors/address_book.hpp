@@ -61,6 +61,9 @@ constexpr int64_t max_address_future_seconds = 10 * 60;
 /// needed, and not loaded from `peers.json`.
 constexpr int64_t address_horizon = 30 * 24 * 3600;
 
+/// Bytes of the secret key of the bucket hash (a BLAKE2b key).
+constexpr std::size_t address_book_key_bytes = 32;
+
 /// The new and tried tables. Not thread-safe: owned by the discovery actor.
 class address_book {
 public:

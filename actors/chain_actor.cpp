@@ -7,11 +7,11 @@
 
 #include "actors/atoms.hpp"
 #include "actors/node.hpp"
+#include "actors/spawn_worker.hpp"
 #include "chain/producer.hpp"
 #include "chain/store.hpp"
 #include "config/values.hpp"
 #include "protocol/codec.hpp"
-#include "protocol/unix_time.hpp"
 
 namespace timecoin {
 
@@ -98,7 +98,8 @@ caf::behavior chain_writer(writer_actor* self, context_ptr ctx,
       if (!st.producer)
         st.producer.emplace(
           security::node_key::from_seed(proto::devnet_producer_seed()));
-      auto r = st.producer->generate(*st.store, n, txs, unix_now());
+      auto r = st.producer->generate(*st.store, n, txs,
+                                     st.ctx->clock->unix_now());
       if (!r) {
         // Blocks stored before the failure are the tip now.
         st.ctx->tip_cell->publish(
@@ -261,14 +262,12 @@ caf::behavior chain_reader(reader_actor* self, context_ptr ctx,
 
 caf::actor spawn_chain_writer(caf::actor_system& sys, context_ptr ctx,
                               std::shared_ptr<chain::store> store) {
-  return sys.spawn<caf::detached>(chain_writer, std::move(ctx),
-                                  std::move(store));
+  return spawn_worker(sys, *ctx, chain_writer, ctx, std::move(store));
 }
 
 caf::actor spawn_chain_reader(caf::actor_system& sys, context_ptr ctx,
                               std::shared_ptr<chain::store> store) {
-  return sys.spawn<caf::detached>(chain_reader, std::move(ctx),
-                                  std::move(store));
+  return spawn_worker(sys, *ctx, chain_reader, ctx, std::move(store));
 }
 
 } // namespace timecoin

@@ -3,8 +3,8 @@
 // The actors around the chain store (internal header): one writer that
 // applies blocks, reorganisations and snapshots and produces devnet blocks,
 // and one reader that answers peers' chain requests and the RPC reads. Both
-// run on threads of their own: validation and storage never block the
-// multiplexer or the scheduler.
+// run on threads of their own (unless `node_context::scheduled_workers`):
+// validation and storage never block the multiplexer or the scheduler.
 
 #include <cstdint>
 #include <memory>

@@ -13,6 +13,8 @@
 #include <spdlog/logger.h>
 
 #include "actors/abuse.hpp"
+#include "actors/node_clock.hpp"
+#include "actors/node_rng.hpp"
 #include "actors/peer_table.hpp"
 #include "actors/snapshot_cell.hpp"
 #include "config/node_config.hpp"
@@ -156,6 +158,19 @@ struct node_context {
   /// Dial through the multiplexer instead of a connect thread (for CAF's
   /// test multiplexer, whose connects never block).
   bool dial_via_backend = false;
+  /// Where every actor of the node reads the time (monotonic and unix).
+  std::shared_ptr<const node_clock> clock = real_clock();
+  /// Where every random choice of the node comes from: unpredictable, or
+  /// derived from a seed in simulations.
+  node_rng rng;
+  /// Spawn the workers that normally have threads of their own (gossip
+  /// verifiers, chain writer and reader, DNS, discovery-URL and connect
+  /// workers) as ordinary scheduled actors, and one verifier only: many
+  /// nodes in one process under CAF's test coordinator then use no threads
+  /// of their own. Their blocking work (a DNS lookup, an HTTP fetch, a TCP
+  /// connect outside `dial_via_backend`) then holds a scheduler thread:
+  /// simulations configure none of it.
+  bool scheduled_workers = false;
   /// Test double: alters every chain answer this node serves (a corrupt
   /// block, an altered snapshot entry), or swallows it (false: never
   /// answered). Empty in real nodes.

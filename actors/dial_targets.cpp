@@ -14,6 +14,10 @@ const char* to_string(dial_phase ph) {
   return "?";
 }
 
+dial_targets::dial_targets() : rng_(std::random_device{}()) {}
+
+dial_targets::dial_targets(std::mt19937_64 rng) : rng_(std::move(rng)) {}
+
 dial_action dial_targets::start_dial(const std::string& addr, target& t,
                                      const is_connected_fn& is_connected) {
   if (!t.node_id.empty() && is_connected(t.node_id)) {
@@ -68,6 +72,7 @@ dial_action dial_targets::add(const std::string& addr, bool persistent,
     return {};
   }
   t.where = std::move(*where);
+  t.delays = backoff{rng_()};
   t.persistent = persistent;
   t.masternode = masternode;
   return start_dial(addr, t, is_connected);

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,12 @@ public:
   using time_point = std::chrono::steady_clock::time_point;
   /// Whether a connection to this node id (lowercase hex) is registered.
   using is_connected_fn = std::function<bool(const std::string&)>;
+
+  /// Targets whose backoff jitter is seeded from `std::random_device`.
+  dial_targets();
+  /// Targets whose backoff jitter comes from `rng` (each target's schedule
+  /// seeded from it in the order the targets are added).
+  explicit dial_targets(std::mt19937_64 rng);
 
   /// A target for `addr` (ignored unless a valid "host:port"): `persistent`
   /// ones are re-dialled forever, the others (`onetry`) once. An address
@@ -128,6 +135,8 @@ private:
   dial_action schedule_retry(const std::string& addr, time_point now);
 
   std::map<std::string, target> targets_;
+  /// Seeds the backoff of each new target.
+  std::mt19937_64 rng_;
   bool stopping_ = false;
 };
 

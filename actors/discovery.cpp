@@ -17,8 +17,8 @@
 #include "actors/outbound_plan.hpp"
 #include "actors/send_later.hpp"
 #include "actors/slot_policy.hpp"
+#include "actors/spawn_worker.hpp"
 #include "config/values.hpp"
-#include "protocol/unix_time.hpp"
 
 namespace timecoin {
 
@@ -51,9 +51,10 @@ struct discovery_state {
   /// Addresses the operator configured: never dialled automatically.
   std::vector<std::string> configured;
   std::unordered_map<std::string, int64_t> relayed;
-  std::mt19937_64 rng{std::random_device{}()};
-  caf::actor_clock::time_point last_reseed{};
-  caf::actor_clock::time_point last_url{};
+  /// Chooses among addresses and peers (from the node's `node_rng`).
+  std::mt19937_64 rng;
+  node_clock::time_point last_reseed{};
+  node_clock::time_point last_url{};
   bool url_asked = false;
   bool stopping = false;
 };
@@ -69,7 +70,10 @@ spdlog::logger& log(discovery_actor* self) {
 void load_book(discovery_actor* self) {
   auto& st = self->state;
   auto seed = std::uniform_int_distribution<uint64_t>{}(st.rng);
-  auto loaded = timecoin::load_book(st.book_path, st.local, seed, unix_now());
+  auto loaded = timecoin::load_book(st.book_path, st.local, seed,
+                                    st.ctx->rng.bytes<address_book_key_bytes>(
+                                      "address book key"),
+                                    st.ctx->clock->unix_now());
   if (!loaded.warning.empty())
     log(self).warn("{}", loaded.warning);
   else if (loaded.book.size() > 0)
@@ -118,7 +122,7 @@ outbound_view own_view(const discovery_state& st) {
 std::size_t learn(discovery_actor* self, const std::vector<book_address>& in,
                   const std::string& source) {
   auto& st = self->state;
-  auto now = unix_now();
+  auto now = st.ctx->clock->unix_now();
   auto own = own_view(st);
   std::size_t added = 0;
   for (const auto& a : in)
@@ -140,7 +144,7 @@ void dial(discovery_actor* self, const std::string& host, uint16_t port,
   c.port = port;
   c.group = network_group(host, port, st.local);
   st.conns[key] = c;
-  st.book->attempt(host, port, unix_now());
+  st.book->attempt(host, port, st.ctx->clock->unix_now());
   log(self).debug("dialling {} ({})", key, to_string(type));
   self->send(st.supervisor, autodial_atom::value, key,
              static_cast<uint8_t>(type));
@@ -149,7 +153,7 @@ void dial(discovery_actor* self, const std::string& host, uint16_t port,
 /// Asks the seeds again: `seednode`, DNS seeds, the discovery service.
 void reseed(discovery_actor* self) {
   auto& st = self->state;
-  auto now = self->clock().now();
+  auto now = st.ctx->clock->now();
   st.last_reseed = now;
   for (const auto& s : st.ctx->cfg.seednode) {
     if (st.conns.count(s))
@@ -162,9 +166,10 @@ void reseed(discovery_actor* self) {
   // listens on.
   auto port = proto::params(st.ctx->cfg.net).p2p_port;
   auto me = caf::actor_cast<caf::actor>(self);
+  auto clock = st.ctx->clock;
   for (const auto& name : st.ctx->cfg.dnsseed) {
-    self->spawn<caf::detached>([=](caf::event_based_actor* worker) {
-      auto found = resolve_dns_seed(name, port, unix_now());
+    spawn_worker(*self, *st.ctx, [=](caf::event_based_actor* worker) {
+      auto found = resolve_dns_seed(name, port, clock->unix_now());
       if (found)
         worker->send(me, learned_atom::value, *found, "dns:" + name);
       else
@@ -179,8 +184,8 @@ void reseed(discovery_actor* self) {
     st.url_asked = true;
     st.last_url = now;
     std::string network = st.ctx->net->name;
-    self->spawn<caf::detached>([=](caf::event_based_actor* worker) {
-      auto found = fetch_discovery_url(url, network, unix_now());
+    spawn_worker(*self, *st.ctx, [=](caf::event_based_actor* worker) {
+      auto found = fetch_discovery_url(url, network, clock->unix_now());
       if (found)
         worker->send(me, learned_atom::value, *found, std::string{"url"});
       else
@@ -221,7 +226,7 @@ void plan(discovery_actor* self) {
     return 0;
   });
   auto dials = plan_outbound(v, st.anchors, masternodes, *st.book, st.rng,
-                             unix_now());
+                             st.ctx->clock->unix_now());
   uint32_t regular = 0;
   for (const auto& c : v.current)
     regular += c.type == conn_type::outbound ? 1 : 0;
@@ -230,7 +235,7 @@ void plan(discovery_actor* self) {
     regular += d.type == conn_type::outbound ? 1 : 0;
   }
   if (regular < cfg.maxoutbound
-      && self->clock().now() - st.last_reseed >= reseed_interval)
+      && st.ctx->clock->now() - st.last_reseed >= reseed_interval)
     reseed(self);
 }
 
@@ -239,7 +244,7 @@ void feel(discovery_actor* self) {
   auto& st = self->state;
   if (st.stopping || st.ctx->cfg.connect_only)
     return;
-  if (auto d = plan_feeler(view_of(st), *st.book, unix_now()))
+  if (auto d = plan_feeler(view_of(st), *st.book, st.ctx->clock->unix_now()))
     dial(self, d->host, d->port, d->type);
 }
 
@@ -247,7 +252,7 @@ void feel(discovery_actor* self) {
 void relay(discovery_actor* self, const std::vector<book_address>& addrs,
            const std::string& from_id) {
   auto& st = self->state;
-  auto now = unix_now();
+  auto now = st.ctx->clock->unix_now();
   if (st.relayed.size() > max_relayed_remembered) {
     for (auto i = st.relayed.begin(); i != st.relayed.end();)
       i = now - i->second >= relay_once_per_seconds ? st.relayed.erase(i)
@@ -283,7 +288,7 @@ void relay(discovery_actor* self, const std::vector<book_address>& addrs,
 /// unsolicited PEERS of at most `relay_max_addresses`.
 void on_peers(discovery_actor* self, const std::string& from_host,
               const std::string& from_id, bool relayable, proto::peers& in) {
-  auto now = unix_now();
+  auto now = self->state.ctx->clock->unix_now();
   std::vector<book_address> addrs;
   addrs.reserve(in.entries.size());
   for (const auto& e : in.entries)
@@ -299,7 +304,7 @@ void on_peers(discovery_actor* self, const std::string& from_host,
 proto::peers answer_getaddr(discovery_actor* self, const std::string& host,
                             const std::string& id) {
   auto& st = self->state;
-  auto now = unix_now();
+  auto now = st.ctx->clock->unix_now();
   proto::peers out;
   auto own = self_address(*st.ctx);
   if (own)
@@ -324,7 +329,7 @@ void on_up(discovery_actor* self, const std::string& id,
   auto& c = i->second;
   c.up = true;
   c.node_id = id;
-  c.since = unix_now();
+  c.since = st.ctx->clock->unix_now();
   uint32_t services = 0;
   st.ctx->table->read([&](const peer_snapshot& s) {
     auto e = s.by_id.find(id);
@@ -341,6 +346,7 @@ caf::behavior discovery(discovery_actor* self, context_ptr ctx,
   st.ctx = std::move(ctx);
   st.supervisor = std::move(supervisor);
   st.registry = std::move(registry);
+  st.rng = st.ctx->rng.stream("discovery");
   const auto& cfg = st.ctx->cfg;
   st.local = cfg.net == proto::network::devnet;
   st.book_path = cfg.data_dir() + "/peers.json";
@@ -353,7 +359,7 @@ caf::behavior discovery(discovery_actor* self, context_ptr ctx,
   if (!st.anchors.empty())
     log(self).info("dialling {} anchors first", st.anchors.size());
   // The operator's peers are addresses too (no source: a group of their own).
-  auto now = unix_now();
+  auto now = st.ctx->clock->unix_now();
   for (const auto* list : {&cfg.addnode, &cfg.connect, &cfg.masternode_peers})
     for (const auto& s : *list)
       if (auto addr = parse_peer_address(s);
@@ -365,7 +371,7 @@ caf::behavior discovery(discovery_actor* self, context_ptr ctx,
         st.book->add(a, std::string{}, now);
       }
   if (!cfg.connect_only) {
-    st.last_reseed = self->clock().now() - reseed_interval;
+    st.last_reseed = st.ctx->clock->now() - reseed_interval;
     if (st.book->size() < discoveryurl_below)
       reseed(self);
   }
@@ -419,8 +425,8 @@ caf::behavior discovery(discovery_actor* self, context_ptr ctx,
     },
     [=](nodeaddrs_atom, uint32_t count) {
       std::vector<node_address_info> out;
-      for (auto& a :
-           self->state.book->sample(count, unix_now(), address_horizon)) {
+      for (auto& a : self->state.book->sample(
+             count, self->state.ctx->clock->unix_now(), address_horizon)) {
         out.push_back(node_address_info{a.host, a.port, a.node_id, a.services,
                                         a.last_seen, a.tried});
       }
@@ -430,7 +436,7 @@ caf::behavior discovery(discovery_actor* self, context_ptr ctx,
       book_address a;
       a.host = host;
       a.port = port;
-      a.last_seen = unix_now();
+      a.last_seen = self->state.ctx->clock->unix_now();
       // Its own source, as bitcoind's addpeeraddress: addresses the
       // operator adds one by one do not share the buckets of one source.
       return self->state.book->add(a, host, a.last_seen);
@@ -465,7 +471,7 @@ std::optional<proto::peer_address> self_address(const node_context& ctx) {
   a.port = ctx.local.listen_port;
   a.node_id.assign(ctx.key.public_key().begin(), ctx.key.public_key().end());
   a.services = ctx.local.services;
-  a.last_seen = unix_now();
+  a.last_seen = ctx.clock->unix_now();
   return a;
 }
 

@@ -3,7 +3,6 @@
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
-#include <sodium.h>
 
 #include "config/values.hpp"
 #include "security/file_util.hpp"
@@ -15,16 +14,12 @@ namespace {
 /// Both files hold only what the node wrote; others may read its peers.
 constexpr mode_t book_file_mode = 0600;
 
-std::array<uint8_t, 32> random_key() {
-  std::array<uint8_t, 32> k{};
-  randombytes_buf(k.data(), k.size());
-  return k;
-}
-
 } // namespace
 
-loaded_book load_book(const std::string& path, bool local, uint64_t seed,
-                      int64_t now) {
+loaded_book
+load_book(const std::string& path, bool local, uint64_t seed,
+          const std::array<uint8_t, address_book_key_bytes>& new_key,
+          int64_t now) {
   auto file = security::read_bounded(path, max_book_file_bytes);
   std::string err;
   if (file.status == security::read_status::ok) {
@@ -34,7 +29,7 @@ loaded_book load_book(const std::string& path, bool local, uint64_t seed,
   } else if (file.status != security::read_status::missing) {
     err = file.why;
   }
-  loaded_book out{address_book{random_key(), local, seed}, {}};
+  loaded_book out{address_book{new_key, local, seed}, {}};
   if (!err.empty()) {
     auto aside = path + ".corrupt";
     if (std::rename(path.c_str(), aside.c_str()) == 0)

@@ -5,6 +5,7 @@
 // dial first after a restart (docs/OPERATIONS.md, "Discovery and connection
 // slots").
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -26,9 +27,12 @@ struct loaded_book {
 
 /// Reads the book at `path`. A file that is not one (corrupt, truncated,
 /// another version, unreadable) is moved to `<path>.corrupt` and an empty
-/// book with a new random key is returned: never a reason not to start.
-loaded_book load_book(const std::string& path, bool local, uint64_t seed,
-                      int64_t now);
+/// book keyed with `new_key` (a fresh secret) is returned: never a reason not
+/// to start. A missing file also gives an empty book with `new_key`.
+loaded_book
+load_book(const std::string& path, bool local, uint64_t seed,
+          const std::array<uint8_t, address_book_key_bytes>& new_key,
+          int64_t now);
 
 /// Writes the book atomically; false and `err` on failure.
 bool save_book(const std::string& path, const address_book& book,

@@ -9,7 +9,6 @@
 #include "actors/node.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/framing.hpp"
-#include "protocol/unix_time.hpp"
 #include "security/envelope.hpp"
 #include "security/violations.hpp"
 
@@ -96,7 +95,7 @@ caf::behavior verifier(caf::event_based_actor* self, context_ptr ctx,
     [=](verify_atom, gossip_batch& batch) {
       // What passes is handed on in the same batch, in order: one message
       // to the registry per batch, not per envelope.
-      auto now = unix_now();
+      auto now = ctx->clock->unix_now();
       auto passed
         = std::remove_if(batch.begin(), batch.end(), [&](gossip_in& in) {
             return !verify_one(*ctx, self, limiter, in, now);
@@ -112,6 +111,9 @@ caf::behavior verifier(caf::event_based_actor* self, context_ptr ctx,
 
 caf::actor spawn_verifiers(caf::actor_system& sys, context_ptr ctx,
                            caf::actor registry, caf::actor limiter) {
+  // On the scheduler (a simulation): one verifier, without a pool.
+  if (ctx->scheduled_workers)
+    return sys.spawn(verifier, ctx, registry, limiter);
   auto workers = std::max(1u, std::thread::hardware_concurrency());
   // Each verifier on a thread of its own (detached). On the scheduler, CAF
   // 0.17 runs an actor until its mailbox is empty (`scheduler.max-throughput`
@@ -136,11 +138,12 @@ security::bloom_params gossip_bloom_params(const node_config& cfg) {
 }
 
 gossip_router::gossip_router(const node_config& cfg,
-                             std::shared_ptr<seen_gossip> seen)
+                             std::shared_ptr<seen_gossip> seen,
+                             std::mt19937_64 rng)
   : seen_(seen ? std::move(seen)
                : std::make_shared<seen_gossip>(gossip_bloom_params(cfg))),
     fanout_(cfg.gossip_fanout),
-    rng_(std::random_device{}()) {
+    rng_(std::move(rng)) {
   // nop
 }
 

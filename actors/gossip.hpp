@@ -42,7 +42,8 @@ struct gossip_in {
 /// read of its socket carried, a verifier sends the registry what passed.
 using gossip_batch = std::vector<gossip_in>;
 
-/// Spawns one verifier per core behind a round-robin pool. Each takes
+/// Spawns one verifier per core behind a round-robin pool (one verifier, no
+/// pool, with `ctx->scheduled_workers`). Each takes
 /// `(verify, gossip_batch)`; the messages that pass go to `registry` as one
 /// `(gossip, gossip_batch)`; bad signatures are charged to the sender's
 /// address at `limiter`.
@@ -79,8 +80,10 @@ gossip_check check_gossip(const node_context& ctx, const proto::gossip& msg,
 /// Deduplication, subscribers and fanout of one node (owned by the registry).
 class gossip_router {
 public:
-  /// `seen`: the node's filter of accepted ids (a private one if null).
-  gossip_router(const node_config& cfg, std::shared_ptr<seen_gossip> seen);
+  /// `seen`: the node's filter of accepted ids (a private one if null);
+  /// `rng`: chooses the relay targets.
+  gossip_router(const node_config& cfg, std::shared_ptr<seen_gossip> seen,
+                std::mt19937_64 rng);
 
   /// Remembers `id` of a message stamped `timestamp`; false if it was seen
   /// before (within the age window). Times in unix seconds.

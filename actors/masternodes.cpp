@@ -9,7 +9,6 @@
 #include "actors/send_later.hpp"
 #include "chain/store.hpp"
 #include "config/values.hpp"
-#include "protocol/unix_time.hpp"
 #include "security/envelope.hpp"
 
 namespace timecoin {
@@ -23,7 +22,7 @@ struct masternodes_state {
   caf::actor registry;
   std::unique_ptr<masternode_list> list;
   proto::hash256 seen_tip{};
-  caf::actor_clock::time_point next_announce{};
+  node_clock::time_point next_announce{};
   bool announced_once = false;
   /// Why the last announcement could not be made ("" after a success).
   std::string last_failure;
@@ -64,8 +63,8 @@ void publish(masternodes_actor* self) {
 bool offer(masternodes_actor* self, const proto::gossip& env,
            bool check_signature, const std::string& from) {
   auto& st = self->state;
-  auto v = st.list->offer(env, unix_now(), lookup_of(st.store), check_signature,
-                          st.ctx->cfg.message_max_age_seconds);
+  auto v = st.list->offer(env, st.ctx->clock->unix_now(), lookup_of(st.store),
+                          check_signature, st.ctx->cfg.message_max_age_seconds);
   if (v != announcement_verdict::accepted) {
     log(self).debug("masternode announcement from {} refused: {}",
                     from.empty() ? std::string{"this node"} : from,
@@ -114,7 +113,8 @@ std::optional<proto::gossip> own_announcement(masternodes_actor* self,
     return std::nullopt;
   }
   return security::make_gossip(&st.ctx->key, st.ctx->net->magic,
-                               gossip_kind_masternode, unix_now(),
+                               gossip_kind_masternode,
+                               st.ctx->clock->unix_now(),
                                encode_announcement(ann));
 }
 
@@ -138,14 +138,14 @@ void announce(masternodes_actor* self) {
   log(self).info("announced this node as a masternode ({})",
                  st.ctx->cfg.masternodecollateral);
   st.announced_once = true;
-  st.next_announce = self->clock().now()
+  st.next_announce = st.ctx->clock->now()
                      + std::chrono::seconds{masternode_announce_seconds};
   self->send(st.registry, mn_relay_atom::value, std::move(*env), std::string{});
 }
 
 void on_tick(masternodes_actor* self) {
   auto& st = self->state;
-  auto changed = st.list->expire(unix_now()) > 0;
+  auto changed = st.list->expire(st.ctx->clock->unix_now()) > 0;
   auto tip = st.ctx->tip();
   if (tip.hash != st.seen_tip) {
     st.seen_tip = tip.hash;
@@ -154,7 +154,7 @@ void on_tick(masternodes_actor* self) {
       announce(self);
   }
   if (st.ctx->cfg.masternode && st.list->contains(st.ctx->node_id_hex)
-      && self->clock().now() >= st.next_announce)
+      && st.ctx->clock->now() >= st.next_announce)
     announce(self);
   if (changed)
     publish(self);

@@ -183,17 +183,28 @@ std::string error_message(caf::actor_system& sys, const caf::error& err) {
 
 namespace {
 
+/// How `opts` asks for the chain store to be opened.
+chain::store_options store_options_of(const node_options& opts) {
+  chain::store_options out;
+  if (opts.chain_map_bytes != 0)
+    out.map_bytes = opts.chain_map_bytes;
+  if (opts.scheduled_workers)
+    out.verify_threads = 1;
+  return out;
+}
+
 /// Opens the chain store in `<datadir>/chain`; null (and why) when the
 /// network has no genesis block configured.
 std::shared_ptr<chain::store> open_chain(const node_config& cfg,
                                          const std::string& dir,
+                                         const chain::store_options& options,
                                          std::string& why, bool& fatal) {
   auto params = chain::params_for(cfg);
   if (!params) {
     why = params.error();
     return nullptr;
   }
-  auto s = chain::store::open(dir + "/chain", std::move(*params));
+  auto s = chain::store::open(dir + "/chain", std::move(*params), options);
   if (!s) {
     why = s.error();
     fatal = true;
@@ -236,12 +247,20 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0)
     return runtime_error("data directory " + dir
                          + " is in use by another node");
+  ctx->clock = opts.clock ? opts.clock : real_clock();
+  ctx->rng = node_rng{opts.seed};
+  ctx->scheduled_workers = opts.scheduled_workers;
   std::string key_warning;
-  auto key = security::node_key::load_or_create(dir + "/node_key",
-                                                &key_warning);
-  if (!key)
-    return runtime_error(key.error().message);
-  ctx->key = *key;
+  if (ctx->rng.seeded()) {
+    ctx->key = security::node_key::from_seed(
+      ctx->rng.bytes<std::tuple_size_v<proto::hash256>>("node key"));
+  } else {
+    auto key = security::node_key::load_or_create(dir + "/node_key",
+                                                  &key_warning);
+    if (!key)
+      return runtime_error(key.error().message);
+    ctx->key = *key;
+  }
   ctx->node_id_hex = proto::to_hex(ctx->key.public_key());
   if (cfg.tls) {
     auto tls = security::tls_context::make(ctx->key);
@@ -254,13 +273,16 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
   if (!whitelist)
     return runtime_error("whitelist: " + whitelist.error().message);
   ctx->whitelist = std::move(*whitelist);
-  ctx->seen = std::make_shared<seen_gossip>(gossip_bloom_params(cfg));
+  ctx->seen = std::make_shared<seen_gossip>(
+    gossip_bloom_params(cfg),
+    ctx->rng.bytes<std::tuple_size_v<security::bloom_key>>("gossip filter"));
   if (cfg.enable_rate_limiting)
     ctx->budgets = std::make_shared<address_budgets>(
       cfg.max_requests_per_second * security::per_address_rate_multiplier, 0);
   std::string no_chain_reason;
   bool chain_fatal = false;
-  auto store = open_chain(cfg, dir, no_chain_reason, chain_fatal);
+  auto store = open_chain(cfg, dir, store_options_of(opts), no_chain_reason,
+                          chain_fatal);
   if (chain_fatal)
     return runtime_error("chain store: " + no_chain_reason);
   if (store)

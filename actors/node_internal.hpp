@@ -2,13 +2,17 @@
 
 // spawn_node with the knobs tests need (internal header).
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include <caf/actor.hpp>
 #include <spdlog/logger.h>
 
 #include "actors/node.hpp"
+#include "actors/node_clock.hpp"
 #include "protocol/messages.hpp"
 
 namespace timecoin {
@@ -23,6 +27,21 @@ struct node_options {
   /// test double for a peer that serves corrupt blocks or snapshots, or
   /// leaves requests unanswered.
   std::function<bool(proto::message&)> tamper_answers;
+  /// Where the node reads the time; null: the machine's clocks
+  /// (`real_clock`). A simulation passes `actor_system_clock`.
+  std::shared_ptr<const node_clock> clock;
+  /// Derives every random choice of the node from this seed (`node_rng`),
+  /// its key included: the node id is the same on every run, and
+  /// `<datadir>/node_key` is neither read nor written. For simulations and
+  /// tests only: whoever knows the seed knows the key.
+  std::optional<uint64_t> seed;
+  /// Workers on the scheduler instead of threads of their own
+  /// (`node_context::scheduled_workers`), and chain verification on the
+  /// calling thread.
+  bool scheduled_workers = false;
+  /// The chain store's LMDB map (`chain::store_options::map_bytes`); 0: the
+  /// default. Many stores in one process need a smaller one each.
+  std::size_t chain_map_bytes = 0;
   /// Dial and accept through this simulated network (sim_network.hpp)
   /// instead of sockets; the node is reached there at `bind:port`.
   caf::actor sim_network;

@@ -5,7 +5,6 @@
 #include "actors/atoms.hpp"
 #include "actors/node.hpp"
 #include "actors/send_later.hpp"
-#include "protocol/unix_time.hpp"
 #include "security/ban_list.hpp"
 #include "security/violations.hpp"
 
@@ -36,7 +35,7 @@ void commit(limiter_actor* self) {
   view->addresses = st.bans;
   view->node_ids = st.banned_ids;
   st.ctx->bans->publish(std::move(view));
-  if (auto ok = st.bans.save_changes(st.path, unix_now()); !ok)
+  if (auto ok = st.bans.save_changes(st.path, st.ctx->clock->unix_now()); !ok)
     log(self).error("{}", ok.error().message);
 }
 
@@ -54,13 +53,13 @@ void on_violation(limiter_actor* self, const std::string& ip_text, uint8_t kind,
                    security::to_string(v), ip_text);
     return;
   }
-  auto ban = st.tracker.record(*ip, v, self->clock().now());
-  auto count = st.tracker.count(*ip, self->clock().now());
+  auto ban = st.tracker.record(*ip, v, st.ctx->clock->now());
+  auto count = st.tracker.count(*ip, st.ctx->clock->now());
   log(self).info("violation {} by {} ({} within the hour)",
                  security::to_string(v), ip_text, count);
   if (!ban)
     return;
-  auto now = unix_now();
+  auto now = st.ctx->clock->unix_now();
   auto until = now + ban->count();
   st.bans.ban(security::subnet::single(*ip), until,
               std::to_string(count)
@@ -83,7 +82,7 @@ bool on_setban(limiter_actor* self, const std::string& text, bool add,
   auto target = security::subnet::parse(text);
   if (!target)
     return false;
-  auto now = unix_now();
+  auto now = st.ctx->clock->unix_now();
   if (!add) {
     if (!st.bans.unban(*target))
       return false;
@@ -109,7 +108,7 @@ bool on_setban(limiter_actor* self, const std::string& text, bool add,
 
 std::vector<ban_info> list_bans(const limiter_state& st) {
   std::vector<ban_info> out;
-  for (auto& e : st.bans.list(unix_now()))
+  for (auto& e : st.bans.list(st.ctx->clock->unix_now()))
     out.push_back(ban_info{e.target.to_string(), e.until, e.created, e.reason});
   return out;
 }
@@ -121,7 +120,8 @@ caf::behavior rate_limiter(limiter_actor* self, context_ptr ctx,
   st.registry = std::move(registry);
   st.path = st.ctx->cfg.data_dir() + "/" + security::ban_list_file_name;
   std::string problem;
-  st.bans = security::ban_list::load_or_empty(st.path, unix_now(), problem);
+  st.bans = security::ban_list::load_or_empty(
+    st.path, st.ctx->clock->unix_now(), problem);
   if (!problem.empty())
     log(self).error("{}", problem);
   else if (st.bans.size() > 0)
@@ -144,8 +144,8 @@ caf::behavior rate_limiter(limiter_actor* self, context_ptr ctx,
     },
     [=](expire_atom) {
       auto& st = self->state;
-      auto now = unix_now();
-      st.tracker.expire(self->clock().now());
+      auto now = st.ctx->clock->unix_now();
+      st.tracker.expire(st.ctx->clock->now());
       auto ended = st.bans.expire(now);
       for (auto i = st.banned_ids.begin(); i != st.banned_ids.end();) {
         if (i->second <= now) {

@@ -3,7 +3,6 @@
 #include <unordered_map>
 
 #include <caf/all.hpp>
-#include <sodium.h>
 
 #include "actors/address_book.hpp"
 #include "actors/atoms.hpp"
@@ -14,7 +13,6 @@
 #include "actors/slot_policy.hpp"
 #include "config/values.hpp"
 #include "protocol/codec.hpp"
-#include "protocol/unix_time.hpp"
 #include "security/conn_limits.hpp"
 #include "security/envelope.hpp"
 
@@ -53,8 +51,9 @@ struct registry_state {
   uint64_t next_seq = 1;
   /// Checks masternode announcements before they are delivered or relayed.
   caf::actor masternodes;
-  /// The key of the eviction's group hash: random, unknown to peers.
-  uint64_t eviction_salt = randombytes_random() * uint64_t{0x100000001ULL};
+  /// The key of the eviction's group hash: secret, unknown to peers (from
+  /// the node's `node_rng`).
+  uint64_t eviction_salt = 0;
 };
 
 using registry_actor = caf::stateful_actor<registry_state>;
@@ -246,7 +245,8 @@ void refresh_masternodes(registry_actor* self) {
 void on_gossip(registry_actor* self, gossip_in& in) {
   auto& st = self->state;
   const auto& msg = *in.msg;
-  if (!st.gossip->first_sight(in.id, msg.timestamp, unix_now())) {
+  auto now = st.ctx->clock->unix_now();
+  if (!st.gossip->first_sight(in.id, msg.timestamp, now)) {
     in.from->stats->gossip_duplicates.fetch_add(1, std::memory_order_relaxed);
     st.ctx->counters->gossip_duplicates.fetch_add(1, std::memory_order_relaxed);
     return;
@@ -254,7 +254,6 @@ void on_gossip(registry_actor* self, gossip_in& in) {
   st.ctx->counters->gossip_accepted.fetch_add(1, std::memory_order_relaxed);
   auto from = st.by_id.find(in.from->origin);
   if (from != st.by_id.end()) {
-    auto now = unix_now();
     from->second.last_gossip = now;
     if (msg.kind == proto::gossip_kind_block)
       from->second.last_block = now;
@@ -279,7 +278,7 @@ bool on_publish(registry_actor* self, uint16_t kind,
     return false;
   auto msg = security::make_gossip(
     ctx.cfg.enable_message_signing ? &ctx.key : nullptr, ctx.net->magic, kind,
-    unix_now(), std::move(payload));
+    ctx.clock->unix_now(), std::move(payload));
   if (!well_formed_payload(msg))
     return false;
   st.gossip->first_sight(security::message_id(msg), msg.timestamp,
@@ -305,7 +304,8 @@ void on_down(registry_actor* self, const caf::down_msg& dm) {
     st.by_id.erase(i);
     publish(self);
   }
-  auto lasted = info.since > 0 ? unix_now() - info.since : int64_t{0};
+  auto lasted = info.since > 0 ? st.ctx->clock->unix_now() - info.since
+                               : int64_t{0};
   self->send(st.supervisor, lost_atom::value, info.node_id, info.target,
              lasted);
   if (st.shutting_down && st.conns.empty())
@@ -348,10 +348,12 @@ std::vector<peer_info> peer_infos(const registry_state& st) {
 
 caf::behavior registry(registry_actor* self, context_ptr ctx,
                        caf::actor supervisor) {
-  self->state.ctx = std::move(ctx);
-  self->state.supervisor = std::move(supervisor);
-  self->state.gossip = std::make_unique<gossip_router>(self->state.ctx->cfg,
-                                                       self->state.ctx->seen);
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.supervisor = std::move(supervisor);
+  st.gossip = std::make_unique<gossip_router>(
+    st.ctx->cfg, st.ctx->seen, st.ctx->rng.stream("gossip fanout"));
+  st.eviction_salt = st.ctx->rng.number("eviction salt");
   self->set_down_handler([=](caf::down_msg& dm) { on_down(self, dm); });
   return {
     [=](track_atom, const caf::actor& conn, const std::string& target) {

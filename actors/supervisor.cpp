@@ -24,8 +24,8 @@
 #include "actors/sim_network.hpp"
 #include "actors/sim_transport.hpp"
 #include "actors/slot_policy.hpp"
+#include "actors/spawn_worker.hpp"
 #include "actors/sync_coordinator.hpp"
-#include "protocol/unix_time.hpp"
 #include "security/conn_limits.hpp"
 
 namespace timecoin {
@@ -136,7 +136,7 @@ caf::behavior listener(caf::io::broker* self, caf::io::doorman_ptr doorman,
   return {
     [=](const caf::io::new_connection_msg& msg) {
       if (++st->accepted % listener_expire_every == 0)
-        st->limits.expire(self->clock().now());
+        st->limits.expire(ctx->clock->now());
       if (st->stopping) {
         self->close(msg.handle);
         return;
@@ -147,7 +147,7 @@ caf::behavior listener(caf::io::broker* self, caf::io::doorman_ptr doorman,
         self->close(msg.handle);
         return;
       }
-      if (ctx->bans->address_banned(*ip, unix_now())) {
+      if (ctx->bans->address_banned(*ip, ctx->clock->unix_now())) {
         ++st->refused;
         ctx->counters->refused[0].fetch_add(1, std::memory_order_relaxed);
         ctx->log->debug("refused {}: banned", host);
@@ -155,7 +155,7 @@ caf::behavior listener(caf::io::broker* self, caf::io::doorman_ptr doorman,
         return;
       }
       auto exempt = ctx->whitelist.contains(*ip);
-      auto admit = st->limits.try_open(*ip, true, self->clock().now(), exempt);
+      auto admit = st->limits.try_open(*ip, true, ctx->clock->now(), exempt);
       if (admit != security::conn_limits::admit_result::ok) {
         ++st->refused;
         ctx->counters->refused[static_cast<size_t>(admit)].fetch_add(
@@ -268,12 +268,13 @@ void connect_to(supervisor_actor* self, const peer_address& where,
     return;
   }
   // The connect blocks: run it on a thread of its own, never on the
-  // multiplexer or the scheduler's workers.
+  // multiplexer or the scheduler's workers (`scheduled_workers` aside:
+  // simulations dial via the backend and never get here).
   auto ctx = st.ctx;
   auto registry = st.registry;
   auto sup = caf::actor_cast<caf::actor>(self);
   auto gate = st.gate;
-  self->spawn<caf::detached>([=](caf::event_based_actor* dialer) {
+  spawn_worker(*self, *ctx, [=](caf::event_based_actor* dialer) {
     auto fd = connect_with_timeout(where, connect_timeout);
     if (!fd) {
       dialer->send(sup, dialed_atom::value, addr, fd.error());
@@ -471,6 +472,7 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
                caf::actor_cast<caf::actor>(self));
   }
   st.ctx = std::move(ctx);
+  st.targets = dial_targets{st.ctx->rng.stream("backoff")};
   st.no_chain_reason = std::move(no_chain_reason);
   spawn_children(self, std::move(doorman), store);
   add_configured_targets(self);
@@ -488,7 +490,7 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
       auto& st = self->state;
       if (st.targets.contains(addr)) {
         log(self).info("cannot connect to {}: {}", addr, err);
-        execute(self, st.targets.dial_failed(addr, self->clock().now()));
+        execute(self, st.targets.dial_failed(addr, st.ctx->clock->now()));
       } else {
         log(self).debug("cannot connect to {}: {}", addr, err);
       }
@@ -500,8 +502,9 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
     },
     [=](lost_atom a, const std::string& id, const std::string& addr,
         int64_t lasted_s) {
-      for (const auto& act : self->state.targets.lost(
-             id, addr, lasted_s, connected_in(self), self->clock().now()))
+      for (const auto& act :
+           self->state.targets.lost(id, addr, lasted_s, connected_in(self),
+                                    self->state.ctx->clock->now()))
         execute(self, act);
       self->send(self->state.discovery, a, id, addr, lasted_s);
     },
@@ -546,7 +549,8 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
     },
     [=](addednodes_atom) {
       std::vector<added_node_info> out;
-      for (const auto& t : self->state.targets.info(self->clock().now()))
+      for (const auto& t :
+           self->state.targets.info(self->state.ctx->clock->now()))
         out.push_back(to_added_node_info(t));
       return out;
     },

@@ -88,7 +88,7 @@ struct sync_state {
   chain_tip tip;
   // progress
   uint64_t last_tick_height = 0;
-  caf::actor_clock::time_point last_tick;
+  node_clock::time_point last_tick;
   uint64_t blocks_per_second = 0;
   /// Blocks refused in the download (the machines count their own).
   uint64_t rejected_blocks = 0;
@@ -205,7 +205,7 @@ sync_actions answer_to(sync_actor* self, fork_resolution& m, uint64_t seq,
   auto p = st.plan.peers().find(m.peer());
   auto best = p == st.plan.peers().end() ? 0 : p->second.best;
   return m.on_answer(seq, std::move(answer),
-                     fork_view{st.tip.height, best, self->clock().now()});
+                     fork_view{st.tip.height, best, st.ctx->clock->now()});
 }
 
 /// Carries out what machine `m` asked, in order, and feeds the answers of
@@ -301,7 +301,7 @@ void start_fork(sync_actor* self, const std::string& peer) {
   }
   run(self, *st.fork,
       st.fork->start(peer, st.tip.height, std::move(ours->items),
-                     self->clock().now()));
+                     st.ctx->clock->now()));
 }
 
 /// With `fastsync=1` on a node still at genesis: starts a fast sync from
@@ -417,7 +417,7 @@ void request_window(sync_actor* self, const std::string& id, block_window w) {
           auto p = connected(st, id);
           st.plan.peer_lacks(id, w.start, p && p->full_history());
         }
-        st.plan.on_answer(id, w, std::move(got->items), self->clock().now());
+        st.plan.on_answer(id, w, std::move(got->items), st.ctx->clock->now());
       }
       pump(self);
     },
@@ -440,7 +440,7 @@ void ensure_ticking(sync_actor* self) {
   if (st.ticking)
     return;
   st.ticking = true;
-  st.last_tick = self->clock().now();
+  st.last_tick = st.ctx->clock->now();
   st.last_tick_height = st.tip.height;
   send_later(self, sync_progress_interval, progress_atom::value);
 }
@@ -463,7 +463,7 @@ void pump(sync_actor* self) {
 void tick_progress(sync_actor* self) {
   auto& st = self->state;
   st.ticking = false;
-  auto now = self->clock().now();
+  auto now = st.ctx->clock->now();
   auto secs = std::chrono::duration<double>(now - st.last_tick).count();
   auto done = st.tip.height - std::min(st.tip.height, st.last_tick_height);
   st.blocks_per_second = secs > 0 ? static_cast<uint64_t>(done / secs) : 0;

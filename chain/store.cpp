@@ -16,9 +16,6 @@ namespace timecoin::chain {
 
 namespace {
 
-/// The largest the store may grow: the map is reserved address space, the
-/// file stays sparse and grows with the data.
-constexpr std::size_t map_size_bytes = std::size_t{64} << 30;
 /// Named databases in the environment (7 used).
 constexpr MDB_dbi max_databases = 8;
 
@@ -115,21 +112,24 @@ chain_error storage_error(uint64_t height, const std::exception& e) {
 store::store(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
 store::~store() = default;
 
-result<std::unique_ptr<store>, std::string> store::open(const std::string& dir,
-                                                        chain_params params) {
+result<std::unique_ptr<store>, std::string>
+store::open(const std::string& dir, chain_params params,
+            const store_options& options) {
   try {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec)
       return std::string{"cannot create "} + dir + ": " + ec.message();
     auto p = std::make_unique<impl>();
-    p->verify_threads = std::max(1u, std::thread::hardware_concurrency());
+    p->verify_threads = options.verify_threads != 0
+                          ? options.verify_threads
+                          : std::max(1u, std::thread::hardware_concurrency());
     p->dir = dir;
     p->params = std::move(params);
     p->genesis_hash = proto::block_hash(p->params.genesis.header);
     MDB_env* env = p->env.get();
     lmdb::check(mdb_env_set_maxdbs(env, max_databases), "mdb_env_set_maxdbs");
-    lmdb::check(mdb_env_set_mapsize(env, map_size_bytes),
+    lmdb::check(mdb_env_set_mapsize(env, options.map_bytes),
                 "mdb_env_set_mapsize");
     // MDB_NOTLS: read transactions are not tied to the thread that began
     // them (actors migrate between threads). Default durability: fsync at

@@ -54,6 +54,20 @@ using read_result = result<T, read_error>;
 template <class T>
 using lookup = read_result<std::optional<T>>;
 
+/// The largest a store may grow by default: 64 GiB. The map is reserved
+/// address space, the file stays sparse and grows with the data.
+constexpr std::size_t default_map_bytes = std::size_t{64} << 30;
+
+/// How a store is opened. The defaults suit a node that runs alone.
+struct store_options {
+  /// The LMDB map: the most the store may grow. Each store reserves this much
+  /// address space, so many stores in one process (a simulation) need less.
+  std::size_t map_bytes = default_map_bytes;
+  /// Threads that verify the signatures of a batch of blocks; 0: one per
+  /// core. 1 verifies on the calling thread and starts no other.
+  unsigned verify_threads = 0;
+};
+
 /// Stored blocks, the UTXO set and its snapshots.
 ///
 /// Threads: one writer at a time (append, reorganize, install_snapshot);
@@ -66,7 +80,8 @@ public:
   /// holds the genesis block of `params`; an existing one must have been
   /// created with the same genesis.
   static result<std::unique_ptr<store>, std::string>
-  open(const std::string& dir, chain_params params);
+  open(const std::string& dir, chain_params params,
+       const store_options& options = {});
 
   ~store();
   store(const store&) = delete;

@@ -246,3 +246,22 @@ TEST_CASE("info reports the states and the time to the next attempt") {
   f.now += 10s;
   CHECK(f.info("a:1").next_attempt == 0ms);
 }
+
+TEST_CASE("targets seeded alike re-dial after the same delays") {
+  auto delays_of = [](dial_targets targets) {
+    auto never = [](const std::string&) { return false; };
+    std::vector<std::chrono::milliseconds> out;
+    for (const auto* addr : {"10.0.0.1:24100", "10.0.0.2:24100"}) {
+      targets.add(addr, true, false, never);
+      for (int i = 0; i < 4; ++i) {
+        auto retry = targets.dial_failed(addr, {});
+        out.push_back(retry.delay);
+        targets.timer_fired(addr, retry.generation, never);
+      }
+    }
+    return out;
+  };
+  auto a = delays_of(dial_targets{std::mt19937_64{7}});
+  CHECK(a == delays_of(dial_targets{std::mt19937_64{7}}));
+  CHECK(a != delays_of(dial_targets{std::mt19937_64{8}}));
+}

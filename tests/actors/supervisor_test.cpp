@@ -5,6 +5,7 @@
 
 #include "actors/atoms.hpp"
 #include "actors/backoff.hpp"
+#include "actors/node_clock.hpp"
 #include "actors/node_internal.hpp"
 #include "fixture.hpp"
 
@@ -25,6 +26,8 @@ struct node_fixture : test::net_fixture {
     node_options opts;
     opts.dial_via_backend = true;
     opts.log = test::quiet_logger();
+    // Every reading of time virtual, as the timers are.
+    opts.clock = actor_system_clock(sys, 1'800'000'000);
     auto h = spawn_node(sys, cfg, opts);
     REQUIRE(h);
     node = *h;
@@ -100,6 +103,10 @@ TEST_CASE("getaddednodeinfo shows reconnecting, then connecting, peers") {
   CHECK(v[0].attempts == 1);
   CHECK(v[0].next_attempt_ms >= 800);
   CHECK(v[0].next_attempt_ms <= 1200);
+  // The node reads the virtual clock: exactly the pending timer's delay.
+  CHECK(v[0].next_attempt_ms
+        == std::chrono::duration_cast<std::chrono::milliseconds>(f.next_timer())
+             .count());
   f.mpx.provide_scribe("peer", 4000, caf::io::connection_handle::from_int(9));
   f.advance(f.next_timer());
   v = ask();

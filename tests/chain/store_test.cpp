@@ -89,6 +89,31 @@ TEST_CASE("produced blocks carry transactions and replay on a fresh store") {
   CHECK(!b->verify());
 }
 
+TEST_CASE("a store opens with a small map and verifies on one thread") {
+  temp_dir d;
+  store_options small;
+  small.map_bytes = std::size_t{1} << 20; // 1 MiB, as a simulation's nodes
+  small.verify_threads = 1;
+  const std::vector<std::string> dirs{d.sub("a"), d.sub("b")};
+  {
+    auto a = store::open(dirs[0], devnet_params(), small);
+    REQUIRE(a);
+    producer p{devnet_key()};
+    REQUIRE(p.generate(*a.value(), 20, 5, test_time));
+    CHECK(!a.value()->verify());
+    // A batch of blocks, verified without threads of its own.
+    auto b = store::open(dirs[1], devnet_params(), small);
+    REQUIRE(b);
+    copy_chain(*a.value(), *b.value());
+    CHECK(b.value()->tip().hash == a.value()->tip().hash);
+    CHECK(!b.value()->verify());
+  }
+  // Reopened with the default map, the data is all there.
+  auto again = open_store(dirs[0]);
+  CHECK(again->tip().height == 20);
+  CHECK(!again->verify());
+}
+
 TEST_CASE("get_blocks, get_hashes and get_headers") {
   temp_dir d;
   auto s = open_store(d.sub("s"));
