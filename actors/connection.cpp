@@ -16,7 +16,7 @@ security::local_info local_info_now(const node_context& ctx) {
 
 proto::peers known_peers(const node_context& ctx, const std::string& asker) {
   proto::peers out;
-  auto now = unix_now();
+  auto now = ctx.clock->unix_now();
   ctx.table->read([&](const peer_snapshot& s) {
     for (const auto& kv : s.by_id) {
       const auto& e = kv.second;

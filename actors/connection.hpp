@@ -23,11 +23,11 @@
 #include "actors/discovery.hpp"
 #include "actors/gossip.hpp"
 #include "actors/node.hpp"
+#include "actors/node_clock.hpp"
 #include "actors/peer_connection.hpp"
 #include "actors/send_later.hpp"
 #include "actors/session.hpp"
 #include "actors/sync_coordinator.hpp"
-#include "protocol/unix_time.hpp"
 #include "security/envelope.hpp"
 
 namespace timecoin::conn {
@@ -101,9 +101,10 @@ spdlog::logger& log(Self* self) {
   return *self->state.ctx->log;
 }
 
+/// The node's monotonic time (virtual in a simulation).
 template <class Self>
 caf::actor_clock::time_point now_of(Self* self) {
-  return self->clock().now();
+  return self->state.ctx->clock->now();
 }
 
 /// Counts the connection's close in the metrics, once, as `r`.
@@ -137,7 +138,8 @@ void release(Self* self) {
   // Its traffic stays in the node's totals.
   auto& c = *st.ctx->counters;
   auto& s = *st.stats;
-  c.closed_bytes_in.fetch_add(s.bytes_received.load(), std::memory_order_relaxed);
+  c.closed_bytes_in.fetch_add(s.bytes_received.load(),
+                              std::memory_order_relaxed);
   c.closed_bytes_out.fetch_add(s.bytes_sent.load(), std::memory_order_relaxed);
   c.closed_messages_in.fetch_add(s.messages_received.load(),
                                  std::memory_order_relaxed);
@@ -184,7 +186,7 @@ void on_connected(Self* self, const proto::hello& hello) {
   e.listen_port = hello.listen_port;
   e.services = hello.services;
   e.inbound = st.params.role == security::conn_role::acceptor;
-  e.connected_since = unix_now();
+  e.connected_since = st.ctx->clock->unix_now();
   st.stats->best_height.store(hello.best_height, std::memory_order_relaxed);
   st.reported_height = hello.best_height;
   st.peer_label = e.node_id.substr(0, 16) + "@" + e.host + ":"
@@ -592,14 +594,14 @@ caf::message_handler connection(Self* self, const std::string& host,
   cfg.local = [c] { return local_info_now(*c); };
   cfg.admit =
     [c, ip](const proto::hello& hello) -> std::optional<security::refusal> {
-    auto now = unix_now();
+    auto now = c->clock->unix_now();
     if (c->bans->node_banned(proto::to_hex(hello.node_id), now)
         || (ip && c->bans->address_banned(*ip, now)))
       return security::refusal{proto::reject_code::banned, "banned", false};
     return std::nullopt;
   };
   cfg.height = [c] { return c->tip().height; };
-  cfg.unix_now = [] { return unix_now(); };
+  cfg.unix_now = [c] { return c->clock->unix_now(); };
   st.session = std::make_unique<peer_session>(std::move(cfg), *st.events,
                                               *st.stats);
   send_later(self, handshake_timeout, hs_timeout_atom::value);

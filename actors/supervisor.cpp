@@ -236,7 +236,8 @@ void accept_simulated(supervisor_actor* self, const caf::actor& network,
   auto& st = self->state;
   auto where = parse_peer_address(from);
   auto ip = where ? security::ip_address::parse(where->host) : std::nullopt;
-  if (st.stopping || !ip || st.ctx->bans->address_banned(*ip, unix_now())) {
+  if (st.stopping || !ip
+      || st.ctx->bans->address_banned(*ip, st.ctx->clock->unix_now())) {
     self->send(network, sim_close_atom::value, end);
     return;
   }
@@ -465,15 +466,15 @@ caf::behavior supervisor(supervisor_actor* self, context_ptr ctx,
   auto& st = self->state;
   st.lock = std::move(lock);
   st.network = std::move(network);
+  st.ctx = std::move(ctx);
+  st.targets = dial_targets{st.ctx->rng.stream("backoff")};
+  st.no_chain_reason = std::move(no_chain_reason);
   if (st.network) {
     st.sim_address = st.ctx->cfg.bind + ":"
                      + std::to_string(st.ctx->local.listen_port);
     self->send(st.network, sim_attach_atom::value, st.sim_address,
                caf::actor_cast<caf::actor>(self));
   }
-  st.ctx = std::move(ctx);
-  st.targets = dial_targets{st.ctx->rng.stream("backoff")};
-  st.no_chain_reason = std::move(no_chain_reason);
   spawn_children(self, std::move(doorman), store);
   add_configured_targets(self);
   watch_children(self);
