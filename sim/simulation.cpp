@@ -181,6 +181,47 @@ struct simulation::impl {
     nodes[i].watchers.push_back(w);
   }
 
+  /// Stops every node at once (their BYEs cross), and waits until all are
+  /// down.
+  void stop_all() {
+    auto& s = *self;
+    std::size_t waiting = 0;
+    for (auto& n : nodes) {
+      if (!n.alive)
+        continue;
+      n.alive = false;
+      s->monitor(n.handle.actor());
+      s->send(n.handle.actor(), stop_atom::value);
+      for (auto& w : n.watchers)
+        caf::anon_send_exit(w, caf::exit_reason::user_shutdown);
+      n.watchers.clear();
+      ++waiting;
+    }
+    auto take_downs = [&] {
+      while (waiting > 0 && !s->mailbox().empty())
+        s->receive([&](caf::down_msg&) { --waiting; }, [](caf::message&) {});
+    };
+    if (virtual_time()) {
+      for (uint64_t k = 0; k < max_timer_steps && waiting > 0; ++k) {
+        settle();
+        take_downs();
+        if (waiting == 0 || sched->clock().schedule().empty())
+          break;
+        sched->clock().trigger_timeout();
+      }
+    } else {
+      auto deadline = std::chrono::steady_clock::now()
+                      + std::chrono::minutes{1};
+      while (waiting > 0 && std::chrono::steady_clock::now() < deadline)
+        s->receive([&](caf::down_msg&) { --waiting; }, [](caf::message&) {},
+                   caf::after(std::chrono::seconds{1}) >> [] {});
+    }
+    take_downs();
+    if (waiting > 0)
+      throw std::runtime_error("simulation: " + std::to_string(waiting)
+                               + " nodes did not stop");
+  }
+
   void stop_node(std::size_t i) {
     auto& n = nodes[i];
     if (!n.alive)
@@ -253,8 +294,7 @@ simulation::simulation(sim_options opts) : impl_(std::make_unique<impl>()) {
 simulation::~simulation() {
   auto& d = *impl_;
   try {
-    for (std::size_t i = 0; i < d.nodes.size(); ++i)
-      d.stop_node(i);
+    d.stop_all();
   } catch (const std::exception& e) {
     d.log->warn("{}", e.what());
   }
