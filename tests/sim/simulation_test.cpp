@@ -119,3 +119,43 @@ TEST_CASE("simulation: a stopped node comes back with the same id and peers") {
 }
 
 } // namespace timecoin::sim
+
+namespace timecoin::sim {
+
+// The example of docs/SIMULATOR.md and the README, as written there.
+TEST_CASE("simulation: the documented example") {
+  using namespace std::chrono_literals;
+  timecoin::sim::sim_options opts;
+  opts.link.latency = 50ms;
+  timecoin::sim::simulation net{opts}; // virtual time, seed 1
+
+  timecoin::node_config cfg; // as time.conf gives it
+  cfg.connect_only = true;   // only the links we make
+  auto a = net.add_node(cfg), b = net.add_node(cfg), c = net.add_node(cfg);
+  net.connect(a, b); // a dials b (addnode)
+  net.connect(b, c);
+  REQUIRE(
+    net.run_until([&] { return net.node(b).connected_count() == 2; }, 10s));
+
+  std::vector<timecoin::sim::delivery> got;
+  net.watch(1024, [&](const timecoin::sim::delivery& d) { got.push_back(d); });
+  auto sent = net.now();
+  net.publish(a, 1024, {1, 2, 3});
+  net.run_for(1s); // virtual: takes milliseconds
+  REQUIRE(got.size() == 2);
+  CHECK(got[0].node == b);
+  CHECK(got[0].at - sent == 50ms);
+  CHECK(got[1].node == c);
+  CHECK(got[1].at - sent == 100ms);
+
+  net.partition({0, 0, 1}); // c alone
+  net.generate(a, 2);       // blocks on a's side
+  net.run_for(1s);
+  CHECK(net.chain(c).blocks < net.chain(a).blocks);
+  net.heal();
+  CHECK(net.run_until(
+    [&] { return net.chain(c).blocks == net.chain(a).blocks; }, 5min));
+  CHECK(net.chain(c).utxo_root == net.chain(a).utxo_root);
+}
+
+} // namespace timecoin::sim
