@@ -5,9 +5,11 @@
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <variant>
 
 #include <CLI/CLI.hpp>
 
+#include "apps/timed/fd_limit.hpp"
 #include "sim/driver.hpp"
 #include "sim/duration.hpp"
 #include "sim/report_files.hpp"
@@ -16,6 +18,10 @@
 namespace {
 
 using namespace timecoin;
+
+/// Files a simulated node holds open: its chain store's data and lock
+/// files, its data directory's lock, and one while it writes a file.
+constexpr uint64_t fds_per_sim_node = 4;
 
 /// Reads a duration option ("50ms"), or says why not.
 bool read_duration(const std::string& text, const char* what,
@@ -113,6 +119,21 @@ int main(int argc, char** argv) {
   if (auto ok = sim::check_nodes(sc, nodes); !ok) {
     std::cerr << "time-sim: " << ok.error().message << "\n";
     return 2;
+  }
+  // Each node holds its chain store's two LMDB files and its data
+  // directory's lock; in real time, a socket per connection too.
+  uint64_t total_nodes = nodes;
+  for (const auto& ev : sc.events)
+    if (auto* add = std::get_if<sim::add_event>(&ev.what))
+      total_nodes += add->nodes;
+  uint64_t per_node = fds_per_sim_node + (real ? 2 * opts.degree + 2 : 0);
+  auto wanted = reserved_fds + total_nodes * per_node;
+  auto limit = raise_fd_limit(wanted);
+  if (limit.soft < wanted) {
+    std::cerr << "time-sim: " << total_nodes << " nodes need " << wanted
+              << " open files, and the limit is " << limit.soft
+              << " (hard limit " << limit.hard << "): raise it (ulimit -n)\n";
+    return 1;
   }
   auto record = sim::run_scenario(opts, sc);
   if (!record) {
