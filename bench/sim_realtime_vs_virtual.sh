@@ -32,11 +32,12 @@ fi
 # The latency in milliseconds, for the cost per hop (hops: bound / latency,
 # every link having the one latency).
 case "$latency" in
+  0) latency_ms=0 ;;
   *us) latency_ms=$(awk -v x="${latency%us}" 'BEGIN { print x / 1000 }') ;;
   *ms) latency_ms=${latency%ms} ;;
   *s) latency_ms=$(awk -v x="${latency%s}" 'BEGIN { print x * 1000 }') ;;
   *)
-    echo "sim_realtime_vs_virtual: LATENCY as 50ms, 500us or 1s" >&2
+    echo "sim_realtime_vs_virtual: LATENCY as 50ms, 500us, 1s or 0" >&2
     exit 2
     ;;
 esac
@@ -94,7 +95,8 @@ for p in p50 p90 p99 p100; do
   r=$(field real "${p}_s")
   awk -v p="$p" -v b="$b" -v v="$v" -v r="$r" -v l="$latency_ms" 'BEGIN {
     hops = (l > 0 ? b * 1000 / l : 0)
-    printf "%-5s %10.3f %10.3f %10.3f %14.3f %10.3f\n", p, b * 1000,
-      v * 1000, r * 1000, (r - v) * 1000, (hops > 0 ? (r - v) * 1000 / hops : 0)
+    per_hop = (hops > 0 ? sprintf("%.3f", (r - v) * 1000 / hops) : "-")
+    printf "%-5s %10.3f %10.3f %10.3f %14.3f %10s\n", p, b * 1000,
+      v * 1000, r * 1000, (r - v) * 1000, per_hop
   }'
 done
