@@ -44,7 +44,8 @@ constexpr size_t serve_below_queued_bytes = 4 * 1024 * 1024;
 /// What a transport does for the connection above it; specialized by each.
 ///   static void write(Self*, const uint8_t*, size_t);
 ///   static size_t flush(Self*);  // the bytes it still holds, unsent
-///   static void close(Self*);    // closes the transport (the actor quits)
+///   static void close(Self*);    // closes the transport once the bytes
+///                                // written went out; the actor quits then
 template <class Self>
 struct transport;
 
@@ -563,7 +564,6 @@ public:
     log(self_).debug("{}: closing: {}", st.peer_label, reason);
     release(self_);
     transport<Self>::close(self_);
-    self_->quit();
   }
 
 private:

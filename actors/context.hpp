@@ -4,6 +4,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -175,6 +176,9 @@ struct node_context {
   /// block, an altered snapshot entry), or swallows it (false: never
   /// answered). Empty in real nodes.
   std::function<bool(proto::message&)> tamper;
+  /// Test knob (`node_options::send_delay`): socket connections hold every
+  /// write this long; 0 in real nodes.
+  std::chrono::microseconds send_delay{0};
   std::shared_ptr<spdlog::logger> log;
 };
 

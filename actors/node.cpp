@@ -1,5 +1,6 @@
 #include "actors/node.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -289,6 +290,7 @@ caf::expected<node_handle> spawn_node(caf::actor_system& sys,
     ctx->tip_cell->publish(std::make_unique<chain_tip>(tip_of(*store)));
   ctx->dial_via_backend = opts.dial_via_backend;
   ctx->tamper = opts.tamper_answers;
+  ctx->send_delay = std::max(opts.send_delay, std::chrono::microseconds{0});
   ctx->log = opts.log ? opts.log
                       : spdlog::default_logger()->clone(
                         "node " + ctx->node_id_hex.substr(0, 8));

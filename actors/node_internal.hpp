@@ -2,6 +2,7 @@
 
 // spawn_node with the knobs tests need (internal header).
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -45,6 +46,15 @@ struct node_options {
   /// Dial and accept through this simulated network (sim_network.hpp)
   /// instead of sockets; the node is reached there at `bind:port`.
   caf::actor sim_network;
+  /// A tester's knob, never an operator's: every write of a socket
+  /// connection is held this long before the socket gets it, in order, and
+  /// a close waits for the bytes held (`delay_line`). One uniform latency
+  /// for real-time simulations over loopback, comparable with the simulated
+  /// network's links. Held bytes count as unsent, so the session's
+  /// backpressure holds: a connection carries at most
+  /// `write_high_water_bytes` per delay, as TCP does with its window. 0
+  /// (the default): written at once, as in production.
+  std::chrono::microseconds send_delay{0};
 };
 
 caf::expected<node_handle> spawn_node(caf::actor_system& sys,

@@ -24,6 +24,7 @@ struct transport<sim_conn> {
   static size_t flush(sim_conn*) { return 0; }
   static void close(sim_conn* self) {
     self->send(self->state.network, sim_close_atom::value, self->state.link);
+    self->quit();
   }
 };
 

@@ -1,9 +1,14 @@
 // The socket transport: a CAF broker per TCP connection that carries a
 // connection's session over its socket.
 
+#include <algorithm>
+#include <chrono>
+#include <optional>
+
 #include <caf/io/all.hpp>
 
 #include "actors/connection.hpp"
+#include "actors/delay_line.hpp"
 
 namespace timecoin {
 
@@ -20,14 +25,71 @@ constexpr size_t bulk_read_bytes = 64 * 1024;
 /// Reads in a row smaller than `idle_read_bytes` that switch back.
 constexpr uint32_t small_reads_to_idle = 32;
 
+/// The timer of the delay line: what is due goes to the socket.
+using delay_due_atom = caf::atom_constant<caf::atom("delaydue")>;
+
 struct socket_state : conn::conn_state {
   /// The current read size (`idle_read_bytes` or `bulk_read_bytes`).
   size_t read_size = idle_read_bytes;
   /// Small reads in a row while reading in bulk.
   uint32_t small_reads = 0;
+  /// Writes held before the socket gets them (`node_context::send_delay`,
+  /// a tester's knob); none: written at once.
+  std::optional<delay_line> delayed;
+  /// A `delay_due_atom` is on its way: exactly while `delayed` holds bytes.
+  bool due_scheduled = false;
+  /// The session closed while bytes were held: the socket closes, and the
+  /// actor quits, once they went out.
+  bool close_when_sent = false;
 };
 
 using conn_broker = caf::io::stateful_broker<socket_state>;
+
+/// Bytes the socket has not taken yet, held ones included.
+size_t unsent_bytes(conn_broker* self) {
+  auto& st = self->state;
+  auto n = self->wr_buf(st.hdl).size();
+  return st.delayed ? n + st.delayed->held_bytes() : n;
+}
+
+/// Arms the delay line's timer for its first batch, unless it is armed or
+/// the line is empty.
+void schedule_due(conn_broker* self) {
+  auto& st = self->state;
+  if (st.due_scheduled || st.delayed->empty())
+    return;
+  st.due_scheduled = true;
+  auto wait = std::chrono::ceil<std::chrono::microseconds>(
+    st.delayed->next_due() - conn::now_of(self));
+  send_later(self, std::max(wait, std::chrono::microseconds{0}),
+             delay_due_atom::value);
+}
+
+void close_socket(conn_broker* self) {
+  self->close(self->state.hdl);
+  self->quit();
+}
+
+/// The delay line's timer: what is due goes to the socket, in order; the
+/// timer is armed again for the rest, or the pending close happens.
+void send_due(conn_broker* self) {
+  auto& st = self->state;
+  st.due_scheduled = false;
+  if (!st.delayed)
+    return;
+  auto now = conn::now_of(self);
+  bool wrote = false;
+  while (auto bytes = st.delayed->pop_due(now)) {
+    self->write(st.hdl, bytes->size(), bytes->data());
+    wrote = true;
+  }
+  if (wrote)
+    self->flush(st.hdl);
+  if (!st.delayed->empty())
+    schedule_due(self);
+  else if (st.close_when_sent)
+    close_socket(self);
+}
 
 } // namespace
 
@@ -36,14 +98,34 @@ namespace conn {
 template <>
 struct transport<conn_broker> {
   static void write(conn_broker* self, const uint8_t* data, size_t size) {
-    self->write(self->state.hdl, size, data);
+    auto& st = self->state;
+    if (!st.delayed) {
+      self->write(st.hdl, size, data);
+      return;
+    }
+    st.delayed->write(data, size, now_of(self));
+    schedule_due(self);
   }
   static size_t flush(conn_broker* self) {
-    self->flush(self->state.hdl);
+    auto& st = self->state;
+    if (st.delayed) {
+      st.delayed->seal();
+      return unsent_bytes(self);
+    }
+    self->flush(st.hdl);
     // After `flush`, which hands the buffer to the socket if it is idle.
-    return self->wr_buf(self->state.hdl).size();
+    return self->wr_buf(st.hdl).size();
   }
-  static void close(conn_broker* self) { self->close(self->state.hdl); }
+  static void close(conn_broker* self) {
+    auto& st = self->state;
+    // The last bytes (BYE, REJECT, the TLS close_notify) are still held:
+    // the close follows them.
+    if (st.delayed && !st.delayed->empty()) {
+      st.close_when_sent = true;
+      return;
+    }
+    close_socket(self);
+  }
 };
 
 } // namespace conn
@@ -81,6 +163,8 @@ caf::behavior socket_connection(conn_broker* self,
                                 caf::io::connection_handle hdl, context_ptr ctx,
                                 conn_params params) {
   self->state.hdl = hdl;
+  if (ctx->send_delay.count() > 0)
+    self->state.delayed.emplace(ctx->send_delay);
   auto shared = conn::connection(self, self->remote_addr(hdl),
                                  self->remote_port(hdl), std::move(ctx),
                                  std::move(params));
@@ -99,13 +183,23 @@ caf::behavior socket_connection(conn_broker* self,
       if (!st.done)
         adapt_reads(self, msg);
     },
-    [=](const caf::io::connection_closed_msg&) { conn::transport_lost(self); },
+    [=](const caf::io::connection_closed_msg&) {
+      auto& st = self->state;
+      if (st.close_when_sent) {
+        // Closed by the peer while our last bytes were held: they are lost.
+        st.delayed->clear();
+        self->quit();
+        return;
+      }
+      conn::transport_lost(self);
+    },
     [=](const caf::io::data_transferred_msg&) {
       // The socket took some of its buffer: encode what waits, if it may.
       auto& st = self->state;
       if (!st.done)
-        st.session->transport_drained(self->wr_buf(st.hdl).size());
+        st.session->transport_drained(unsent_bytes(self));
     },
+    [=](delay_due_atom) { send_due(self); },
   };
   return own.or_else(shared);
 }

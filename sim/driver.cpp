@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "sim/duration.hpp"
 #include "sim/partition.hpp"
 #include "sim/paths.hpp"
 #include "sim/process.hpp"
@@ -172,8 +173,10 @@ private:
         say(fmt::format("started {} nodes", i + 1));
     }
     for (const auto& l : topo_.links()) {
-      net_.set_link(l.a, l.b,
-                    link_params{l.latency, microseconds{0}, o_.bandwidth_bps});
+      // Real time: every link has `o_.latency` already (no jitter there).
+      if (o_.mode == clock_mode::virtual_time)
+        net_.set_link(
+          l.a, l.b, link_params{l.latency, microseconds{0}, o_.bandwidth_bps});
       latency_[key(l.a, l.b)] = l.latency;
     }
     for (const auto& l : topo_.links())
@@ -476,6 +479,39 @@ private:
   bool open_heal_ = false;
 };
 
+/// Why real time cannot play `sc`: partitions need the simulated network.
+std::optional<std::string> real_time_refusal(const scenario& sc) {
+  for (const auto& ev : sc.events)
+    if (std::holds_alternative<partition_event>(ev.what)
+        || std::holds_alternative<heal_event>(ev.what))
+      return std::string{"real time has no partitions: the scenario "
+                         "partitions the network (run it in virtual time)"};
+  return std::nullopt;
+}
+
+/// Real time has one latency for every link (the nodes' `send_delay`): the
+/// topology is made without jitter, so that the lower bound takes the
+/// latency the nodes apply, and without a bandwidth limit, which real time
+/// does not model. Says so if the options asked for either.
+void real_time_links(run_options& o) {
+  auto say = [&](const std::string& line) {
+    if (o.progress)
+      o.progress(line);
+  };
+  if (o.jitter.count() != 0) {
+    say(fmt::format("real time: every link has the latency {}, the jitter "
+                    "{} is not applied",
+                    format_duration(o.latency), format_duration(o.jitter)));
+    o.jitter = microseconds{0};
+  }
+  if (o.bandwidth_bps != 0) {
+    say(fmt::format("real time: no bandwidth limit, the {} asked for is "
+                    "not applied",
+                    format_bandwidth(o.bandwidth_bps)));
+    o.bandwidth_bps = 0;
+  }
+}
+
 } // namespace
 
 result<run_record, run_error> run_scenario(const run_options& opts,
@@ -494,6 +530,11 @@ result<run_record, run_error> run_scenario(const run_options& opts,
     o.bandwidth_bps = *n.bandwidth_bps;
   if (sc.seed)
     o.seed = *sc.seed;
+  if (o.mode == clock_mode::real_time) {
+    if (auto why = real_time_refusal(sc))
+      return run_error{*why};
+    real_time_links(o);
+  }
   topology_params tp;
   tp.nodes = o.nodes;
   tp.degree = o.degree;

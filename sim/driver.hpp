@@ -27,6 +27,9 @@ struct run_options {
   /// Per link; 0: unlimited.
   uint64_t bandwidth_bps = 0;
   uint64_t seed = 42;
+  /// Real time models one latency for every link: `jitter` and
+  /// `bandwidth_bps` are not applied there (the progress lines say so), and
+  /// a scenario with partitions is refused.
   clock_mode mode = clock_mode::virtual_time;
   bool tls = true;
   /// `gossip_fanout` of every node.

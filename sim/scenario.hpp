@@ -41,7 +41,8 @@
 //   Exactly one of `groups` (k groups of nearly equal size, drawn at random),
 //   `sizes` (groups of these sizes, drawn at random) or `ids` (lists of node
 //   ids). Nodes that `sizes` or `ids` leave out form one more group. A new
-//   partition replaces the one in force.
+//   partition replaces the one in force. Virtual time only: real time
+//   refuses a scenario with partitions or heals.
 // - heal: joins every group again (nothing if there is no partition).
 // - stop: stops `nodes` random live nodes other than the producer, or the
 //   nodes listed in `ids`.

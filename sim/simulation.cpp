@@ -89,6 +89,14 @@ struct simulation::impl {
     return std::chrono::steady_clock::now() - real_start;
   }
 
+  /// Refuses what only the simulated network can do.
+  void need_virtual_time(const char* what) const {
+    if (!virtual_time())
+      throw std::logic_error(std::string{"simulation: "} + what
+                             + " needs virtual time: real time has one "
+                               "latency for every link");
+  }
+
   /// Runs every job that is ready, without advancing time.
   void settle() {
     if (virtual_time())
@@ -147,6 +155,8 @@ struct simulation::impl {
       o.sim_network = network;
       o.clock = clock;
       o.scheduled_workers = true;
+    } else {
+      o.send_delay = opts.link.latency;
     }
     auto h = spawn_node(*sys, n.cfg, o);
     if (!h)
@@ -258,6 +268,10 @@ struct simulation::impl {
 simulation::simulation(sim_options opts) : impl_(std::make_unique<impl>()) {
   auto& d = *impl_;
   d.opts = std::move(opts);
+  if (!d.virtual_time()
+      && (d.opts.link.jitter.count() != 0 || d.opts.link.bits_per_second != 0))
+    throw std::invalid_argument("simulation: real time has one latency for "
+                                "every link: no jitter, no bandwidth limit");
   if (d.opts.dir.empty()) {
     d.opts.dir = (std::filesystem::temp_directory_path()
                   / ("timecoin-sim-" + std::to_string(::getpid()) + "-"
@@ -371,8 +385,7 @@ void simulation::connect(std::size_t from, std::size_t to) {
 
 void simulation::set_link(std::size_t a, std::size_t b, link_params p) {
   auto& d = *impl_;
-  if (!d.network)
-    return;
+  d.need_virtual_time("set_link");
   caf::anon_send(d.network, sim_params_atom::value, address(a), address(b),
                  static_cast<int64_t>(p.latency.count()),
                  static_cast<int64_t>(p.jitter.count()), p.bits_per_second);
@@ -381,8 +394,7 @@ void simulation::set_link(std::size_t a, std::size_t b, link_params p) {
 
 void simulation::partition(const std::vector<int>& group) {
   auto& d = *impl_;
-  if (!d.network)
-    return;
+  d.need_virtual_time("partition");
   std::map<std::string, int> groups;
   for (std::size_t i = 0; i < group.size() && i < d.nodes.size(); ++i)
     groups[address(i)] = group[i];
@@ -392,8 +404,7 @@ void simulation::partition(const std::vector<int>& group) {
 
 void simulation::heal() {
   auto& d = *impl_;
-  if (!d.network)
-    return;
+  d.need_virtual_time("heal");
   caf::anon_send(d.network, sim_heal_atom::value);
   d.settle();
 }

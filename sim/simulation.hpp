@@ -33,15 +33,20 @@ enum class clock_mode : uint8_t {
   /// Simulated links, CAF's virtual time: deterministic, as fast as the
   /// CPU allows.
   virtual_time,
-  /// Real TLS sockets on 127.0.0.1, the wall clock; link latency is added
-  /// by holding each write for it in the sender (no bandwidth, no jitter).
+  /// Real TLS sockets on 127.0.0.1, the wall clock: what the simulation
+  /// leaves out (TLS records, signature checks, scheduling on real threads)
+  /// shows. One latency for every link, `link.latency`, added by holding
+  /// each write that long in the sender (`node_options::send_delay`); no
+  /// jitter, no bandwidth limit, no partitions.
   real_time,
 };
 
 /// What a simulation is, fixed at construction.
 struct sim_options {
   clock_mode mode = clock_mode::virtual_time;
-  /// Every link's parameters, unless `set_link` says otherwise.
+  /// Every link's parameters, unless `set_link` says otherwise. Real time
+  /// takes the latency only: a jitter or bandwidth there is refused
+  /// (`std::invalid_argument` from the constructor).
   link_params link;
   /// Node keys, jitter, and every random choice of the nodes.
   uint64_t seed = 1;
@@ -89,10 +94,12 @@ public:
 
   /// `from` dials `to` and keeps the connection (`addnode`).
   void connect(std::size_t from, std::size_t to);
-  /// The link between `a` and `b` from now on (virtual time only).
+  /// The link between `a` and `b` from now on. Virtual time only: real
+  /// time throws `std::logic_error` (its links all have `link.latency`).
   void set_link(std::size_t a, std::size_t b, link_params p);
   /// Cuts the links between nodes of different groups (`group[i]` for node
-  /// i; missing: group 0) until `heal` (virtual time only).
+  /// i; missing: group 0) until `heal`. Virtual time only: real time
+  /// throws `std::logic_error`, as `heal` does.
   void partition(const std::vector<int>& group);
   void heal();
   /// Stops node `i` (BYE to its peers); `start` runs it again, with the

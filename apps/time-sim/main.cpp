@@ -75,7 +75,9 @@ int main(int argc, char** argv) {
   app.add_option("--out", out_dir, "Directory for the report")
     ->capture_default_str();
   app.add_flag("--real", real,
-               "Real time over loopback TLS sockets (up to ~100 nodes)");
+               "Real time over loopback TLS sockets (up to ~100 nodes): "
+               "every write is held for --latency; no jitter, bandwidth "
+               "limit or partitions");
   app.add_flag("--no-tls", no_tls, "Plaintext connections");
   app.add_flag("--no-plot", no_plot, "Do not run gnuplot");
   app
