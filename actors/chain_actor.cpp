@@ -31,9 +31,18 @@ struct writer_state {
   context_ptr ctx;
   std::shared_ptr<chain::store> store;
   std::optional<chain::producer> producer;
+  caf::actor tip_watcher;
 };
 
 using writer_actor = caf::stateful_actor<writer_state>;
+
+/// Publishes the store's tip, and tells the watcher that it moved.
+void publish_tip(writer_actor* self) {
+  auto& st = self->state;
+  st.ctx->tip_cell->publish(std::make_unique<chain_tip>(tip_of(*st.store)));
+  if (st.tip_watcher)
+    self->send(st.tip_watcher, tip_atom::value);
+}
 
 chain_write finish(writer_actor* self, uint64_t applied,
                    const std::optional<chain::chain_error>& err) {
@@ -48,16 +57,17 @@ chain_write finish(writer_actor* self, uint64_t applied,
   }
   out.tip = tip_of(*st.store);
   if (applied > 0)
-    st.ctx->tip_cell->publish(std::make_unique<chain_tip>(out.tip));
+    publish_tip(self);
   return out;
 }
 
 caf::behavior chain_writer(writer_actor* self, context_ptr ctx,
-                           std::shared_ptr<chain::store> store) {
+                           std::shared_ptr<chain::store> store,
+                           caf::actor tip_watcher) {
   self->state.ctx = std::move(ctx);
   self->state.store = std::move(store);
-  self->state.ctx->tip_cell->publish(
-    std::make_unique<chain_tip>(tip_of(*self->state.store)));
+  self->state.tip_watcher = std::move(tip_watcher);
+  publish_tip(self);
   return {
     [=](apply_atom, const block_list& blocks) {
       auto r = self->state.store->append(blocks);
@@ -102,8 +112,7 @@ caf::behavior chain_writer(writer_actor* self, context_ptr ctx,
                                      st.ctx->clock->unix_now());
       if (!r) {
         // Blocks stored before the failure are the tip now.
-        st.ctx->tip_cell->publish(
-          std::make_unique<chain_tip>(tip_of(*st.store)));
+        publish_tip(self);
         return chain_failure("block production failed: " + r.error().detail);
       }
       finish(self, r->size(), std::nullopt);
@@ -261,8 +270,10 @@ caf::behavior chain_reader(reader_actor* self, context_ptr ctx,
 } // namespace
 
 caf::actor spawn_chain_writer(caf::actor_system& sys, context_ptr ctx,
-                              std::shared_ptr<chain::store> store) {
-  return spawn_worker(sys, *ctx, chain_writer, ctx, std::move(store));
+                              std::shared_ptr<chain::store> store,
+                              caf::actor tip_watcher) {
+  return spawn_worker(sys, *ctx, chain_writer, ctx, std::move(store),
+                      std::move(tip_watcher));
 }
 
 caf::actor spawn_chain_reader(caf::actor_system& sys, context_ptr ctx,

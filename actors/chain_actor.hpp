@@ -30,6 +30,8 @@ using apply_atom = caf::atom_constant<caf::atom("apply")>;
 using reorg_atom = caf::atom_constant<caf::atom("reorg")>;
 using install_atom = caf::atom_constant<caf::atom("install")>;
 using produce_atom = caf::atom_constant<caf::atom("produce")>;
+/// To the writer's tip watcher: the tip moved.
+using tip_atom = caf::atom_constant<caf::atom("tipmoved")>;
 
 /// What a write to the chain store did.
 struct chain_write {
@@ -50,9 +52,11 @@ using utxo_list = std::vector<proto::utxo_entry>;
 /// - `reorg, fork_height, block_list` → chain_write (all or nothing)
 /// - `install, header_list, utxo_list` → chain_write (fast sync)
 /// - `produce, n, txs_per_block` → block_list (devnet: produced and applied)
-/// After each commit the writer publishes the tip to `ctx->tip_cell`.
+/// After each commit the writer publishes the tip to `ctx->tip_cell` and
+/// sends `tip_watcher` (if any) `tip`, so that it needs no polling.
 caf::actor spawn_chain_writer(caf::actor_system& sys, context_ptr ctx,
-                              std::shared_ptr<chain::store> store);
+                              std::shared_ptr<chain::store> store,
+                              caf::actor tip_watcher = {});
 
 /// Messages of the reader:
 /// - `serve, proto::message` → proto::message: the answer to GET_BLOCKS,

@@ -11,11 +11,11 @@
 
 #include "actors/address_book.hpp"
 #include "actors/atoms.hpp"
+#include "actors/deadline_timer.hpp"
 #include "actors/discovery_files.hpp"
 #include "actors/discovery_sources.hpp"
 #include "actors/node.hpp"
 #include "actors/outbound_plan.hpp"
-#include "actors/send_later.hpp"
 #include "actors/slot_policy.hpp"
 #include "actors/spawn_worker.hpp"
 #include "config/values.hpp"
@@ -57,6 +57,18 @@ struct discovery_state {
   node_clock::time_point last_url{};
   bool url_asked = false;
   bool stopping = false;
+  /// The outbound plan runs when something may have given it work (start,
+  /// a connection lost, a dial failed, addresses learned, the masternode
+  /// list changed), at most once per `outbound_tick`; its timer is set
+  /// only to keep that pace or to reseed while the node lacks peers.
+  node_clock::time_point last_plan{};
+  deadline_timer<disc_tick_atom> plan_timer;
+  /// Set only while a feeler may find an address to test.
+  node_clock::time_point last_feeler{};
+  deadline_timer<feeler_atom> feeler_timer;
+  /// The book changed since it was written; the save timer is then set.
+  bool book_dirty = false;
+  deadline_timer<save_atom> save_timer;
 };
 
 using discovery_actor = caf::stateful_actor<discovery_state>;
@@ -84,9 +96,21 @@ void load_book(discovery_actor* self) {
 
 void save_book(discovery_actor* self) {
   auto& st = self->state;
+  st.book_dirty = false;
   std::string err;
   if (!timecoin::save_book(st.book_path, *st.book, err))
     log(self).warn("cannot write {}: {}", st.book_path, err);
+}
+
+/// The book changed: it is written `book_save_interval` later (and at
+/// shutdown), once for all the changes until then.
+void book_changed(discovery_actor* self) {
+  auto& st = self->state;
+  if (st.book_dirty)
+    return;
+  st.book_dirty = true;
+  auto now = st.ctx->clock->now();
+  st.save_timer.at(self, now, now + book_save_interval);
 }
 
 /// Writes the longest-lived automatic outbound peers to `anchors.json`.
@@ -128,6 +152,9 @@ std::size_t learn(discovery_actor* self, const std::vector<book_address>& in,
   for (const auto& a : in)
     if (!is_own_address(own, a) && st.book->add(a, source, now))
       ++added;
+  // Known addresses were refreshed (last seen, services).
+  if (!in.empty())
+    book_changed(self);
   return added;
 }
 
@@ -145,6 +172,7 @@ void dial(discovery_actor* self, const std::string& host, uint16_t port,
   c.group = network_group(host, port, st.local);
   st.conns[key] = c;
   st.book->attempt(host, port, st.ctx->clock->unix_now());
+  book_changed(self);
   log(self).debug("dialling {} ({})", key, to_string(type));
   self->send(st.supervisor, autodial_atom::value, key,
              static_cast<uint8_t>(type));
@@ -211,13 +239,51 @@ outbound_view view_of(const discovery_state& st) {
   return v;
 }
 
+/// Automatic connections of `type`, open or being dialled.
+uint32_t count_conns(const discovery_state& st, conn_type type) {
+  uint32_t n = 0;
+  for (const auto& kv : st.conns)
+    n += kv.second.type == type ? 1 : 0;
+  return n;
+}
+
+/// Whether the plan may find something to dial: outbound slots free, or
+/// masternode slots free with masternodes listed.
+bool wants_dials(const discovery_state& st) {
+  const auto& cfg = st.ctx->cfg;
+  if (st.stopping || cfg.connect_only)
+    return false;
+  if (count_conns(st, conn_type::outbound) < cfg.maxoutbound)
+    return true;
+  auto mn = count_conns(st, conn_type::masternode);
+  return mn < cfg.maxoutboundmasternodes
+         && st.ctx->masternodes->read([](const masternode_view& v) {
+              return v.by_id.size();
+            }) > mn;
+}
+
+/// When reseeding next has a source to ask, if it has any: `seednode` and
+/// `dnsseed` every `reseed_interval`, the discovery service alone only
+/// while the book is small and at its own pace.
+std::optional<node_clock::time_point> next_reseed(const discovery_state& st) {
+  const auto& cfg = st.ctx->cfg;
+  auto at = st.last_reseed + reseed_interval;
+  if (!cfg.seednode.empty() || !cfg.dnsseed.empty())
+    return at;
+  if (cfg.discoveryurl.empty() || st.book->size() >= discoveryurl_below)
+    return std::nullopt;
+  return st.url_asked ? std::max(at, st.last_url + discoveryurl_interval) : at;
+}
+
 /// Fills the outbound slots (`plan_outbound`); asks the seeds again when
-/// there is nothing to dial.
+/// there is nothing to dial, and sets the timer for the next time it may.
 void plan(discovery_actor* self) {
   auto& st = self->state;
   const auto& cfg = st.ctx->cfg;
   if (st.stopping || cfg.connect_only)
     return;
+  auto now = st.ctx->clock->now();
+  st.last_plan = now;
   auto v = view_of(st);
   std::vector<listed_masternode> masternodes;
   st.ctx->masternodes->read([&](const masternode_view& mv) {
@@ -234,18 +300,51 @@ void plan(discovery_actor* self) {
     dial(self, d.host, d.port, d.type);
     regular += d.type == conn_type::outbound ? 1 : 0;
   }
-  if (regular < cfg.maxoutbound
-      && st.ctx->clock->now() - st.last_reseed >= reseed_interval)
+  if (regular >= cfg.maxoutbound)
+    return;
+  if (now - st.last_reseed >= reseed_interval)
     reseed(self);
+  if (auto at = next_reseed(st))
+    st.plan_timer.at(self, now, *at);
+}
+
+/// Something happened that may give the plan work: it runs now, or
+/// `outbound_tick` after it last ran.
+void plan_soon(discovery_actor* self) {
+  auto& st = self->state;
+  if (!wants_dials(st))
+    return;
+  auto now = st.ctx->clock->now();
+  auto due = st.last_plan + outbound_tick;
+  if (now >= due)
+    plan(self);
+  else
+    st.plan_timer.at(self, now, due);
 }
 
 /// A feeler: a short connection to a new address, to move it to tried.
 void feel(discovery_actor* self) {
   auto& st = self->state;
+  st.last_feeler = st.ctx->clock->now();
   if (st.stopping || st.ctx->cfg.connect_only)
     return;
   if (auto d = plan_feeler(view_of(st), *st.book, st.ctx->clock->unix_now()))
     dial(self, d->host, d->port, d->type);
+}
+
+/// Sets the feeler timer, `feeler_interval` after the last feeler, if a
+/// feeler may find an address: the outbound slots are all taken, no feeler
+/// is under way and the new table holds addresses. A feeler that finds
+/// none sets nothing: the next change of connections or addresses does.
+void feel_later(discovery_actor* self) {
+  auto& st = self->state;
+  const auto& cfg = st.ctx->cfg;
+  if (st.feeler_timer.set() || st.stopping || cfg.connect_only
+      || count_conns(st, conn_type::outbound) < cfg.maxoutbound
+      || count_conns(st, conn_type::feeler) > 0 || st.book->new_count() == 0)
+    return;
+  auto now = st.ctx->clock->now();
+  st.feeler_timer.at(self, now, st.last_feeler + feeler_interval);
 }
 
 /// Relays fresh addresses of a small unsolicited PEERS to two random peers.
@@ -285,7 +384,8 @@ void relay(discovery_actor* self, const std::vector<book_address>& addrs,
 
 /// Addresses from a peer: solicited (the answer to our GET_PEERS) or
 /// within the allowance its connection keeps; `relayable` for an
-/// unsolicited PEERS of at most `relay_max_addresses`.
+/// unsolicited PEERS of at most `relay_max_addresses`. New ones may give
+/// the plan and the feelers work.
 void on_peers(discovery_actor* self, const std::string& from_host,
               const std::string& from_id, bool relayable, proto::peers& in) {
   auto now = self->state.ctx->clock->unix_now();
@@ -299,6 +399,10 @@ void on_peers(discovery_actor* self, const std::string& from_host,
                   added);
   if (relayable)
     relay(self, addrs, from_id);
+  if (added > 0) {
+    plan_soon(self);
+    feel_later(self);
+  }
 }
 
 proto::peers answer_getaddr(discovery_actor* self, const std::string& host,
@@ -338,6 +442,15 @@ void on_up(discovery_actor* self, const std::string& id,
     return 0;
   });
   st.book->good(c.host, c.port, id, services, c.since);
+  book_changed(self);
+  feel_later(self);
+}
+
+/// A connection or a dial ended: its slot is free.
+void on_gone(discovery_actor* self, const std::string& target) {
+  self->state.conns.erase(target);
+  plan_soon(self);
+  feel_later(self);
 }
 
 caf::behavior discovery(discovery_actor* self, context_ptr ctx,
@@ -368,32 +481,29 @@ caf::behavior discovery(discovery_actor* self, context_ptr ctx,
         a.host = addr->host;
         a.port = addr->port;
         a.last_seen = now;
-        st.book->add(a, std::string{}, now);
+        if (st.book->add(a, std::string{}, now))
+          book_changed(self);
       }
+  auto start = st.ctx->clock->now();
+  st.last_feeler = start;
   if (!cfg.connect_only) {
-    st.last_reseed = st.ctx->clock->now() - reseed_interval;
+    st.last_reseed = start - reseed_interval;
     if (st.book->size() < discoveryurl_below)
       reseed(self);
+    st.plan_timer.at(self, start, start);
   }
-  self->send(self, disc_tick_atom::value);
-  send_later(self, feeler_interval, feeler_atom::value);
-  send_later(self, book_save_interval, save_atom::value);
   return {
-    [=](disc_tick_atom) {
-      plan(self);
-      if (!self->state.stopping)
-        send_later(self, outbound_tick, disc_tick_atom::value);
+    [=](disc_tick_atom, uint64_t generation) {
+      if (self->state.plan_timer.fired(generation))
+        plan(self);
     },
-    [=](feeler_atom) {
-      feel(self);
-      if (!self->state.stopping)
-        send_later(self, feeler_interval, feeler_atom::value);
+    [=](feeler_atom, uint64_t generation) {
+      if (self->state.feeler_timer.fired(generation))
+        feel(self);
     },
-    [=](save_atom) {
-      if (self->state.stopping)
-        return;
-      save_book(self);
-      send_later(self, book_save_interval, save_atom::value);
+    [=](save_atom, uint64_t generation) {
+      if (self->state.save_timer.fired(generation) && !self->state.stopping)
+        save_book(self);
     },
     [=](learned_atom, const std::vector<book_address>& addrs,
         const std::string& source) {
@@ -407,6 +517,7 @@ caf::behavior discovery(discovery_actor* self, context_ptr ctx,
       log(self).info("{} addresses from {} ({} new)", addrs.size(), source,
                      added);
       plan(self);
+      feel_later(self);
     },
     [=](peer_addrs_atom, const std::string& host, const std::string& id,
         bool solicited,
@@ -418,11 +529,12 @@ caf::behavior discovery(discovery_actor* self, context_ptr ctx,
       on_up(self, id, target);
     },
     [=](lost_atom, const std::string&, const std::string& target, int64_t) {
-      self->state.conns.erase(target);
+      on_gone(self, target);
     },
     [=](dialed_atom, const std::string& target, const std::string&) {
-      self->state.conns.erase(target);
+      on_gone(self, target);
     },
+    [=](mn_changed_atom) { plan_soon(self); },
     [=](nodeaddrs_atom, uint32_t count) {
       std::vector<node_address_info> out;
       for (auto& a : self->state.book->sample(
@@ -439,7 +551,13 @@ caf::behavior discovery(discovery_actor* self, context_ptr ctx,
       a.last_seen = self->state.ctx->clock->unix_now();
       // Its own source, as bitcoind's addpeeraddress: addresses the
       // operator adds one by one do not share the buckets of one source.
-      return self->state.book->add(a, host, a.last_seen);
+      auto added = self->state.book->add(a, host, a.last_seen);
+      if (added) {
+        book_changed(self);
+        plan_soon(self);
+        feel_later(self);
+      }
+      return added;
     },
     [=](shutdown_atom) {
       auto& st = self->state;

@@ -22,11 +22,15 @@
 
 namespace timecoin {
 
-/// The book is written to `peers.json` this often, and at shutdown.
+/// The book is written to `peers.json` this long after it changed (once
+/// for every change until then), and at shutdown.
 constexpr auto book_save_interval = std::chrono::minutes{15};
-/// A feeler connection tests a new address this often.
+/// A feeler connection tests a new address this often, while the outbound
+/// slots are all taken and the new table holds addresses.
 constexpr auto feeler_interval = std::chrono::minutes{2};
-/// The outbound plan is looked at this often.
+/// The outbound plan runs when something may give it work (a connection
+/// lost, a dial failed, addresses learned), at most this often: a dial that
+/// fails at once is not retried in a loop.
 constexpr auto outbound_tick = std::chrono::seconds{1};
 /// While the node has fewer outbound connections than it wants and nothing
 /// to dial, it asks its seeds again this often.

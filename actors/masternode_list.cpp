@@ -169,6 +169,17 @@ std::size_t masternode_list::expire(int64_t now) {
   return dropped;
 }
 
+std::optional<int64_t> masternode_list::next_expiry() const {
+  std::optional<int64_t> oldest;
+  for (const auto& kv : entries_)
+    if (!oldest || kv.second.announced < *oldest)
+      oldest = kv.second.announced;
+  if (!oldest)
+    return std::nullopt;
+  // `is_expired` holds once `now - expiry` is past the announcement.
+  return saturating_add(saturating_add(*oldest, masternode_expiry_seconds), 1);
+}
+
 std::size_t masternode_list::recheck(const coin_lookup& lookup) {
   std::size_t dropped = 0;
   for (auto i = entries_.begin(); i != entries_.end();) {

@@ -111,6 +111,9 @@ public:
   /// Drops entries whose newest announcement is older than the expiry.
   /// Returns how many were dropped.
   std::size_t expire(int64_t now);
+  /// The first second at which `expire` drops an entry: the oldest newest
+  /// announcement's expiry; none for an empty list.
+  std::optional<int64_t> next_expiry() const;
 
   /// Checks every entry's collateral again (after a new tip) and drops those
   /// spent or no longer valid. Returns how many were dropped.

@@ -3,10 +3,11 @@
 #include <caf/all.hpp>
 
 #include "actors/atoms.hpp"
+#include "actors/chain_actor.hpp"
+#include "actors/deadline_timer.hpp"
 #include "actors/discovery.hpp"
 #include "actors/masternode_list.hpp"
 #include "actors/node.hpp"
-#include "actors/send_later.hpp"
 #include "chain/store.hpp"
 #include "config/values.hpp"
 #include "security/envelope.hpp"
@@ -20,12 +21,15 @@ struct masternodes_state {
   context_ptr ctx;
   std::shared_ptr<chain::store> store;
   caf::actor registry;
+  caf::actor discovery;
   std::unique_ptr<masternode_list> list;
   proto::hash256 seen_tip{};
   node_clock::time_point next_announce{};
   bool announced_once = false;
   /// Why the last announcement could not be made ("" after a success).
   std::string last_failure;
+  /// Set for the next expiry of an entry or announcement of this node.
+  deadline_timer<mn_tick_atom> timer;
 };
 
 using masternodes_actor = caf::stateful_actor<masternodes_state>;
@@ -57,6 +61,8 @@ void publish(masternodes_actor* self) {
     view->by_id.emplace(id, masternode_address{e.ann.host, e.ann.port});
   st.ctx->masternodes->publish(std::move(view));
   self->send(st.registry, mn_changed_atom::value);
+  if (st.discovery)
+    self->send(st.discovery, mn_changed_atom::value);
 }
 
 /// Offers one announcement; true if it entered the list.
@@ -143,21 +149,46 @@ void announce(masternodes_actor* self) {
   self->send(st.registry, mn_relay_atom::value, std::move(*env), std::string{});
 }
 
+/// Sets the timer for the next thing to do at a known time: the expiry of an
+/// entry, this node's next announcement.
+void schedule(masternodes_actor* self) {
+  auto& st = self->state;
+  auto now = st.ctx->clock->now();
+  std::optional<node_clock::time_point> due;
+  if (auto at = st.list->next_expiry()) {
+    auto wait = std::max<int64_t>(*at - st.ctx->clock->unix_now(), 0);
+    due = now + std::chrono::seconds{wait};
+  }
+  if (st.ctx->cfg.masternode && st.list->contains(st.ctx->node_id_hex))
+    due = due ? std::min(*due, st.next_announce) : st.next_announce;
+  if (due)
+    st.timer.at(self, now, *due);
+}
+
+/// Entries past their expiry go; this node announces itself again when due.
 void on_tick(masternodes_actor* self) {
   auto& st = self->state;
   auto changed = st.list->expire(st.ctx->clock->unix_now()) > 0;
-  auto tip = st.ctx->tip();
-  if (tip.hash != st.seen_tip) {
-    st.seen_tip = tip.hash;
-    changed = st.list->recheck(lookup_of(st.store)) > 0 || changed;
-    if (st.ctx->cfg.masternode && !st.list->contains(st.ctx->node_id_hex))
-      announce(self);
-  }
   if (st.ctx->cfg.masternode && st.list->contains(st.ctx->node_id_hex)
       && st.ctx->clock->now() >= st.next_announce)
     announce(self);
   if (changed)
     publish(self);
+  schedule(self);
+}
+
+/// A new tip may have spent collateral, or made this node's appear.
+void on_tip(masternodes_actor* self) {
+  auto& st = self->state;
+  auto tip = st.ctx->tip();
+  if (tip.hash == st.seen_tip)
+    return;
+  st.seen_tip = tip.hash;
+  if (st.list->recheck(lookup_of(st.store)) > 0)
+    publish(self);
+  if (st.ctx->cfg.masternode && !st.list->contains(st.ctx->node_id_hex))
+    announce(self);
+  schedule(self);
 }
 
 std::vector<masternode_info> list_info(const masternode_list& list) {
@@ -172,21 +203,23 @@ std::vector<masternode_info> list_info(const masternode_list& list) {
 
 caf::behavior masternodes(masternodes_actor* self, context_ptr ctx,
                           std::shared_ptr<chain::store> store,
-                          caf::actor registry) {
+                          caf::actor registry, caf::actor discovery) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
   st.store = std::move(store);
   st.registry = std::move(registry);
+  st.discovery = std::move(discovery);
   st.list = std::make_unique<masternode_list>(st.ctx->net->magic);
   st.seen_tip = st.ctx->tip().hash;
   if (st.ctx->cfg.masternode)
     announce(self);
-  send_later(self, masternode_tick, mn_tick_atom::value);
+  schedule(self);
   return {
-    [=](mn_tick_atom) {
-      on_tick(self);
-      send_later(self, masternode_tick, mn_tick_atom::value);
+    [=](mn_tick_atom, uint64_t generation) {
+      if (self->state.timer.fired(generation))
+        on_tick(self);
     },
+    [=](tip_atom) { on_tip(self); },
     [=](mn_offer_atom, const proto::gossip& env, const std::string& from) {
       // The verifiers checked the signature on networks that sign gossip;
       // on the others it is checked here, so that no one can list another
@@ -194,6 +227,7 @@ caf::behavior masternodes(masternodes_actor* self, context_ptr ctx,
       auto check = !self->state.ctx->cfg.enable_message_signing;
       if (offer(self, env, check, from)) {
         publish(self);
+        schedule(self);
         self->send(self->state.registry, mn_relay_atom::value, env, from);
       }
     },
@@ -205,8 +239,10 @@ caf::behavior masternodes(masternodes_actor* self, context_ptr ctx,
         // Checked as gossip too, but with the 65-minute bound.
         any = offer(self, env, true, from) || any;
       }
-      if (any)
+      if (any) {
         publish(self);
+        schedule(self);
+      }
     },
     [=](getmn_atom) {
       proto::masternodes out;
@@ -221,9 +257,9 @@ caf::behavior masternodes(masternodes_actor* self, context_ptr ctx,
 
 caf::actor spawn_masternodes(caf::actor_system& sys, context_ptr ctx,
                              std::shared_ptr<chain::store> store,
-                             caf::actor registry) {
+                             caf::actor registry, caf::actor discovery) {
   return sys.spawn(masternodes, std::move(ctx), std::move(store),
-                   std::move(registry));
+                   std::move(registry), std::move(discovery));
 }
 
 } // namespace timecoin

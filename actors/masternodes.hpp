@@ -6,7 +6,6 @@
 // this node when it is a masternode (internal header). docs/PROTOCOL.md,
 // "Masternodes".
 
-#include <chrono>
 #include <memory>
 
 #include <caf/actor.hpp>
@@ -20,15 +19,14 @@ class store;
 
 namespace timecoin {
 
-/// The list is expired, and checked again after a new tip, this often.
-constexpr auto masternode_tick = std::chrono::seconds{1};
-
 /// Spawns the masternodes actor. Without a `store` no announcement can be
 /// checked, so the list stays empty (only `masternodepeer=` counts).
-/// `registry` delivers and relays accepted announcements and learns when
-/// the list changes.
+/// `registry` delivers and relays accepted announcements; it and `discovery`
+/// learn when the list changes. The chain writer tells the actor of every new
+/// tip (`tip_atom`): the list is checked again then, entries expire at their
+/// expiry, and the actor wakes for nothing else.
 caf::actor spawn_masternodes(caf::actor_system& sys, context_ptr ctx,
                              std::shared_ptr<chain::store> store,
-                             caf::actor registry);
+                             caf::actor registry, caf::actor discovery);
 
 } // namespace timecoin

@@ -3,8 +3,8 @@
 #include <caf/all.hpp>
 
 #include "actors/atoms.hpp"
+#include "actors/deadline_timer.hpp"
 #include "actors/node.hpp"
-#include "actors/send_later.hpp"
 #include "security/ban_list.hpp"
 #include "security/violations.hpp"
 
@@ -20,6 +20,10 @@ struct limiter_state {
   security::violation_tracker tracker;
   security::ban_list bans;
   std::unordered_map<std::string, int64_t> banned_ids;
+  /// Set for the next end of a ban or of a violation's window, while there
+  /// is one.
+  deadline_timer<expire_atom> timer;
+  node_clock::time_point last_expire;
 };
 
 using limiter_actor = caf::stateful_actor<limiter_state>;
@@ -39,6 +43,53 @@ void commit(limiter_actor* self) {
     log(self).error("{}", ok.error().message);
 }
 
+/// Sets the timer for `due`, or for later if the last pass was less than
+/// `ban_expiry_interval` before.
+void expire_at(limiter_actor* self, node_clock::time_point due) {
+  auto& st = self->state;
+  st.timer.at(self, st.ctx->clock->now(),
+              std::max(due, st.last_expire + ban_expiry_interval));
+}
+
+/// Sets the timer for the earliest end of a ban (of an address or a node
+/// id) or of a violation's window; none while nothing will end.
+void schedule_expiry(limiter_actor* self) {
+  auto& st = self->state;
+  auto end = st.bans.next_end();
+  for (const auto& kv : st.banned_ids)
+    if (!end || kv.second < *end)
+      end = kv.second;
+  auto due = st.tracker.next_expiry();
+  if (end) {
+    // Ends are unix seconds; the timer runs on the monotonic clock.
+    auto wait = std::max<int64_t>(*end - st.ctx->clock->unix_now(), 0);
+    auto at = st.ctx->clock->now() + std::chrono::seconds{wait};
+    due = due ? std::min(*due, at) : at;
+  }
+  if (due)
+    expire_at(self, *due);
+}
+
+/// Forgets the bans that ended and the violations out of their window.
+void expire(limiter_actor* self) {
+  auto& st = self->state;
+  auto now = st.ctx->clock->unix_now();
+  st.last_expire = st.ctx->clock->now();
+  st.tracker.expire(st.last_expire);
+  auto ended = st.bans.expire(now);
+  for (auto i = st.banned_ids.begin(); i != st.banned_ids.end();) {
+    if (i->second <= now) {
+      i = st.banned_ids.erase(i);
+      ++ended;
+    } else {
+      ++i;
+    }
+  }
+  if (ended > 0)
+    commit(self);
+  schedule_expiry(self);
+}
+
 void on_violation(limiter_actor* self, const std::string& ip_text, uint8_t kind,
                   const std::string& node_id) {
   auto& st = self->state;
@@ -55,6 +106,9 @@ void on_violation(limiter_actor* self, const std::string& ip_text, uint8_t kind,
   }
   auto ban = st.tracker.record(*ip, v, st.ctx->clock->now());
   auto count = st.tracker.count(*ip, st.ctx->clock->now());
+  // The timer is set for the earliest end already: this window's end can
+  // only move it earlier.
+  expire_at(self, st.ctx->clock->now() + security::violation_window);
   log(self).info("violation {} by {} ({} within the hour)",
                  security::to_string(v), ip_text, count);
   if (!ban)
@@ -73,6 +127,7 @@ void on_violation(limiter_actor* self, const std::string& ip_text, uint8_t kind,
   log(self).warn("banned {} for {} s after {} violations", ip_text,
                  ban->count(), count);
   commit(self);
+  expire_at(self, st.ctx->clock->now() + *ban);
   self->send(st.registry, disconn_ip_atom::value, ip->to_string());
 }
 
@@ -101,6 +156,7 @@ bool on_setban(limiter_actor* self, const std::string& text, bool add,
               security::ban_kind::manual);
   log(self).info("banned {} for {} s (setban)", target->to_string(), seconds);
   commit(self);
+  schedule_expiry(self);
   // Connections inside the subnet go at once.
   self->send(st.registry, disconn_ip_atom::value, target->to_string());
   return true;
@@ -127,7 +183,8 @@ caf::behavior rate_limiter(limiter_actor* self, context_ptr ctx,
   else if (st.bans.size() > 0)
     log(self).info("{} bans loaded from {}", st.bans.size(), st.path);
   commit(self);
-  send_later(self, ban_expiry_interval, expire_atom::value);
+  st.last_expire = st.ctx->clock->now();
+  schedule_expiry(self);
   return {
     [=](violation_atom, const std::string& ip, uint8_t kind,
         const std::string& node_id) { on_violation(self, ip, kind, node_id); },
@@ -142,22 +199,9 @@ caf::behavior rate_limiter(limiter_actor* self, context_ptr ctx,
       commit(self);
       return true;
     },
-    [=](expire_atom) {
-      auto& st = self->state;
-      auto now = st.ctx->clock->unix_now();
-      st.tracker.expire(st.ctx->clock->now());
-      auto ended = st.bans.expire(now);
-      for (auto i = st.banned_ids.begin(); i != st.banned_ids.end();) {
-        if (i->second <= now) {
-          i = st.banned_ids.erase(i);
-          ++ended;
-        } else {
-          ++i;
-        }
-      }
-      if (ended > 0)
-        commit(self);
-      send_later(self, ban_expiry_interval, expire_atom::value);
+    [=](expire_atom, uint64_t generation) {
+      if (self->state.timer.fired(generation))
+        expire(self);
     },
   };
 }

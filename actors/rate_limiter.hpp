@@ -14,7 +14,9 @@
 
 namespace timecoin {
 
-/// Ended bans and old violations are forgotten this often.
+/// Ended bans and old violations are forgotten once they have ended, in one
+/// pass at most this often (a pass looks at every ban and violation kept);
+/// with nothing kept, the rate limiter sets no timer at all.
 constexpr auto ban_expiry_interval = std::chrono::seconds{60};
 
 /// Spawns the rate limiter of a node; it loads `<datadir>/banlist.json` and

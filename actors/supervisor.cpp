@@ -343,7 +343,7 @@ caf::error no_chain(supervisor_actor* self) {
 }
 
 /// Spawns and links the node's actors: registry, rate limiter, verifiers,
-/// the chain actors (with a `store`), masternodes, discovery and, with a
+/// discovery, masternodes, the chain actors (with a `store`) and, with a
 /// `doorman`, the listener.
 void spawn_children(supervisor_actor* self, caf::io::doorman_ptr doorman,
                     const std::shared_ptr<chain::store>& store) {
@@ -357,8 +357,16 @@ void spawn_children(supervisor_actor* self, caf::io::doorman_ptr doorman,
   self->link_to(st.limiter);
   st.verifiers = spawn_verifiers(self->system(), ctx, st.registry, st.limiter);
   self->link_to(st.verifiers);
+  st.discovery = spawn_discovery(
+    self->system(), ctx, caf::actor_cast<caf::actor>(self), st.registry);
+  self->link_to(st.discovery);
+  self->monitor(st.discovery);
+  st.masternodes = spawn_masternodes(self->system(), ctx, store, st.registry,
+                                     st.discovery);
+  self->link_to(st.masternodes);
+  self->send(st.registry, mn_actor_atom::value, st.masternodes);
   if (store) {
-    st.writer = spawn_chain_writer(self->system(), ctx, store);
+    st.writer = spawn_chain_writer(self->system(), ctx, store, st.masternodes);
     self->link_to(st.writer);
     st.reader = spawn_chain_reader(self->system(), ctx, store);
     self->link_to(st.reader);
@@ -367,13 +375,6 @@ void spawn_children(supervisor_actor* self, caf::io::doorman_ptr doorman,
                                                 st.registry});
     self->link_to(st.sync);
   }
-  st.masternodes = spawn_masternodes(self->system(), ctx, store, st.registry);
-  self->link_to(st.masternodes);
-  self->send(st.registry, mn_actor_atom::value, st.masternodes);
-  st.discovery = spawn_discovery(
-    self->system(), ctx, caf::actor_cast<caf::actor>(self), st.registry);
-  self->link_to(st.discovery);
-  self->monitor(st.discovery);
   if (doorman) {
     auto params = make_params(self, security::conn_role::acceptor, {},
                               conn_type::inbound);

@@ -391,6 +391,19 @@ std::size_t ban_list::expire(int64_t now) {
   return before - size();
 }
 
+std::optional<int64_t> ban_list::next_end() const {
+  std::optional<int64_t> out;
+  auto take = [&](const ban_entry& e) {
+    if (!out || e.until < *out)
+      out = e.until;
+  };
+  for (const auto& kv : singles_)
+    take(kv.second);
+  for (const auto& e : ranges_)
+    take(e);
+  return out;
+}
+
 result<void, ban_file_error> ban_list::save(const std::string& path,
                                             int64_t now) {
   json bans = json::array();

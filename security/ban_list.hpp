@@ -132,6 +132,10 @@ public:
   /// Forgets bans that ended at or before `now`; returns how many.
   std::size_t expire(int64_t now);
 
+  /// The earliest end of the bans held, ended ones included: from then on
+  /// `expire` has a ban to forget. None without bans.
+  std::optional<int64_t> next_end() const;
+
   /// Bans held, including ended ones not yet expired.
   std::size_t size() const noexcept { return singles_.size() + ranges_.size(); }
 

@@ -86,6 +86,17 @@ void violation_tracker::expire(time_point now) {
   }
 }
 
+std::optional<violation_tracker::time_point>
+violation_tracker::next_expiry() const {
+  std::optional<time_point> oldest;
+  for (const auto& kv : by_address_)
+    if (!kv.second.empty() && (!oldest || kv.second.front() < *oldest))
+      oldest = kv.second.front();
+  if (!oldest)
+    return std::nullopt;
+  return *oldest + window_;
+}
+
 void violation_tracker::evict_oldest() {
   auto victim = by_address_.end();
   for (auto it = by_address_.begin(); it != by_address_.end(); ++it)

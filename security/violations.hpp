@@ -91,6 +91,10 @@ public:
   /// Forgets violations older than the window, and addresses with none left.
   void expire(time_point now);
 
+  /// When the oldest violation kept leaves the window: from then on `expire`
+  /// has one to forget. None without violations.
+  std::optional<time_point> next_expiry() const;
+
   /// Addresses with at least one violation kept.
   std::size_t size() const noexcept { return by_address_.size(); }
 

@@ -81,6 +81,9 @@ struct simulation::impl {
   std::mutex watch_mutex;
   std::map<uint16_t, std::vector<std::function<void(const delivery&)>>> watch;
 
+  /// Timers of the nodes fired so far (see `simulation::timers_fired`).
+  uint64_t node_timers = 0;
+
   bool virtual_time() const { return opts.mode == clock_mode::virtual_time; }
 
   std::chrono::nanoseconds now() const {
@@ -104,6 +107,20 @@ struct simulation::impl {
       }
   }
 
+  /// Fires the next timer of the schedule; counts it unless it is the
+  /// simulated network delivering bytes.
+  void fire_timer() {
+    using clock_type = caf::detail::simple_actor_clock;
+    auto& clk = sched->clock();
+    const auto& ev = *clk.schedule().begin()->second;
+    bool delivery = ev.subtype == clock_type::actor_msg_type
+                    && static_cast<const clock_type::actor_msg&>(ev).receiver
+                         == caf::actor_cast<caf::strong_actor_ptr>(network);
+    if (!delivery)
+      ++node_timers;
+    clk.trigger_timeout();
+  }
+
   /// Runs jobs and timers up to `end` of virtual time.
   void run_virtual_until(caf::actor_clock::time_point end) {
     auto& clk = sched->clock();
@@ -112,7 +129,7 @@ struct simulation::impl {
       const auto& schedule = clk.schedule();
       if (schedule.empty() || schedule.begin()->first > end)
         break;
-      clk.trigger_timeout();
+      fire_timer();
     }
     if (clk.current_time < end)
       clk.current_time = end;
@@ -132,7 +149,7 @@ struct simulation::impl {
       settle();
       while (s->mailbox().empty() && sched->clock().now() < limit
              && !sched->clock().schedule().empty()) {
-        sched->clock().trigger_timeout();
+        fire_timer();
         settle();
       }
       if (s->mailbox().empty())
@@ -512,6 +529,10 @@ sim_network_stats simulation::network_stats() {
   if (!d.network)
     return {};
   return d.ask<sim_network_stats>(d.network, sim_stats_atom::value);
+}
+
+uint64_t simulation::timers_fired() const {
+  return impl_->node_timers;
 }
 
 const sim_options& simulation::options() const {

@@ -132,6 +132,11 @@ public:
   /// What the simulated network carried (zeros in real time).
   sim_network_stats network_stats();
 
+  /// Timers of the nodes that fired so far in virtual time (a PING tick, a
+  /// retry, a request's deadline); the simulated network delivering bytes
+  /// is not counted. Zero in real time.
+  uint64_t timers_fired() const;
+
   const sim_options& options() const;
 
 private:

@@ -481,6 +481,30 @@ TEST_CASE("expire drops entries 65 minutes after their newest announcement") {
   CHECK(list.expire(t0 + 100'000) == 0);
 }
 
+TEST_CASE("next_expiry is the first second expire drops an entry") {
+  fake_chain chain;
+  node a{1};
+  node b{2};
+  chain.fund(a.ann);
+  chain.fund(b.ann);
+  masternode_list list{test_magic};
+  CHECK_FALSE(list.next_expiry());
+  REQUIRE(list.offer(b.at(t0 + 60), t0 + 60, chain.lookup(), true)
+          == announcement_verdict::accepted);
+  REQUIRE(list.offer(a.at(t0), t0 + 60, chain.lookup(), true)
+          == announcement_verdict::accepted);
+  auto first = list.next_expiry();
+  REQUIRE(first);
+  CHECK(*first == t0 + masternode_expiry_seconds + 1);
+  CHECK(list.expire(*first - 1) == 0);
+  CHECK(list.expire(*first) == 1);
+  CHECK(list.next_expiry() == t0 + 60 + masternode_expiry_seconds + 1);
+  // A newer announcement moves it.
+  REQUIRE(list.offer(b.at(t0 + 600), t0 + 600, chain.lookup(), true)
+          == announcement_verdict::accepted);
+  CHECK(list.next_expiry() == t0 + 600 + masternode_expiry_seconds + 1);
+}
+
 TEST_CASE("recheck drops entries whose collateral was spent") {
   fake_chain chain;
   node a{1};

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include "actors/node_clock.hpp"
 #include "actors/peer_connection.hpp"
 #include "fixture.hpp"
 #include "protocol/unix_time.hpp"
@@ -26,6 +27,8 @@ struct conn_fixture : test::net_fixture {
   security::local_info peer_local;
 
   conn_fixture() {
+    // The connection reads the time the test moves: PING ages, deadlines.
+    ctx->clock = actor_system_clock(sys, unix_now());
     auto regs = registrations;
     registry = sys.spawn([regs](caf::event_based_actor*) -> caf::behavior {
       return {

@@ -112,6 +112,22 @@ TEST_CASE("unban, clear, list and expire") {
   CHECK_FALSE(bans.is_banned(ip("1.2.3.4"), now));
 }
 
+TEST_CASE("next_end is the earliest end, of ranges and ended bans too") {
+  ban_list bans;
+  CHECK_FALSE(bans.next_end());
+  bans.ban(net("1.2.3.4"), now + 300, "a", now);
+  CHECK(bans.next_end() == now + 300);
+  bans.ban(net("1.2.0.0/16"), now + 100, "b", now);
+  CHECK(bans.next_end() == now + 100);
+  // Ended but not expired yet: still the next thing `expire` forgets.
+  CHECK(bans.list(now + 200).size() == 1);
+  CHECK(bans.next_end() == now + 100);
+  CHECK(bans.expire(now + 200) == 1);
+  CHECK(bans.next_end() == now + 300);
+  bans.clear();
+  CHECK_FALSE(bans.next_end());
+}
+
 TEST_CASE("long reasons are cut without splitting UTF-8") {
   ban_list bans;
   std::string reason(max_ban_reason_bytes - 1, 'x');

@@ -110,6 +110,21 @@ TEST_CASE("expire forgets old violations and empty addresses") {
   CHECK(tr.size() == 0);
 }
 
+TEST_CASE("next_expiry is when the oldest violation leaves the window") {
+  violation_tracker tr;
+  CHECK_FALSE(tr.next_expiry());
+  tr.record(ip("2.2.2.2"), violation::flood, t0 + 30min);
+  tr.record(ip("1.1.1.1"), violation::flood, t0);
+  tr.record(ip("1.1.1.1"), violation::flood, t0 + 10min);
+  CHECK(tr.next_expiry() == t0 + 1h);
+  tr.expire(t0 + 1h);
+  CHECK(tr.next_expiry() == t0 + 70min);
+  tr.expire(t0 + 70min);
+  CHECK(tr.next_expiry() == t0 + 90min);
+  tr.expire(t0 + 90min);
+  CHECK_FALSE(tr.next_expiry());
+}
+
 TEST_CASE("the number of tracked addresses is bounded") {
   violation_tracker tr({default_ban_thresholds.begin(),
                         default_ban_thresholds.end()},
