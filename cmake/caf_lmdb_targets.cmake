@@ -1,9 +1,10 @@
-# CAF and LMDB as imported targets CAF::core, CAF::io and LMDB::lmdb.
-# Debian's libcaf-dev 0.17.6 and liblmdb-dev ship neither a CMake package nor
-# (CAF) a pkg-config file, so the targets are made by hand. Targets that
-# already exist (a CAF built with its own CMake package) are kept. Needs
-# Threads::Threads. Sets timecoin_caf_lmdb_missing to what was not found,
-# empty if nothing.
+# CAF and LMDB as imported targets CAF::core, CAF::io and LMDB::lmdb, for this
+# build and for find_package(timecoin_node) (installed next to the package's
+# config). Debian's libcaf-dev 0.17.6 and liblmdb-dev ship neither a CMake
+# package nor (CAF) a pkg-config file, so the targets are made by hand. Targets
+# that already exist (a CAF built with its own CMake package) are kept. Needs
+# Threads::Threads. Sets timecoin_caf_lmdb_missing to what was not found, empty
+# if nothing.
 set(timecoin_caf_lmdb_missing "")
 
 if(NOT TARGET CAF::core OR NOT TARGET CAF::io)

@@ -1,5 +1,7 @@
-# Third-party dependencies, all from Debian 12's packages; doctest (tests/)
-# and fmt (sim/) are found where they are used.
+# Third-party dependencies, all from Debian 12's packages. An integrator's
+# find_package(timecoin_node) finds those of the libraries with the same
+# calls (cmake/timecoin_nodeConfig.cmake.in); doctest (tests/) and fmt
+# (sim/) are found where they are used.
 find_package(Threads REQUIRED)
 find_package(OpenSSL 3 REQUIRED)
 find_package(PkgConfig REQUIRED)
