@@ -8,6 +8,11 @@
 #                        without the first step, the check that every source
 #                        is formatted as .clang-format says
 #                        (scripts/check-format.sh; --fix formats them)
+#   PACKAGE=0 ./test.sh  without the check of the CMake package
+#                        (scripts/check-package.sh: cmake --install, then
+#                        examples/embed built with find_package and with
+#                        add_subdirectory, and run); never in the ASan build,
+#                        whose installed libraries would need its runtime
 set -euo pipefail
 cd "$(dirname "$0")"
 ./scripts/install-deps.sh
@@ -23,6 +28,9 @@ fi
 cmake -S . -B "$build" "${flags[@]}" -DTIMECOIN_BUILD_TESTS=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"
 (cd "$build" && ctest --output-on-failure --timeout 600)
+if [ "${PACKAGE:-1}" != "0" ] && [ "${SANITIZE:-0}" != "1" ]; then
+  ./scripts/check-package.sh "$build"
+fi
 if [ "${FUZZ:-1}" != "0" ]; then
   ./scripts/fuzz.sh
 fi

@@ -1,4 +1,7 @@
-# Third-party dependencies, all from Debian 12's packages.
+# Third-party dependencies, all from Debian 12's packages. An integrator's
+# find_package(timecoin_node) finds those of the libraries with the same
+# calls (cmake/timecoin_nodeConfig.cmake.in); doctest (tests/) and fmt
+# (sim/) are found where they are used.
 find_package(Threads REQUIRED)
 find_package(OpenSSL 3 REQUIRED)
 find_package(PkgConfig REQUIRED)
@@ -7,19 +10,10 @@ pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 find_package(msgpack REQUIRED CONFIG NAMES msgpack msgpackc-cxx)
 find_package(spdlog REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
-find_package(doctest REQUIRED)
 
-# Debian's libcaf-dev 0.17.6 ships neither a CMake package nor a pkg-config
-# file: build imported targets by hand.
-find_path(CAF_INCLUDE_DIR caf/all.hpp REQUIRED)
-find_library(CAF_CORE_LIBRARY caf_core REQUIRED)
-find_library(CAF_IO_LIBRARY caf_io REQUIRED)
-add_library(CAF::core UNKNOWN IMPORTED)
-set_target_properties(CAF::core PROPERTIES
-  IMPORTED_LOCATION "${CAF_CORE_LIBRARY}"
-  INTERFACE_INCLUDE_DIRECTORIES "${CAF_INCLUDE_DIR}"
-  INTERFACE_LINK_LIBRARIES Threads::Threads)
-add_library(CAF::io UNKNOWN IMPORTED)
-set_target_properties(CAF::io PROPERTIES
-  IMPORTED_LOCATION "${CAF_IO_LIBRARY}"
-  INTERFACE_LINK_LIBRARIES CAF::core)
+include("${CMAKE_CURRENT_LIST_DIR}/caf_lmdb_targets.cmake")
+if(timecoin_caf_lmdb_missing)
+  list(JOIN timecoin_caf_lmdb_missing ", " missing)
+  message(FATAL_ERROR "${missing} not found "
+    "(scripts/install-deps.sh installs libcaf-dev and liblmdb-dev)")
+endif()

@@ -1,4 +1,6 @@
-#include "protocol/network.hpp"
+#include "timecoin/network.hpp"
+
+#include <cstddef>
 
 namespace timecoin::proto {
 

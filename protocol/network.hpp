@@ -1,32 +1,14 @@
 #pragma once
 
-// Network parameters of docs/PROTOCOL.md, "Networks".
+// Network parameters of docs/PROTOCOL.md, "Networks": the networks and their
+// fixed parameters (public: timecoin/network.hpp), the devnet genesis.
 
 #include <cstdint>
-#include <optional>
-#include <string>
 
 #include "protocol/chain.hpp"
+#include "timecoin/network.hpp"
 
 namespace timecoin::proto {
-
-/// The networks a node can join.
-enum class network : uint8_t { mainnet, testnet, devnet };
-
-/// Fixed parameters of one network.
-struct network_params {
-  network net;
-  const char* name; ///< as in HELLO's `network` field
-  uint32_t magic;
-  uint16_t p2p_port;
-  uint16_t rpc_port;
-  uint64_t snapshot_interval; ///< blocks between UTXO snapshot heights
-};
-
-/// The parameters of `net`.
-const network_params& params(network net);
-/// Looks a network up by its name ("mainnet", "testnet", "devnet").
-std::optional<network> network_from_name(const std::string& name);
 
 /// Block reward on devnet: 100 TIME.
 constexpr uint64_t devnet_block_reward = 10'000'000'000ULL;
