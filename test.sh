@@ -8,6 +8,8 @@
 #                        without the first step, the check that every source
 #                        is formatted as .clang-format says
 #                        (scripts/check-format.sh; --fix formats them)
+# After the tests, the Release build's Debian package is made and checked
+# (scripts/check-deb.sh: build/timecoin-node_<version>_<arch>.deb).
 set -euo pipefail
 cd "$(dirname "$0")"
 ./scripts/install-deps.sh
@@ -23,6 +25,9 @@ fi
 cmake -S . -B "$build" "${flags[@]}" -DTIMECOIN_BUILD_TESTS=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"
 (cd "$build" && ctest --output-on-failure --timeout 600)
+if [ "${SANITIZE:-0}" != "1" ]; then
+  ./scripts/check-deb.sh "$build"
+fi
 if [ "${FUZZ:-1}" != "0" ]; then
   ./scripts/fuzz.sh
 fi
