@@ -11,6 +11,8 @@ build_packages=(
   libcaf-dev libssl-dev libsodium-dev libmsgpack-cxx-dev
   libspdlog-dev libfmt-dev nlohmann-json3-dev libcpp-httplib-dev
   doctest-dev liblmdb-dev
+  # time-sim's command line (CLI/CLI.hpp).
+  libcli11-dev
   # cpack -G DEB: dpkg-shlibdeps names the libraries' packages; file tells
   # CPack which files are programs.
   dpkg-dev file
