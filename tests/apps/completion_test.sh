@@ -43,6 +43,11 @@ touch "$dir/node1.conf"
   | tr '\n' ' ')" = "$dir/node1 $dir/node2 " ] || fail "--datadir= directories"
 [ "$(complete_line "$cli_bin" --datadir = "$dir/node1" --conf = "$dir/node1.")" \
   = "$dir/node1.conf" ] || fail "--conf= files"
+# A name with a blank is one candidate.
+mkdir "$dir/my node"
+complete_line "$cli_bin" --datadir = "$dir/my" >/dev/null
+[ "${#COMPREPLY[@]}" = 1 ] && [ "${COMPREPLY[0]}" = "$dir/my node" ] \
+  || fail "a directory with a blank: ${COMPREPLY[*]}"
 # Without '=' in COMP_WORDBREAKS the option and its value are one word.
 [ "$(complete_line "$cli_bin" "--datadir=$dir/node2")" \
   = "--datadir=$dir/node2" ] || fail "--datadir=DIR as one word"
