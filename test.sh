@@ -13,6 +13,8 @@
 #                        examples/embed built with find_package and with
 #                        add_subdirectory, and run); never in the ASan build,
 #                        whose installed libraries would need its runtime
+#   After the tests, the Release build's Debian package is made and checked
+#                        (scripts/check-deb.sh: build/timecoin-node_<version>_<arch>.deb)
 set -euo pipefail
 cd "$(dirname "$0")"
 ./scripts/install-deps.sh
@@ -30,6 +32,7 @@ cmake --build "$build" -j"$(nproc)"
 (cd "$build" && ctest --output-on-failure --timeout 600)
 if [ "${PACKAGE:-1}" != "0" ] && [ "${SANITIZE:-0}" != "1" ]; then
   ./scripts/check-package.sh "$build"
+  ./scripts/check-deb.sh "$build"
 fi
 if [ "${FUZZ:-1}" != "0" ]; then
   ./scripts/fuzz.sh

@@ -101,6 +101,10 @@ bool is_help(std::string_view arg) {
   return arg == "--help" || arg == "-h" || arg.substr(0, 7) == "--help=";
 }
 
+bool is_version(std::string_view arg) {
+  return arg == "--version" || arg.substr(0, 10) == "--version=";
+}
+
 /// Reads the command line's `--key[=value]` options (all but conf and help).
 check_result read_flags(int argc, const char* const* argv,
                         std::vector<config_entry>& flags,
@@ -252,6 +256,12 @@ result<parsed_args, config_error> parse_command_line(int argc,
       return out;
     }
   }
+  for (int i = 1; i < argc; ++i) {
+    if (argv[i] != nullptr && is_version(argv[i])) {
+      out.version = true;
+      return out;
+    }
+  }
   std::vector<config_entry> flags;
   std::string conf_path;
   if (auto ok = read_flags(argc, argv, flags, conf_path); !ok)
@@ -293,9 +303,11 @@ std::string usage() {
   std::string out
     = "Usage: timed [--conf=FILE] [--datadir=DIR] [--devnet|--testnet]\n"
       "             [--key=value ...]\n"
+      "       timed --version\n"
       "\n"
-      "Runs a TIME Coin node. Every option below except --conf and --help is\n"
-      "also a time.conf key (key=value); the command line wins over the file.\n"
+      "Runs a TIME Coin node. Every option below except --conf, --help and\n"
+      "--version is also a time.conf key (key=value); the command line wins\n"
+      "over the file.\n"
       "Boolean options may be given alone (--listen means --listen=1).\n"
       "\n"
       "Options:\n";

@@ -44,6 +44,7 @@ struct config_entry {
 struct parsed_args {
   node_config config;
   bool help = false;     ///< `--help` was given: print `usage()` and exit 0
+  bool version = false;  ///< `--version` was given: print it and exit 0
   std::string conf_file; ///< the time.conf read, if any
 };
 
@@ -70,9 +71,10 @@ result<void, config_error> apply_setting(const std::string& key,
                                          node_config& cfg);
 
 /// Parses the command line: `--conf=FILE`, `--datadir=DIR`, `--devnet`,
-/// `--testnet`, `--help`, and every time.conf key as `--key=value`. The
-/// config file is `--conf`, else `<datadir>/time.conf` if it exists; the
-/// command line wins over the file.
+/// `--testnet`, `--help`, `--version`, and every time.conf key as
+/// `--key=value`. The config file is `--conf`, else `<datadir>/time.conf` if
+/// it exists; the command line wins over the file. `--help`, then
+/// `--version`, win over everything else: nothing more is read.
 result<parsed_args, config_error> parse_command_line(int argc,
                                                      const char* const* argv);
 

@@ -252,6 +252,8 @@ std::vector<setting_info> make_settings() {
     {"conf", "<file>", "<datadir>/time.conf", "file to read",
      false, false, true, nullptr},
     {"help", "", "", "print this help and exit", false, true, true, nullptr},
+    {"version", "", "", "print the version and exit",
+     false, true, true, nullptr},
     {"devnet", "<0|1>", "1", "join the local development network",
      false, true, false, apply_devnet},
     {"testnet", "<0|1>", "0", "join the test network",

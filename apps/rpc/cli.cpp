@@ -1,10 +1,12 @@
 #include "apps/rpc/cli.hpp"
 
 #include <cstdint>
+#include <optional>
 
 #include "apps/rpc/caf_backend.hpp"
 #include "apps/rpc/help.hpp"
 #include "config/values.hpp"
+#include "protocol/printable.hpp"
 
 namespace timecoin::rpc {
 
@@ -22,6 +24,72 @@ cli_call split_cli_args(int argc, const char* const* argv) {
   for (; i < argc; ++i)
     out.args.emplace_back(argv[i] != nullptr ? argv[i] : "");
   return out;
+}
+
+namespace {
+
+/// `--name` and `-name` are the same option; `--name=value` and
+/// `-name=value` carry a value. The value (empty if none), or nothing if
+/// `option` is not `name`.
+std::optional<std::string> option_value(std::string_view option,
+                                        std::string_view name) {
+  if (option.substr(0, 2) == "--")
+    option.remove_prefix(2);
+  else if (option.substr(0, 1) == "-")
+    option.remove_prefix(1);
+  else
+    return std::nullopt;
+  if (option.substr(0, name.size()) != name)
+    return std::nullopt;
+  option.remove_prefix(name.size());
+  if (option.empty())
+    return std::string{};
+  if (option.front() != '=')
+    return std::nullopt;
+  return std::string{option.substr(1)};
+}
+
+/// Whether `option` is `name`, with one dash or two, with a value or not.
+bool names_option(const std::string& option, std::string_view name) {
+  return option_value(option, name).has_value();
+}
+
+} // namespace
+
+result<cli_options, std::string>
+read_cli_options(const std::vector<std::string>& options) {
+  cli_options out;
+  for (const auto& opt : options) {
+    if (auto v = option_value(opt, "version")) {
+      out.version = true;
+    } else if (auto w = option_value(opt, "rpcwaittimeout")) {
+      auto max = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(max_rpcwait_timeout)
+          .count());
+      auto n = parse_uint(*w, 0, max);
+      if (!n)
+        return opt.substr(0, opt.find('=')) + ": '" + printable(*w)
+               + "' is not a whole number of seconds from 0 to "
+               + std::to_string(max);
+      out.rpcwait_timeout = std::chrono::seconds{*n};
+    } else if (auto r = option_value(opt, "rpcwait")) {
+      if (!r->empty())
+        return opt.substr(0, opt.find('='))
+               + " takes no value (--rpcwaittimeout=N sets how long)";
+      out.rpcwait = true;
+    } else {
+      out.node_options.push_back(opt);
+    }
+  }
+  return out;
+}
+
+bool use_system_conf(const std::vector<std::string>& node_options,
+                     bool default_datadir_exists, bool system_conf_readable) {
+  for (const auto& opt : node_options)
+    if (names_option(opt, "conf") || names_option(opt, "datadir"))
+      return false;
+  return !default_datadir_exists && system_conf_readable;
 }
 
 result<json, std::string> make_call(const std::string& method,
@@ -98,13 +166,22 @@ std::string format_error(const json& error) {
 std::string cli_usage() {
   std::string out
     = "Usage: time-cli [--datadir=DIR] [--conf=FILE] [--rpcport=N]\n"
-      "                [--rpcconnect=HOST] [--devnet|--testnet] METHOD "
+      "                [--rpcconnect=HOST] [--devnet|--testnet]\n"
+      "                [--rpcwait] [--rpcwaittimeout=SECONDS] METHOD "
       "[ARG...]\n"
+      "       time-cli --version\n"
       "\n"
       "Sends one JSON-RPC request to timed, authenticated with the cookie in\n"
       "<datadir>/.cookie, and prints the result: strings as they are, other\n"
-      "values as JSON. Reads time.conf as timed does. Exit status 0 on\n"
+      "values as JSON. Reads time.conf as timed does; given neither --conf\n"
+      "nor --datadir, and with no ./data/<network> here, reads the\n"
+      "service's /etc/timecoin/time.conf if it can. Exit status 0 on\n"
       "success, 1 on any error (printed to stderr).\n"
+      "\n"
+      "  --rpcwait                  wait until the node is up and answers\n"
+      "  --rpcwaittimeout=SECONDS   with --rpcwait, give up after this long\n"
+      "                             (0: never) [0]\n"
+      "  --version                  print the version and exit\n"
       "\n"
       "Methods:\n";
   for (const auto& m : all_methods())

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "apps/rpc/json_rpc.hpp"
@@ -22,6 +23,41 @@ struct cli_call {
 /// Splits `argv`: options up to the first argument not starting with "-",
 /// which is the method.
 cli_call split_cli_args(int argc, const char* const* argv);
+
+/// time-cli's own options, which timed does not know. Each may also be
+/// written with one dash (`-rpcwait`), as bitcoin-cli's are.
+struct cli_options {
+  bool version = false; ///< `--version`: print it and exit
+  /// `--rpcwait`: while the node is not up (no cookie yet, connection
+  /// refused), ask again until it answers.
+  bool rpcwait = false;
+  /// `--rpcwaittimeout=N`: with `--rpcwait`, give up after N seconds;
+  /// 0 (the default) waits forever.
+  std::chrono::seconds rpcwait_timeout{0};
+  /// The other options, timed's (`--datadir=...`), for parse_command_line.
+  std::vector<std::string> node_options;
+};
+
+/// A longer `--rpcwaittimeout` is a typo: a year, and 0 waits forever.
+constexpr auto max_rpcwait_timeout = std::chrono::hours{24 * 365};
+
+/// Takes time-cli's own options out of `options` (split_cli_args's), or
+/// names the one that is wrong.
+result<cli_options, std::string>
+read_cli_options(const std::vector<std::string>& options);
+
+/// The service's configuration, as the package installs it: its
+/// `datadir=` tells time-cli where the service's cookie is.
+constexpr std::string_view system_conf_file = "/etc/timecoin/time.conf";
+
+/// Whether time-cli reads `system_conf_file`, as bitcoin-cli reads its
+/// bitcoin.conf unasked: only when `node_options` name neither `--conf`
+/// nor `--datadir`, the default data directory (`./data/<network>`) does
+/// not exist, and the file is readable. Run by the service's user (or
+/// root), `time-cli getnetworkinfo` then talks to the service; anyone with
+/// a `./data/<network>` of their own talks to their node, as before.
+bool use_system_conf(const std::vector<std::string>& node_options,
+                     bool default_datadir_exists, bool system_conf_readable);
 
 /// The JSON-RPC 2.0 request for `method(args)`. An argument is sent as a
 /// number or boolean where the method's parameter is one (it must then

@@ -1,8 +1,8 @@
 // timed: the TIME Coin node daemon.
 //
-// Exit status: 0 after a clean shutdown (or --help); 1 for a configuration
-// or startup error (one line "timed: error: ..." on stderr); 2 if shutdown
-// was not clean (the node did not stop in time).
+// Exit status: 0 after a clean shutdown (or --help, --version); 1 for a
+// configuration or startup error (one line "timed: error: ..." on stderr);
+// 2 if shutdown was not clean (the node did not stop in time).
 
 #include <chrono>
 #include <cstdio>
@@ -30,6 +30,7 @@
 #include "apps/timed/logging.hpp"
 #include "apps/timed/shutdown.hpp"
 #include "config/parser.hpp"
+#include "timecoin/version.hpp"
 
 namespace {
 
@@ -143,6 +144,13 @@ int run(const node_config& cfg, const std::string& conf_file,
   // Bind every port first, write the cookie after: a second daemon that
   // cannot bind must not overwrite the running one's cookie.
   std::string cookie;
+  // A cookie left by a node that did not stop cleanly names no server. The
+  // node holds the data directory now, so it is this node's to remove: a
+  // client then waits for the new one (time-cli --rpcwait) instead of
+  // offering the old.
+  std::error_code stale_ec;
+  if (std::filesystem::remove(cookie_path, stale_ec))
+    spdlog::info("removed {} left by an earlier run", cookie_path.string());
   if (cfg.server) {
     auto made = rpc::make_cookie();
     result<uint16_t, rpc::server_error> port = rpc::server_error{};
@@ -217,6 +225,11 @@ int run_main(int argc, char** argv) {
     return fail(args.error().message);
   if (args->help) {
     std::fputs(usage().c_str(), stdout);
+    return exit_ok;
+  }
+  if (args->version) {
+    std::printf("timed %.*s\n", static_cast<int>(version.size()),
+                version.data());
     return exit_ok;
   }
   // Before the log file, for which spdlog would create the directory 0755.

@@ -125,3 +125,54 @@ TEST_CASE("cli_usage lists every method") {
   for (const auto& m : all_methods())
     CHECK(text.find(std::string{m.name}) != std::string::npos);
 }
+
+TEST_CASE("read_cli_options takes time-cli's own options, one dash or two") {
+  auto r = read_cli_options(
+    {"--datadir=/x", "-rpcwait", "--rpcwaittimeout=30", "--testnet"});
+  REQUIRE(r);
+  CHECK(r->rpcwait);
+  CHECK(r->rpcwait_timeout == std::chrono::seconds{30});
+  CHECK_FALSE(r->version);
+  CHECK(r->node_options
+        == std::vector<std::string>{"--datadir=/x", "--testnet"});
+
+  auto v = read_cli_options({"-version"});
+  REQUIRE(v);
+  CHECK(v->version);
+  CHECK(v->node_options.empty());
+  auto w = read_cli_options({"--rpcwait", "-rpcwaittimeout=0"});
+  REQUIRE(w);
+  CHECK(w->rpcwait);
+  CHECK(w->rpcwait_timeout == std::chrono::seconds{0});
+
+  // By default --rpcwait waits forever.
+  auto d = read_cli_options({});
+  REQUIRE(d);
+  CHECK_FALSE(d->rpcwait);
+  CHECK(d->rpcwait_timeout == std::chrono::seconds{0});
+
+  CHECK(read_cli_options({"--rpcwaittimeout=-1"}).error()
+        == "--rpcwaittimeout: '-1' is not a whole number of seconds from 0 "
+           "to 31536000");
+  CHECK_FALSE(read_cli_options({"-rpcwaittimeout=1s"}));
+  CHECK_FALSE(read_cli_options({"--rpcwaittimeout=31536001"}));
+  CHECK_FALSE(read_cli_options({"--rpcwaittimeout"}));
+  CHECK(read_cli_options({"--rpcwait=1"}).error()
+        == "--rpcwait takes no value (--rpcwaittimeout=N sets how long)");
+  // Lookalikes are timed's options, for its parser to judge.
+  auto other = read_cli_options({"--rpcwaiting", "--versions"});
+  REQUIRE(other);
+  CHECK(other->node_options
+        == std::vector<std::string>{"--rpcwaiting", "--versions"});
+}
+
+TEST_CASE("use_system_conf: only when nothing else says where the node is") {
+  CHECK(use_system_conf({}, false, true));
+  CHECK(use_system_conf({"--rpcport=1", "--testnet"}, false, true));
+  // A ./data/<network> of the caller's own, or an unreadable file: as before.
+  CHECK_FALSE(use_system_conf({}, true, true));
+  CHECK_FALSE(use_system_conf({}, false, false));
+  CHECK_FALSE(use_system_conf({"--datadir=/srv/node"}, false, true));
+  CHECK_FALSE(use_system_conf({"--conf=my.conf"}, false, true));
+  CHECK_FALSE(use_system_conf({"--datadir"}, false, true));
+}

@@ -70,6 +70,16 @@ out=$("$timed" --datadir="$dir/bad" 2>&1)
 [ "$out" = "timed: error: $dir/bad/time.conf:7: unknown key 'foo'" ] \
   || fail "bad file: got '$out'"
 "$timed" --help | grep -q -- '--rpcport' || fail "--help"
+version=$("$timed" --version) || fail "timed --version: exit status"
+echo "$version" | grep -q '^timed [0-9]*\.[0-9]*\.[0-9]*$' \
+  || fail "timed --version: got '$version'"
+[ "$("$cli_bin" --version)" = "time-cli ${version#timed }" ] \
+  || fail "time-cli --version"
+[ "$("$cli_bin" -version)" = "time-cli ${version#timed }" ] \
+  || fail "time-cli -version"
+out=$("$cli_bin" --rpcwait=1 uptime 2>&1) && fail "--rpcwait=1 accepted"
+[ "$out" = "time-cli: --rpcwait takes no value (--rpcwaittimeout=N sets how long)" ] \
+  || fail "--rpcwait=1: got '$out'"
 
 start
 grep -q "timed started: node [0-9a-f]\{64\} on devnet, P2P 127.0.0.1:[0-9]*, RPC 127.0.0.1:$rpcport" \
@@ -197,7 +207,38 @@ echo "__cookie__:00" >"$dir/a/.cookie"
 err=$(cli uptime 2>&1)
 [ "$err" = "time-cli: cannot connect to the node at 127.0.0.1:$rpcport: is timed running?" ] \
   || fail "no node: got '$err'"
-rm -f "$dir/a/.cookie"
+
+# --rpcwait: with no node it asks again until --rpcwaittimeout, then says so.
+t0=$(date +%s%N)
+err=$(cli -rpcwait -rpcwaittimeout=1 uptime 2>&1) && fail "rpcwait: no node"
+elapsed_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$err" = "time-cli: cannot connect to the node at 127.0.0.1:$rpcport: is timed running? (gave up after 1 s: --rpcwaittimeout)" ] \
+  || fail "rpcwait timeout: got '$err'"
+[ "$elapsed_ms" -ge 1000 ] && [ "$elapsed_ms" -lt 5000 ] \
+  || fail "rpcwait timeout took $elapsed_ms ms"
+
+# Asked before timed starts, it is answered once timed is up. The cookie
+# left above names no server: timed removes it, and time-cli waits for the
+# new one.
+cli --rpcwait getblockcount >"$dir/waited" 2>&1 &
+waiter=$!
+sleep 0.5
+kill -0 "$waiter" 2>/dev/null || fail "rpcwait: did not wait: $(cat "$dir/waited")"
+"$timed" --datadir="$dir/a" --port=0 --rpcport=$rpcport >"$dir/log" 2>&1 &
+pid=$!
+for _ in $(seq 200); do
+  kill -0 "$waiter" 2>/dev/null || break
+  sleep 0.05
+done
+kill -0 "$waiter" 2>/dev/null && { kill "$waiter"; fail "rpcwait: no answer"; }
+wait "$waiter" || fail "rpcwait: exit status: $(cat "$dir/waited")"
+[ "$(cat "$dir/waited")" = 3 ] || fail "rpcwait: got '$(cat "$dir/waited")'"
+grep -q "removed $dir/a/.cookie left by an earlier run" "$dir/log" \
+  || fail "stale cookie: not removed"
+t0=$(date +%s%N)
+cli stop >/dev/null || fail "stop after rpcwait"
+wait_exit "$t0"
+[ "$rc" -eq 0 ] || fail "stop after rpcwait: exit status $rc"
 
 # SIGTERM and SIGINT take the same path.
 for sig in TERM INT; do

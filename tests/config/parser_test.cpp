@@ -335,6 +335,21 @@ TEST_CASE("--help wins over everything else") {
                   s.key);
 }
 
+TEST_CASE("--version wins over everything but --help") {
+  for (auto flag : {"--version", "--version=1"}) {
+    auto r = from_args({"--port=bad", flag});
+    REQUIRE(r);
+    CHECK(r->version);
+    CHECK_FALSE(r->help);
+  }
+  auto both = from_args({"--version", "--help"});
+  REQUIRE(both);
+  CHECK(both->help);
+  CHECK_FALSE(both->version);
+  CHECK(text_error("version=1").find("only be given on the command line")
+        != std::string::npos);
+}
+
 TEST_CASE("time.conf is found in the data directory") {
   temp_dir dir;
   auto conf = dir.write("time.conf", "port=24600\naddnode=10.0.0.1:1\n"
