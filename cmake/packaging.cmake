@@ -112,7 +112,7 @@ set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS adduser)
 # The summary above is the synopsis; this, the extended description.
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION [=[timed is a node of the TIME Coin peer-to-peer network: it speaks the
+set(CPACK_PACKAGE_DESCRIPTION [=[timed is a node of the TIME Coin peer-to-peer network: it speaks the
 timecoin/1 protocol over TLS 1.3, keeps the chain in LMDB and serves
 JSON-RPC and Prometheus metrics on loopback. time-cli steers it, as
 bitcoin-cli does bitcoind.
